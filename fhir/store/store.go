@@ -1,0 +1,150 @@
+// Package store defines how Kiln keeps FHIR resources: one interface that
+// every storage backend implements (fhir/store/sqlite, fhir/store/postgres)
+// and that fhir/store/storetest checks every backend against.
+//
+// The model follows Blaze's separation of storage from indexes: every
+// version of every resource is an immutable row (resource_versions), the
+// current version of each resource is a small pointer row (resources), and
+// search index rows are rewritten with each new version. A write of a
+// version, its pointer and its index rows happens in one database
+// transaction.
+//
+// Stores know nothing about HTTP and nothing about FHIR semantics beyond
+// versions: callers (fhir/engine) decide ids, versions, and index values.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by stores. Backends wrap them with context; test with errors.Is.
+var (
+	// ErrNotFound: no such resource, version or tenant.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a write raced another write of the same resource (the
+	// version it meant to create already exists). The caller may retry the
+	// whole transaction.
+	ErrConflict = errors.New("version conflict")
+)
+
+// Method is the interaction that produced a version, as FHIR history
+// bundles report it in Bundle.entry.request.method.
+type Method string
+
+// Methods recorded in history.
+const (
+	MethodPost   Method = "POST"
+	MethodPut    Method = "PUT"
+	MethodPatch  Method = "PATCH"
+	MethodDelete Method = "DELETE"
+)
+
+// Resource is one stored version of a resource.
+type Resource struct {
+	Type        string
+	ID          string
+	Version     int64
+	LastUpdated time.Time // UTC, millisecond precision
+	Deleted     bool      // a tombstone: Body is nil
+	Method      Method
+	// Body is the resource's JSON exactly as stored (id and meta set by the
+	// engine). Nil for tombstones.
+	Body []byte
+	// Seq orders versions across the whole store; it only grows. History
+	// paging uses it as a stable cursor. Zero where not meaningful.
+	Seq int64
+}
+
+// Token is one value of a token search index (for now: identifier), used by
+// conditional interactions.
+type Token struct {
+	Param  string // search parameter code, e.g. "identifier"
+	System string // "" when the value has no system
+	Code   string
+}
+
+// Write is one new version of one resource.
+type Write struct {
+	Type        string
+	ID          string
+	Version     int64 // 1 for a new resource, else current version + 1
+	LastUpdated time.Time
+	Method      Method
+	Deleted     bool
+	Body        []byte  // nil when Deleted
+	Tokens      []Token // index rows of this version; replaced on every write
+}
+
+// HistoryQuery selects versions for _history, newest first. Type and ID
+// narrow it to a type or an instance (ID requires Type).
+type HistoryQuery struct {
+	Type  string
+	ID    string
+	Since time.Time // only versions with LastUpdated >= Since; zero means all
+	// BeforeSeq pages backwards: only versions with Seq < BeforeSeq; zero
+	// means from the newest.
+	BeforeSeq int64
+	Limit     int // > 0
+}
+
+// Criteria selects current, non-deleted resources of one type for
+// conditional interactions. Set fields are ANDed; an empty Criteria matches
+// every resource of the type.
+type Criteria struct {
+	ID     string
+	Tokens []TokenMatch // each must match
+}
+
+// TokenMatch matches one token index value. With AnySystem the System is
+// ignored (FHIR "code"); otherwise System must equal exactly, "" meaning no
+// system (FHIR "|code").
+type TokenMatch struct {
+	Param     string
+	System    string
+	Code      string
+	AnySystem bool
+}
+
+// Tx is a tenant-scoped view of the store inside one database transaction.
+// Reads see the transaction's own writes.
+type Tx interface {
+	// Current returns the current version of a resource, which may be a
+	// tombstone (Deleted). In a read-write transaction it also locks the
+	// resource until the transaction ends, so read-check-write sequences
+	// (If-Match) cannot lose updates. ErrNotFound if it never existed.
+	Current(ctx context.Context, typ, id string) (Resource, error)
+	// Version returns one version (possibly a tombstone). ErrNotFound if
+	// there is no such version.
+	Version(ctx context.Context, typ, id string, version int64) (Resource, error)
+	// History returns versions newest first (by Seq), at most q.Limit.
+	History(ctx context.Context, q HistoryQuery) ([]Resource, error)
+	// Find returns the ids of current, non-deleted resources of typ that
+	// match c, at most limit of them, in no particular order.
+	Find(ctx context.Context, typ string, c Criteria, limit int) ([]string, error)
+	// Write stores new versions and makes them current, with their index
+	// rows. It returns ErrConflict (wrapped) when a version already exists.
+	// Read-only transactions return an error.
+	Write(ctx context.Context, writes []Write) error
+}
+
+// Store is a storage backend.
+type Store interface {
+	// View runs fn in a read-only transaction of one tenant.
+	View(ctx context.Context, tenant string, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction of one tenant: everything
+	// fn writes commits together, or nothing does if fn returns an error.
+	Update(ctx context.Context, tenant string, fn func(Tx) error) error
+
+	// CreateTenant creates a tenant; creating an existing one is not an error.
+	CreateTenant(ctx context.Context, name string) error
+	// Tenants lists tenant names in ascending order.
+	Tenants(ctx context.Context) ([]string, error)
+
+	// Ready reports whether the database is reachable and every migration is applied.
+	Ready(ctx context.Context) error
+	// Backend names the backend ("sqlite", "postgres") for logs and metadata.
+	Backend() string
+	Close() error
+}
