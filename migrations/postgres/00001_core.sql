@@ -15,7 +15,7 @@ CREATE TABLE resource_versions (
     last_updated timestamptz NOT NULL,
     method       text        NOT NULL,
     deleted      boolean     NOT NULL,
-    body         jsonb,
+    body         json,  -- json, not jsonb: keeps the client's bytes (key order, number text) exactly
     UNIQUE (tenant, type, id, version)
 );
 CREATE INDEX resource_versions_tenant_seq ON resource_versions (tenant, seq);

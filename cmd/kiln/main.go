@@ -1,0 +1,268 @@
+// Command kiln is the Kiln FHIR server: one binary with subcommands.
+//
+//	kiln serve     run the HTTP API (SQLite under --data, or PostgreSQL with --database-url)
+//	kiln migrate   apply database migrations and exit
+//	kiln tenant    create and list tenants
+//
+// Every flag has an environment twin (KILN_ADDR for --addr, ...); a flag on
+// the command line wins over the environment, which wins over the default.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/fhir/store/postgres"
+	"github.com/kiln-health/kiln/fhir/store/sqlite"
+	"github.com/kiln-health/kiln/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := rootCmd().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "kiln:", err)
+		os.Exit(1)
+	}
+}
+
+// storageFlags select the backend; shared by every subcommand that opens the store.
+type storageFlags struct {
+	dataDir     string
+	databaseURL string
+}
+
+func (f *storageFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.dataDir, "data", "./data", "data directory for the embedded SQLite database [KILN_DATA_DIR]")
+	fs.StringVar(&f.databaseURL, "database-url", "", "PostgreSQL URL (postgres://...); when set, PostgreSQL is used instead of SQLite [KILN_DATABASE_URL]")
+}
+
+func (f *storageFlags) sqlitePath() string { return filepath.Join(f.dataDir, "kiln.db") }
+
+// open opens the configured store; both backends apply pending migrations.
+func (f *storageFlags) open(ctx context.Context) (store.Store, error) {
+	if f.databaseURL != "" {
+		return postgres.Open(ctx, f.databaseURL)
+	}
+	return sqlite.Open(ctx, f.sqlitePath())
+}
+
+// envTwins maps flag names to their environment variables.
+var envTwins = map[string]string{
+	"addr":               "KILN_ADDR",
+	"data":               "KILN_DATA_DIR",
+	"database-url":       "KILN_DATABASE_URL",
+	"base-url":           "KILN_BASE_URL",
+	"log-format":         "KILN_LOG_FORMAT",
+	"log-level":          "KILN_LOG_LEVEL",
+	"max-body-bytes":     "KILN_MAX_BODY_BYTES",
+	"max-bundle-entries": "KILN_MAX_BUNDLE_ENTRIES",
+	"default-tenant":     "KILN_DEFAULT_TENANT",
+}
+
+// applyEnv sets flags not given on the command line from their environment twins.
+func applyEnv(cmd *cobra.Command) error {
+	var errs []error
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		env, ok := envTwins[fl.Name]
+		if !ok || fl.Changed {
+			return
+		}
+		if v, set := os.LookupEnv(env); set {
+			if err := fl.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", env, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "kiln",
+		Short:         "Kiln: a FHIR R4 health data service",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return applyEnv(cmd)
+		},
+	}
+	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd())
+	return root
+}
+
+func newLogger(format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want json or text", format)
+}
+
+var tenantName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+func checkTenantName(name string) error {
+	if !tenantName.MatchString(name) {
+		return fmt.Errorf("tenant name %q: use 1-63 lowercase letters, digits and '-', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+func serveCmd() *cobra.Command {
+	var (
+		sf            storageFlags
+		addr, baseURL string
+		logFormat     string
+		logLevel      string
+		maxBody       int64
+		maxEntries    int
+		defaultTenant string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the FHIR API",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(logFormat, logLevel)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if defaultTenant != "" {
+				if err := checkTenantName(defaultTenant); err != nil {
+					return err
+				}
+				if err := st.CreateTenant(ctx, defaultTenant); err != nil {
+					return err
+				}
+			}
+			v, err := fhir.NewValidator()
+			if err != nil {
+				return err
+			}
+			eng := engine.New(st, v, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}})
+			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version})
+
+			srv := &http.Server{Addr: addr, Handler: api, ReadHeaderTimeout: 10 * time.Second}
+			errc := make(chan error, 1)
+			go func() { errc <- srv.ListenAndServe() }()
+			log.Info("kiln serving", "addr", addr, "backend", st.Backend(), "version", version)
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			log.Info("shutting down")
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			return srv.Shutdown(shutdownCtx)
+		},
+	}
+	fs := cmd.Flags()
+	sf.register(fs)
+	fs.StringVar(&addr, "addr", ":8080", "listen address HOST:PORT [KILN_ADDR]")
+	fs.StringVar(&baseURL, "base-url", "", "public base URL (e.g. https://kiln.example.org) for links; default: from each request's Host [KILN_BASE_URL]")
+	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text [KILN_LOG_FORMAT]")
+	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error [KILN_LOG_LEVEL]")
+	fs.Int64Var(&maxBody, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted, in bytes [KILN_MAX_BODY_BYTES]")
+	fs.IntVar(&maxEntries, "max-bundle-entries", engine.DefaultLimits.MaxBundleEntries, "most entries in one batch or transaction Bundle [KILN_MAX_BUNDLE_ENTRIES]")
+	fs.StringVar(&defaultTenant, "default-tenant", "default", "tenant created at start if missing; empty for none [KILN_DEFAULT_TENANT]")
+	return cmd
+}
+
+func migrateCmd() *cobra.Command {
+	var sf storageFlags
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if sf.databaseURL != "" {
+				return postgres.Migrate(cmd.Context(), sf.databaseURL)
+			}
+			return sqlite.Migrate(cmd.Context(), sf.sqlitePath())
+		},
+	}
+	sf.register(cmd.Flags())
+	return cmd
+}
+
+func tenantCmd() *cobra.Command {
+	var sf storageFlags
+	cmd := &cobra.Command{Use: "tenant", Short: "Manage tenants"}
+	create := &cobra.Command{
+		Use:   "create NAME...",
+		Short: "Create tenants (existing ones are left as they are)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range args {
+				if err := checkTenantName(name); err != nil {
+					return err
+				}
+			}
+			st, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for _, name := range args {
+				if err := st.CreateTenant(cmd.Context(), name); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List tenants",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			names, err := st.Tenants(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(names) > 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), strings.Join(names, "\n"))
+			}
+			return nil
+		},
+	}
+	sf.register(cmd.PersistentFlags())
+	cmd.AddCommand(create, list)
+	return cmd
+}

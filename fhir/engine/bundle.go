@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/kiln-health/kiln/fhir"
+)
+
+// bundleIn is the part of a batch or transaction Bundle the engine reads.
+type bundleIn struct {
+	ResourceType string `json:"resourceType"`
+	Type         string `json:"type"`
+	Entry        []struct {
+		FullURL  string              `json:"fullUrl"`
+		Resource json.RawMessage     `json:"resource"`
+		Request  *fhir.BundleRequest `json:"request"`
+	} `json:"entry"`
+}
+
+// Bundle processes a batch or transaction Bundle and returns the
+// batch-response or transaction-response. A transaction is all or nothing:
+// if any entry fails, the error names it and nothing is written. Batch
+// entries succeed or fail on their own. With withResources the response
+// entries carry the resources written (Prefer: return=representation).
+func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, withResources bool) (*fhir.Bundle, error) {
+	var in bundleIn
+	if err := json.Unmarshal(body, &in); err != nil {
+		if _, perr := fhir.ParseObject(body); perr != nil {
+			return nil, perr
+		}
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueStructure, "the Bundle cannot be read: %v", err)
+	}
+	if in.ResourceType != "Bundle" {
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "POST to the base URL takes a Bundle, not %q", in.ResourceType).WithExpression("resourceType")
+	}
+	if in.Type != "transaction" && in.Type != "batch" {
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "Bundle.type must be transaction or batch, not %q", in.Type).WithExpression("Bundle.type")
+	}
+	if n := len(in.Entry); n > e.limits.MaxBundleEntries {
+		return nil, fhir.Errorf(http.StatusRequestEntityTooLarge, fhir.IssueTooCostly,
+			"the Bundle has %d entries; this server accepts at most %d per batch or transaction", n, e.limits.MaxBundleEntries)
+	}
+
+	ops := make([]*op, len(in.Entry))
+	entryErrs := make([]error, len(in.Entry))
+	for i, ent := range in.Entry {
+		ops[i] = &op{index: i, Interaction: Interaction{FullURL: ent.FullURL, Body: ent.Resource}}
+		entryErrs[i] = parseRequest(ops[i], ent.Request)
+	}
+	var toPrepare []*op
+	for i, o := range ops {
+		if entryErrs[i] == nil {
+			toPrepare = append(toPrepare, o)
+		}
+	}
+	for j, err := range e.prepareAll(toPrepare) {
+		entryErrs[toPrepare[j].index] = err
+	}
+
+	if in.Type == "transaction" {
+		for i, err := range entryErrs {
+			if err != nil {
+				return nil, fhir.AsError(err).InEntry(i)
+			}
+		}
+		if err := e.transact(ctx, tenant, ops); err != nil {
+			var oe *opError
+			if errors.As(err, &oe) {
+				return nil, fhir.AsError(oe.err).InEntry(oe.index)
+			}
+			return nil, err
+		}
+		return e.response("transaction-response", ops, entryErrs, withResources)
+	}
+
+	// Batch: each entry in its own transaction, in the spec's processing order.
+	ordered := slices.Clone(ops)
+	slices.SortStableFunc(ordered, func(a, b *op) int { return methodOrder(a.Method) - methodOrder(b.Method) })
+	for _, o := range ordered {
+		if entryErrs[o.index] != nil {
+			continue
+		}
+		if err := e.transact(ctx, tenant, []*op{o}); err != nil {
+			var oe *opError
+			if errors.As(err, &oe) {
+				err = oe.err
+			}
+			if fe := fhir.AsError(err); fe.Status >= 500 {
+				return nil, err // the store failed: not an answer about this entry
+			}
+			entryErrs[o.index] = err
+		}
+	}
+	return e.response("batch-response", ops, entryErrs, withResources)
+}
+
+// parseRequest reads Bundle.entry.request into o.
+func parseRequest(o *op, req *fhir.BundleRequest) error {
+	if req == nil || req.Method == "" || req.URL == "" {
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueRequired, "the entry needs request.method and request.url")
+	}
+	o.Method = strings.ToUpper(req.Method)
+	o.IfMatch, o.IfNoneMatch, o.IfNoneExist = req.IfMatch, req.IfNoneMatch, req.IfNoneExist
+	if o.Method == http.MethodPatch && len(o.Body) > 0 {
+		// FHIR carries a JSON Patch in a transaction as a Binary resource.
+		patch, err := binaryPatch(o.Body)
+		if err != nil {
+			return err
+		}
+		o.Body = patch
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil || u.IsAbs() || strings.HasPrefix(req.URL, "/") {
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "request.url %q must be relative to the base, like Patient/123 or Patient?identifier=x", req.URL)
+	}
+	parts := strings.Split(u.Path, "/")
+	o.Type = parts[0]
+	switch {
+	case len(parts) == 1:
+	case len(parts) == 2:
+		o.ID = parts[1]
+	case len(parts) == 4 && parts[2] == "_history" && o.Method == http.MethodGet:
+		o.ID, o.Version = parts[1], parts[3]
+	default:
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "request.url %q is not a supported interaction URL", req.URL)
+	}
+	if u.RawQuery != "" {
+		if o.ID != "" || o.Method == http.MethodPost || o.Method == http.MethodGet {
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "request.url %q: search criteria are supported only on conditional PUT, PATCH and DELETE", req.URL)
+		}
+		q, err := parseQuery(u.RawQuery)
+		if err != nil {
+			return err
+		}
+		o.Query = q
+	}
+	return nil
+}
+
+// binaryPatch extracts the JSON Patch from a Binary entry resource.
+func binaryPatch(body []byte) ([]byte, error) {
+	var bin struct {
+		ResourceType string `json:"resourceType"`
+		ContentType  string `json:"contentType"`
+		Data         []byte `json:"data"` // base64
+	}
+	if err := json.Unmarshal(body, &bin); err != nil || bin.ResourceType != "Binary" {
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "a PATCH entry's resource must be a Binary holding a JSON Patch")
+	}
+	if !strings.HasPrefix(bin.ContentType, "application/json-patch+json") {
+		return nil, fhir.Errorf(http.StatusUnsupportedMediaType, fhir.IssueNotSupported, "PATCH supports application/json-patch+json, not %q", bin.ContentType)
+	}
+	return bin.Data, nil
+}
+
+func (e *Engine) response(typ string, ops []*op, errs []error, withResources bool) (*fhir.Bundle, error) {
+	out := &fhir.Bundle{ResourceType: "Bundle", ID: uuid.NewString(), Type: typ,
+		Timestamp: fhir.FormatInstant(e.now()), Entry: make([]fhir.BundleEntry, len(ops))}
+	for i, o := range ops {
+		if err := errs[i]; err != nil {
+			fe := fhir.AsError(err)
+			oo, merr := fhir.Marshal(fe.Outcome())
+			if merr != nil {
+				return nil, merr
+			}
+			out.Entry[i].Response = &fhir.BundleResponse{Status: statusLine(fe.Status), Outcome: oo}
+			continue
+		}
+		r := o.result
+		resp := &fhir.BundleResponse{Status: statusLine(r.Status)}
+		if r.Resource.Version > 0 {
+			resp.Etag = ETag(r.Resource.Version)
+			resp.LastModified = fhir.FormatInstant(r.Resource.LastUpdated)
+			resp.Location = fmt.Sprintf("%s/%s/_history/%d", r.Resource.Type, r.Resource.ID, r.Resource.Version)
+			if withResources || o.Method == http.MethodGet {
+				out.Entry[i].Resource = r.Resource.Body
+			}
+		}
+		if r.Message != "" {
+			oo, err := fhir.Marshal(fhir.OperationOutcome{Issues: []fhir.Issue{{Severity: fhir.SeverityInformation, Code: fhir.IssueInformational, Diagnostics: r.Message}}})
+			if err != nil {
+				return nil, err
+			}
+			resp.Outcome = oo
+		}
+		out.Entry[i].Response = resp
+	}
+	return out, nil
+}
+
+func statusLine(code int) string { return strconv.Itoa(code) + " " + http.StatusText(code) }

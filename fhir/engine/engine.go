@@ -1,0 +1,243 @@
+// Package engine implements the FHIR RESTful interactions (read, vread,
+// create, update, patch, delete, conditional variants, history, batch and
+// transaction) on top of a store.Store, independent of HTTP. The server maps
+// HTTP onto it; the document pipeline uses it to write what it produces, so
+// both obey the same rules and write the same bookkeeping.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/store"
+)
+
+// Limits bound what one request may ask of the engine.
+type Limits struct {
+	MaxBundleEntries int // entries per batch or transaction
+	MaxPageSize      int // _count ceiling for history
+	DefaultPageSize  int
+}
+
+// DefaultLimits are used for zero fields of Options.Limits.
+var DefaultLimits = Limits{MaxBundleEntries: 10000, MaxPageSize: 1000, DefaultPageSize: 50}
+
+// Options configure an Engine.
+type Options struct {
+	Limits Limits
+	// Now returns the current time (tests pin it). Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Engine executes FHIR interactions. It is safe for concurrent use.
+type Engine struct {
+	store     store.Store
+	validator *fhir.Validator
+	limits    Limits
+	now       func() time.Time
+
+	tenantsMu sync.RWMutex
+	tenants   map[string]bool // known to exist; tenants are never deleted
+}
+
+// New returns an Engine over s.
+func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
+	l := opts.Limits
+	if l.MaxBundleEntries <= 0 {
+		l.MaxBundleEntries = DefaultLimits.MaxBundleEntries
+	}
+	if l.MaxPageSize <= 0 {
+		l.MaxPageSize = DefaultLimits.MaxPageSize
+	}
+	if l.DefaultPageSize <= 0 {
+		l.DefaultPageSize = min(DefaultLimits.DefaultPageSize, l.MaxPageSize)
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Engine{store: s, validator: v, limits: l, now: now, tenants: map[string]bool{}}
+}
+
+// Limits returns the limits in force.
+func (e *Engine) Limits() Limits { return e.limits }
+
+// Store returns the underlying store (for readiness checks).
+func (e *Engine) Store() store.Store { return e.store }
+
+// CheckTenant returns a 404 *fhir.Error unless tenant exists.
+func (e *Engine) CheckTenant(ctx context.Context, tenant string) error {
+	e.tenantsMu.RLock()
+	ok := e.tenants[tenant]
+	e.tenantsMu.RUnlock()
+	if ok {
+		return nil
+	}
+	names, err := e.store.Tenants(ctx)
+	if err != nil {
+		return fmt.Errorf("engine: list tenants: %w", err)
+	}
+	e.tenantsMu.Lock()
+	defer e.tenantsMu.Unlock()
+	for _, n := range names {
+		e.tenants[n] = true
+	}
+	if !e.tenants[tenant] {
+		return fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "unknown tenant %q", tenant)
+	}
+	return nil
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+
+// CheckType returns a 400 *fhir.Error unless typ is an R4 resource type.
+func CheckType(typ string) error {
+	if !fhir.IsResourceType(typ) {
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "unknown resource type %q", typ)
+	}
+	return nil
+}
+
+func checkID(id string) error {
+	if !idPattern.MatchString(id) {
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueValue, "invalid resource id %q: ids are 1-64 characters of A-Z, a-z, 0-9, '-' and '.'", id)
+	}
+	return nil
+}
+
+// Read returns the current version of a resource: 404 if it never existed,
+// 410 if it is deleted.
+func (e *Engine) Read(ctx context.Context, tenant, typ, id string) (store.Resource, error) {
+	var r store.Resource
+	err := e.store.View(ctx, tenant, func(tx store.Tx) error {
+		var err error
+		r, err = readIn(ctx, tx, typ, id, "")
+		return err
+	})
+	return r, err
+}
+
+// VRead returns one version of a resource: 404 if there is no such version,
+// 410 if that version is a deletion.
+func (e *Engine) VRead(ctx context.Context, tenant, typ, id, version string) (store.Resource, error) {
+	var r store.Resource
+	err := e.store.View(ctx, tenant, func(tx store.Tx) error {
+		var err error
+		r, err = readIn(ctx, tx, typ, id, version)
+		return err
+	})
+	return r, err
+}
+
+func readIn(ctx context.Context, tx store.Tx, typ, id, version string) (store.Resource, error) {
+	if err := CheckType(typ); err != nil {
+		return store.Resource{}, err
+	}
+	if err := checkID(id); err != nil {
+		return store.Resource{}, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s/%s is not known", typ, id)
+	}
+	var (
+		r   store.Resource
+		err error
+	)
+	if version == "" {
+		r, err = tx.Current(ctx, typ, id)
+	} else {
+		v, perr := strconv.ParseInt(version, 10, 64)
+		if perr != nil || v < 1 {
+			return store.Resource{}, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s/%s has no version %q", typ, id, version)
+		}
+		r, err = tx.Version(ctx, typ, id, v)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound) && version == "":
+		return r, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s/%s is not known", typ, id)
+	case errors.Is(err, store.ErrNotFound):
+		return r, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s/%s has no version %s", typ, id, version)
+	case err != nil:
+		return r, fmt.Errorf("engine: read %s/%s: %w", typ, id, err)
+	case r.Deleted:
+		return r, fhir.Errorf(http.StatusGone, fhir.IssueDeleted, "%s/%s was deleted (version %d)", typ, id, r.Version)
+	}
+	return r, nil
+}
+
+// HistoryRequest selects a page of _history.
+type HistoryRequest struct {
+	Type, ID  string    // both empty: the tenant's history; ID empty: a type's
+	Since     time.Time // _since
+	Count     int       // _count; 0 means the default page size
+	BeforeSeq int64     // paging cursor from a previous page's NextCursor
+}
+
+// HistoryPage is one page of history, newest first.
+type HistoryPage struct {
+	Versions   []store.Resource
+	Count      int   // the page size used
+	NextCursor int64 // 0 when this is the last page
+}
+
+// History returns versions newest first. Instance history of a resource
+// that never existed is 404.
+func (e *Engine) History(ctx context.Context, tenant string, req HistoryRequest) (HistoryPage, error) {
+	if req.Type != "" {
+		if err := CheckType(req.Type); err != nil {
+			return HistoryPage{}, err
+		}
+	}
+	count := req.Count
+	switch {
+	case count < 0:
+		return HistoryPage{}, fhir.Errorf(http.StatusBadRequest, fhir.IssueValue, "_count must not be negative")
+	case count == 0:
+		count = e.limits.DefaultPageSize
+	case count > e.limits.MaxPageSize:
+		count = e.limits.MaxPageSize // the spec lets servers cap _count; the self link shows the cap
+	}
+	page := HistoryPage{Count: count}
+	err := e.store.View(ctx, tenant, func(tx store.Tx) error {
+		vs, err := tx.History(ctx, store.HistoryQuery{
+			Type: req.Type, ID: req.ID, Since: req.Since, BeforeSeq: req.BeforeSeq, Limit: count + 1,
+		})
+		if err != nil {
+			return fmt.Errorf("engine: history: %w", err)
+		}
+		if req.ID != "" && len(vs) == 0 && req.BeforeSeq == 0 {
+			// Empty instance history: 404 unless the resource exists and _since filtered everything.
+			if _, err := tx.Current(ctx, req.Type, req.ID); errors.Is(err, store.ErrNotFound) {
+				return fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s/%s is not known", req.Type, req.ID)
+			} else if err != nil {
+				return fmt.Errorf("engine: history: %w", err)
+			}
+		}
+		if len(vs) > count {
+			vs = vs[:count]
+			page.NextCursor = vs[len(vs)-1].Seq
+		}
+		page.Versions = vs
+		return nil
+	})
+	return page, err
+}
+
+// ETag returns the weak ETag of a version: W/"3".
+func ETag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+// parseETag reads a version from an ETag as clients send it: W/"3", "3" or 3.
+func parseETag(s string) (int64, bool) {
+	if len(s) > 2 && (s[:2] == "W/" || s[:2] == "w/") {
+		s = s[2:]
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil && v > 0
+}

@@ -1,0 +1,541 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/google/uuid"
+
+	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/store"
+)
+
+// Interaction is one FHIR interaction as Bundle.entry.request describes it.
+// The HTTP server builds one per write request; bundles build one per entry.
+type Interaction struct {
+	Method  string     // POST, PUT, PATCH, DELETE; GET and HEAD in bundles
+	Type    string     // resource type from the URL
+	ID      string     // logical id from the URL; empty for create and conditional interactions
+	Version string     // GET Type/id/_history/version in bundles
+	Query   url.Values // conditional update, patch and delete criteria
+	// Body is the resource (POST, PUT) or the JSON Patch document (PATCH).
+	Body        []byte
+	IfMatch     string // ETag the current version must have
+	IfNoneMatch string // "*" on PUT: create only
+	IfNoneExist string // conditional create criteria ("identifier=sys|123")
+	FullURL     string // the bundle entry's fullUrl, which other entries may reference
+}
+
+// Result is what an interaction did.
+type Result struct {
+	Status   int            // HTTP status: 200, 201, ...
+	Resource store.Resource // the version written, matched or read (zero after a delete)
+	Message  string         // what happened, for interactions that return an OperationOutcome
+}
+
+// op is one interaction on its way through a transaction.
+type op struct {
+	Interaction
+	index  int
+	obj    fhir.Object     // parsed body of POST and PUT, then the patched resource of PATCH
+	used   bool            // obj was edited by an earlier attempt of the transaction
+	patch  jsonpatch.Patch // PATCH
+	result Result
+	write  *store.Write // the version this op writes, if any
+}
+
+// opError locates an error in a bundle entry.
+type opError struct {
+	index int
+	err   error
+}
+
+func (e *opError) Error() string { return fmt.Sprintf("entry %d: %v", e.index, e.err) }
+func (e *opError) Unwrap() error { return e.err }
+
+// Do executes one interaction in its own transaction.
+func (e *Engine) Do(ctx context.Context, tenant string, in Interaction) (Result, error) {
+	o := &op{Interaction: in}
+	if err := e.prepare(o); err != nil {
+		return Result{}, err
+	}
+	err := e.transact(ctx, tenant, []*op{o})
+	var oe *opError
+	if errors.As(err, &oe) {
+		err = oe.err
+	}
+	return o.result, err
+}
+
+// transact runs ops atomically, retrying when a concurrent writer won a race
+// on the same resource (store.ErrConflict): the retry re-reads current
+// versions, so If-Match preconditions are judged again, never skipped.
+func (e *Engine) transact(ctx context.Context, tenant string, ops []*op) error {
+	const attempts = 5
+	var err error
+	for attempt := range attempts {
+		err = e.store.Update(ctx, tenant, func(tx store.Tx) error {
+			return e.execute(ctx, tx, ops)
+		})
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
+		if attempt < attempts-1 {
+			backoff := time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(backoff):
+			}
+		}
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return fhir.Errorf(http.StatusConflict, fhir.IssueConflict, "the resource was changed concurrently; retry the request").Wrap(err)
+	}
+	return err
+}
+
+// prepareAll parses and validates the bodies of ops in parallel: validation
+// costs far more than storing, so it uses every core. It returns one error
+// per op (nil when fine).
+func (e *Engine) prepareAll(ops []*op) []error {
+	errs := make([]error, len(ops))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(ops)) {
+		wg.Go(func() {
+			for i := range work {
+				errs[i] = e.prepare(ops[i])
+			}
+		})
+	}
+	for i := range ops {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return errs
+}
+
+// prepare checks what an interaction can be checked for before touching the
+// store: method, type, id, body parse and R4 validation.
+func (e *Engine) prepare(o *op) error {
+	o.Method = strings.ToUpper(o.Method)
+	if err := CheckType(o.Type); err != nil {
+		return err
+	}
+	if o.ID != "" {
+		if err := checkID(o.ID); err != nil {
+			return err
+		}
+	}
+	switch o.Method {
+	case http.MethodGet, http.MethodHead:
+		if o.ID == "" {
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "search in bundle entries is not supported yet")
+		}
+		return nil
+	case http.MethodDelete:
+		if o.ID == "" && o.Query == nil {
+			return fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "DELETE needs a resource id or search criteria")
+		}
+		return nil
+	case http.MethodPatch:
+		if o.ID == "" && o.Query == nil {
+			return fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "PATCH needs a resource id or search criteria")
+		}
+		p, err := jsonpatch.DecodePatch(o.Body)
+		if err != nil {
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueStructure, "invalid JSON Patch document: %v", err)
+		}
+		o.patch = p
+		return nil
+	case http.MethodPost, http.MethodPut:
+	default:
+		return fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "method %s is not supported", o.Method)
+	}
+	if o.Method == http.MethodPut && o.ID == "" && o.Query == nil {
+		return fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "PUT needs a resource id or search criteria")
+	}
+	obj, err := fhir.ParseObject(o.Body)
+	if err != nil {
+		return err
+	}
+	switch bodyType := obj.Type(); {
+	case bodyType == "":
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueRequired, "the resource has no resourceType").WithExpression("resourceType")
+	case bodyType != o.Type:
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "resourceType %q does not match the %s endpoint", bodyType, o.Type).WithExpression("resourceType")
+	}
+	if o.Method == http.MethodPut {
+		switch bodyID := obj.ID(); {
+		case bodyID == "" && o.ID != "":
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueRequired, "the resource must have an id matching the URL (%s)", o.ID).WithExpression(o.Type + ".id")
+		case o.ID != "" && bodyID != o.ID:
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "the resource id %q does not match the URL id %q", bodyID, o.ID).WithExpression(o.Type + ".id")
+		case bodyID != "":
+			if err := checkID(bodyID); err != nil {
+				return err
+			}
+		}
+	}
+	if err := e.validator.Validate(o.Body); err != nil {
+		return err
+	}
+	o.obj = obj
+	return nil
+}
+
+// methodOrder is the processing order of transaction entries (FHIR R4 http.html#trules).
+func methodOrder(m string) int {
+	switch m {
+	case http.MethodDelete:
+		return 0
+	case http.MethodPost:
+		return 1
+	case http.MethodPut, http.MethodPatch:
+		return 2
+	default:
+		return 3
+	}
+}
+
+// execute performs ops inside one transaction. Errors are *opError.
+func (e *Engine) execute(ctx context.Context, tx store.Tx, ops []*op) error {
+	now := e.now().UTC().Truncate(time.Millisecond)
+	ordered := slices.Clone(ops)
+	slices.SortStableFunc(ordered, func(a, b *op) int { return methodOrder(a.Method) - methodOrder(b.Method) })
+
+	x := &execution{engine: e, tx: tx, now: now, refs: map[string]string{}, targets: map[string]int{}}
+	for _, o := range ordered {
+		o.result, o.write = Result{}, nil
+		if o.used && (o.Method == http.MethodPost || o.Method == http.MethodPut) {
+			// A retried attempt assigns new ids: start again from the client's body.
+			obj, err := fhir.ParseObject(o.Body)
+			if err != nil {
+				return &opError{o.index, err}
+			}
+			o.obj = obj
+		}
+		o.used = true
+		if methodOrder(o.Method) == 3 {
+			continue // reads run after the writes
+		}
+		if err := x.resolve(ctx, o); err != nil {
+			return &opError{o.index, err}
+		}
+	}
+	// Every id is known now, so references between entries can be rewritten.
+	var writes []store.Write
+	for _, o := range ordered {
+		if o.write == nil {
+			continue
+		}
+		if !o.write.Deleted {
+			if err := x.finish(ctx, o); err != nil {
+				return &opError{o.index, err}
+			}
+		}
+		writes = append(writes, *o.write)
+	}
+	if len(writes) > 0 {
+		if err := tx.Write(ctx, writes); err != nil {
+			return fmt.Errorf("engine: write: %w", err)
+		}
+	}
+	for _, o := range ordered {
+		if methodOrder(o.Method) != 3 {
+			continue
+		}
+		r, err := readIn(ctx, tx, o.Type, o.ID, o.Version)
+		if err != nil {
+			return &opError{o.index, err}
+		}
+		o.result = Result{Status: http.StatusOK, Resource: r}
+	}
+	return nil
+}
+
+// execution is the state of one transaction attempt.
+type execution struct {
+	engine  *Engine
+	tx      store.Tx
+	now     time.Time
+	refs    map[string]string // entry fullUrl → "Type/id" it was given
+	targets map[string]int    // "Type/id" → index of the op acting on it
+}
+
+// claim records that o acts on typ/id; a transaction may touch each resource once.
+func (x *execution) claim(o *op, typ, id string) error {
+	key := typ + "/" + id
+	if j, dup := x.targets[key]; dup {
+		return fhir.Errorf(http.StatusBadRequest, fhir.IssueDuplicate, "entries %d and %d both act on %s", j, o.index, key)
+	}
+	x.targets[key] = o.index
+	if o.FullURL != "" {
+		x.refs[o.FullURL] = key
+	}
+	return nil
+}
+
+// match runs conditional criteria: the ids of up to two matches.
+func (x *execution) match(ctx context.Context, typ string, query url.Values) ([]string, error) {
+	c, err := criteria(query)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := x.tx.Find(ctx, typ, c, 2)
+	if err != nil {
+		return nil, fmt.Errorf("engine: conditional match: %w", err)
+	}
+	return ids, nil
+}
+
+// current reads the current version (locking it) and checks If-Match.
+// exists is false when the resource never existed or is deleted.
+func (x *execution) current(ctx context.Context, o *op, id string) (cur store.Resource, exists bool, err error) {
+	cur, err = x.tx.Current(ctx, o.Type, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		cur, err = store.Resource{}, nil
+	case err != nil:
+		return cur, false, fmt.Errorf("engine: read %s/%s: %w", o.Type, id, err)
+	}
+	exists = cur.Version > 0 && !cur.Deleted
+	if o.IfMatch != "" {
+		want, ok := parseETag(o.IfMatch)
+		if !ok {
+			return cur, exists, fhir.Errorf(http.StatusBadRequest, fhir.IssueValue, "invalid If-Match value %q: expected an ETag like W/\"3\"", o.IfMatch)
+		}
+		if !exists || cur.Version != want {
+			return cur, exists, fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueConflict,
+				"If-Match %s does not match the current version of %s/%s (%s)", o.IfMatch, o.Type, id, describeVersion(cur))
+		}
+	}
+	return cur, exists, nil
+}
+
+func describeVersion(r store.Resource) string {
+	switch {
+	case r.Version == 0:
+		return "it does not exist"
+	case r.Deleted:
+		return fmt.Sprintf("version %d, deleted", r.Version)
+	}
+	return fmt.Sprintf("version %d", r.Version)
+}
+
+// resolve decides the id and version an op writes and checks its preconditions.
+func (x *execution) resolve(ctx context.Context, o *op) error {
+	id := o.ID
+	if id == "" && o.Query != nil { // conditional update, patch or delete
+		ids, err := x.match(ctx, o.Type, o.Query)
+		if err != nil {
+			return err
+		}
+		switch {
+		case len(ids) > 1:
+			return fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueMultipleMatches, "the criteria match more than one %s", o.Type)
+		case len(ids) == 1:
+			id = ids[0]
+		}
+	}
+	switch o.Method {
+	case http.MethodDelete:
+		if id == "" {
+			o.result = Result{Status: http.StatusOK, Message: "no " + o.Type + " matched the criteria; nothing was deleted"}
+			return nil
+		}
+		if err := x.claim(o, o.Type, id); err != nil {
+			return err
+		}
+		cur, exists, err := x.current(ctx, o, id)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			o.result = Result{Status: http.StatusOK, Message: fmt.Sprintf("%s/%s does not exist or is already deleted; nothing was deleted", o.Type, id)}
+			return nil
+		}
+		o.write = &store.Write{Type: o.Type, ID: id, Version: cur.Version + 1, LastUpdated: x.now, Method: store.MethodDelete, Deleted: true}
+		o.result = Result{Status: http.StatusOK, Message: fmt.Sprintf("deleted %s/%s (version %d)", o.Type, id, o.write.Version)}
+		return nil
+
+	case http.MethodPost:
+		if o.IfNoneExist != "" {
+			q, err := parseQuery(o.IfNoneExist)
+			if err != nil {
+				return err
+			}
+			ids, err := x.match(ctx, o.Type, q)
+			if err != nil {
+				return err
+			}
+			switch len(ids) {
+			case 0:
+			case 1:
+				// Conditional create matched: nothing is written, and other
+				// entries' references to this one point at the match.
+				if err := x.claim(o, o.Type, ids[0]); err != nil {
+					return err
+				}
+				cur, err := x.tx.Current(ctx, o.Type, ids[0])
+				if err != nil {
+					return fmt.Errorf("engine: read %s/%s: %w", o.Type, ids[0], err)
+				}
+				o.result = Result{Status: http.StatusOK, Resource: cur}
+				return nil
+			default:
+				return fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueMultipleMatches, "If-None-Exist matches more than one %s", o.Type)
+			}
+		}
+		// A POSTed id is ignored (the server assigns ids), as the spec says.
+		id := uuid.NewString()
+		if err := x.claim(o, o.Type, id); err != nil {
+			return err
+		}
+		o.write = &store.Write{Type: o.Type, ID: id, Version: 1, LastUpdated: x.now, Method: store.MethodPost}
+		o.result = Result{Status: http.StatusCreated}
+		return nil
+
+	case http.MethodPut:
+		if id == "" { // conditional update with no match: create
+			if id = o.obj.ID(); id == "" {
+				id = uuid.NewString()
+			}
+		} else if bodyID := o.obj.ID(); bodyID != "" && bodyID != id {
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "the resource id %q does not match the resource the criteria found (%s)", bodyID, id)
+		}
+		if err := x.claim(o, o.Type, id); err != nil {
+			return err
+		}
+		cur, exists, err := x.current(ctx, o, id)
+		if err != nil {
+			return err
+		}
+		if o.IfNoneMatch != "" {
+			if o.IfNoneMatch != "*" {
+				return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "If-None-Match on update supports only *")
+			}
+			if exists {
+				return fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueDuplicate, "%s/%s already exists (If-None-Match: *)", o.Type, id)
+			}
+		}
+		status := http.StatusOK
+		if !exists {
+			status = http.StatusCreated
+		}
+		o.write = &store.Write{Type: o.Type, ID: id, Version: cur.Version + 1, LastUpdated: x.now, Method: store.MethodPut}
+		o.result = Result{Status: status}
+		return nil
+
+	case http.MethodPatch:
+		if id == "" {
+			return fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "no %s matches the criteria", o.Type)
+		}
+		if err := x.claim(o, o.Type, id); err != nil {
+			return err
+		}
+		cur, exists, err := x.current(ctx, o, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case cur.Version == 0:
+			return fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s/%s is not known", o.Type, id)
+		case !exists:
+			return fhir.Errorf(http.StatusGone, fhir.IssueDeleted, "%s/%s was deleted", o.Type, id)
+		}
+		obj, err := x.engine.applyPatch(o, cur)
+		if err != nil {
+			return err
+		}
+		o.obj = obj
+		o.write = &store.Write{Type: o.Type, ID: id, Version: cur.Version + 1, LastUpdated: x.now, Method: store.MethodPatch}
+		o.result = Result{Status: http.StatusOK}
+		return nil
+	}
+	return fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "method %s is not supported", o.Method)
+}
+
+// applyPatch applies o's JSON Patch to the current version and validates the result.
+func (e *Engine) applyPatch(o *op, cur store.Resource) (fhir.Object, error) {
+	patched, err := o.patch.Apply(cur.Body)
+	if err != nil {
+		return nil, fhir.Errorf(http.StatusUnprocessableEntity, fhir.IssueProcessing, "the JSON Patch cannot be applied: %v", err)
+	}
+	obj, err := fhir.ParseObject(patched)
+	if err != nil {
+		return nil, err
+	}
+	if obj.Type() != cur.Type || obj.ID() != cur.ID {
+		return nil, fhir.Errorf(http.StatusUnprocessableEntity, fhir.IssueProcessing, "a patch must not change resourceType or id")
+	}
+	if err := e.validator.Validate(patched); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// finish rewrites the references of o's resource to the ids the
+// transaction assigned, sets id and meta, and encodes the version to store.
+func (x *execution) finish(ctx context.Context, o *op) error {
+	err := o.obj.RewriteReferences(func(ref string) (string, error) {
+		if to, ok := x.refs[ref]; ok {
+			return to, nil
+		}
+		switch {
+		case strings.HasPrefix(ref, "urn:uuid:"), strings.HasPrefix(ref, "urn:oid:"):
+			return "", fhir.Errorf(http.StatusBadRequest, fhir.IssueNotFound, "reference %q matches no entry's fullUrl in this bundle", ref)
+		case isConditionalReference(ref):
+			typ, q, _ := strings.Cut(ref, "?")
+			query, err := parseQuery(q)
+			if err != nil {
+				return "", err
+			}
+			ids, err := x.match(ctx, typ, query)
+			if err != nil {
+				return "", err
+			}
+			switch len(ids) {
+			case 0:
+				return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueNotFound, "conditional reference %q matches no resource", ref)
+			case 1:
+				return typ + "/" + ids[0], nil
+			default:
+				return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueMultipleMatches, "conditional reference %q matches more than one resource", ref)
+			}
+		}
+		return ref, nil
+	})
+	if err != nil {
+		return err
+	}
+	w := o.write
+	o.obj.SetID(w.ID)
+	o.obj.SetMeta(w.Version, w.LastUpdated)
+	body, err := o.obj.Marshal()
+	if err != nil {
+		return fmt.Errorf("engine: encode %s/%s: %w", w.Type, w.ID, err)
+	}
+	w.Body = body
+	w.Tokens = tokens(o.obj)
+	o.result.Resource = store.Resource{Type: w.Type, ID: w.ID, Version: w.Version, LastUpdated: w.LastUpdated, Method: w.Method, Body: body}
+	return nil
+}
+
+// isConditionalReference reports whether ref is "Type?criteria".
+func isConditionalReference(ref string) bool {
+	typ, _, found := strings.Cut(ref, "?")
+	return found && fhir.IsResourceType(typ)
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kiln-health/kiln/fhir"
+)
+
+// Kiln speaks FHIR JSON only. Responses use application/fhir+json unless the
+// client asked for plain application/json.
+const (
+	mimeFHIRJSON  = "application/fhir+json"
+	mimeJSON      = "application/json"
+	mimeJSONPatch = "application/json-patch+json"
+	mimeKey       = "kiln.mime"
+)
+
+// formatMIME maps _format values to the JSON media type to answer with;
+// ok is false for formats Kiln does not produce.
+func formatMIME(f string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(f)) {
+	case "json", mimeFHIRJSON, "application/json+fhir":
+		return mimeFHIRJSON, true
+	case mimeJSON:
+		return mimeJSON, true
+	}
+	return "", false
+}
+
+// negotiate picks the response media type from _format or Accept (406 when
+// none is JSON) and checks the request body's Content-Type (415).
+func (s *Server) negotiate(c *gin.Context) {
+	out, ok := mimeFHIRJSON, true
+	if f := c.Query("_format"); f != "" {
+		out, ok = formatMIME(f)
+		if !ok {
+			s.refuse(c, fhir.Errorf(http.StatusNotAcceptable, fhir.IssueNotSupported, "_format %q is not supported; this server produces application/fhir+json", f))
+			return
+		}
+	} else if accept := c.GetHeader("Accept"); accept != "" {
+		out, ok = acceptable(accept)
+		if !ok {
+			s.refuse(c, fhir.Errorf(http.StatusNotAcceptable, fhir.IssueNotSupported, "Accept %q is not supported; this server produces application/fhir+json", accept))
+			return
+		}
+	}
+	c.Set(mimeKey, out)
+
+	if hasBody(c.Request) {
+		ct := c.GetHeader("Content-Type")
+		mt, _, err := mime.ParseMediaType(ct)
+		want := "application/fhir+json or application/json"
+		okType := err == nil && (mt == mimeFHIRJSON || mt == mimeJSON || mt == "application/json+fhir")
+		if c.Request.Method == http.MethodPatch {
+			want = mimeJSONPatch
+			okType = err == nil && mt == mimeJSONPatch
+		}
+		if !okType {
+			s.refuse(c, fhir.Errorf(http.StatusUnsupportedMediaType, fhir.IssueNotSupported, "Content-Type %q is not supported here; send %s", ct, want))
+			return
+		}
+	}
+	c.Next()
+}
+
+func (s *Server) refuse(c *gin.Context, err *fhir.Error) {
+	c.Set(mimeKey, mimeFHIRJSON)
+	s.fail(c, err)
+	c.Abort()
+}
+
+func hasBody(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		return true
+	}
+	return false
+}
+
+// acceptable returns the JSON type an Accept header admits, preferring
+// application/fhir+json; ok is false if it admits neither.
+func acceptable(accept string) (string, bool) {
+	plainJSON := false
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if q := params["q"]; q == "0" || q == "0.0" || q == "0.00" || q == "0.000" {
+			continue
+		}
+		switch mt {
+		case mimeFHIRJSON, "application/json+fhir", "*/*", "application/*":
+			return mimeFHIRJSON, true
+		case mimeJSON:
+			plainJSON = true
+		}
+	}
+	if plainJSON {
+		return mimeJSON, true
+	}
+	return "", false
+}
