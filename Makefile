@@ -1,0 +1,33 @@
+# Kiln — see README.md.
+export GOTOOLCHAIN := local
+GO      ?= go
+ADDR    ?= :8080
+DATA    ?= ./data
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.PHONY: build run test test-short bench vet fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
+
+## run: start Kiln on $(ADDR) with the embedded SQLite store under $(DATA)
+run: build
+	./bin/kiln serve --addr $(ADDR) --data $(DATA) --log-format text
+
+## test: vet and run every test (PostgreSQL tests need 127.0.0.1:5432; CI=true makes them mandatory)
+test: vet
+	$(GO) test -count=1 -timeout 15m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./bench/
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin
