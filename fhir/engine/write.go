@@ -490,7 +490,31 @@ func (e *Engine) applyPatch(o *op, cur store.Resource) (fhir.Object, error) {
 // finish rewrites the references of o's resource to the ids the
 // transaction assigned, sets id and meta, and encodes the version to store.
 func (x *execution) finish(ctx context.Context, o *op) error {
-	err := o.obj.RewriteReferences(func(ref string) (string, error) {
+	if err := x.rewriteReferences(ctx, o); err != nil {
+		return err
+	}
+	w := o.write
+	o.obj.SetID(w.ID)
+	o.obj.SetMeta(w.Version, w.LastUpdated)
+	body, err := o.obj.Marshal()
+	if err != nil {
+		return fmt.Errorf("engine: encode %s/%s: %w", w.Type, w.ID, err)
+	}
+	w.Body = body
+	w.Tokens = tokens(o.obj)
+	o.result.Resource = store.Resource{Type: w.Type, ID: w.ID, Version: w.Version, LastUpdated: w.LastUpdated, Method: w.Method, Body: body}
+	return nil
+}
+
+// rewriteReferences points references to other entries at the ids this
+// transaction gave them and resolves conditional references. A Bundle
+// resource being stored (a document, say) is left alone: references inside
+// it resolve within that Bundle, not within the transaction.
+func (x *execution) rewriteReferences(ctx context.Context, o *op) error {
+	if o.Type == "Bundle" {
+		return nil
+	}
+	return o.obj.RewriteReferences(func(ref string) (string, error) {
 		if to, ok := x.refs[ref]; ok {
 			return to, nil
 		}
@@ -518,20 +542,6 @@ func (x *execution) finish(ctx context.Context, o *op) error {
 		}
 		return ref, nil
 	})
-	if err != nil {
-		return err
-	}
-	w := o.write
-	o.obj.SetID(w.ID)
-	o.obj.SetMeta(w.Version, w.LastUpdated)
-	body, err := o.obj.Marshal()
-	if err != nil {
-		return fmt.Errorf("engine: encode %s/%s: %w", w.Type, w.ID, err)
-	}
-	w.Body = body
-	w.Tokens = tokens(o.obj)
-	o.result.Resource = store.Resource{Type: w.Type, ID: w.ID, Version: w.Version, LastUpdated: w.LastUpdated, Method: w.Method, Body: body}
-	return nil
 }
 
 // isConditionalReference reports whether ref is "Type?criteria".

@@ -15,23 +15,25 @@
 // than on bare pool connections, so every read of fn sees one snapshot
 // (a search and the reads that follow it agree). Read-only transactions
 // in REPEATABLE READ never fail with serialization errors and take no row
-// locks, so this costs nothing but BEGIN and COMMIT.
-//
-// Every transaction begins in one round trip together with the check that
-// its tenant exists ([pgx.Batch.BeginTx]).
+// locks, so this costs nothing but a COMMIT: every transaction begins in
+// the round trip that checks its tenant exists ([pgx.Batch.BeginTx]).
 //
 // # Writes
 //
 // Write is the ingest hot path, so it never issues statements per resource.
-// All versions of a call go into resource_versions with one INSERT ...
-// SELECT FROM unnest(...) of column arrays, and the pointers, old index
-// rows and new index rows are likewise handled with one set-based statement
-// each. The statements are pipelined in a single batch: one network round
-// trip per Write, whatever its size. Conflicts are detected by the
-// database, not by reading first: a version that already exists violates
-// the unique key of resource_versions, and a pointer whose version is not
-// the one before the new version leaves its row unchanged, which the
-// affected row count reveals.
+// All versions of a call go into resource_versions with one COPY, which
+// fills pages many rows at a time. The pointers (one INSERT for new
+// resources, one UPDATE for the others), the removal of old index rows and
+// the insertion of new ones are one set-based statement each, taking
+// column arrays through unnest, and go to the server pipelined in a single
+// batch. So a Write costs two round trips whatever its size; only one
+// that holds several versions of a resource costs more, as it is applied
+// in rounds that each write a resource once.
+//
+// Conflicts are detected by the database, not by reading first: a version
+// that exists already violates the unique key of resource_versions, and a
+// pointer that is not at the version before the new one is left alone,
+// which the affected row count reveals.
 //
 // # Migrations
 //
@@ -41,7 +43,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -61,7 +62,6 @@ import (
 // concurrent use.
 type Store struct {
 	pool       *pgxpool.Pool
-	db         *sql.DB // pool seen through database/sql, for goose
 	migrations *goose.Provider
 }
 
@@ -72,11 +72,24 @@ var _ store.Store = (*Store)(nil)
 // pool settings such as pool_max_conns (default: the number of CPUs, at
 // least 4).
 func Open(ctx context.Context, url string) (*Store, error) {
-	s, err := open(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if _, err := s.migrations.Up(ctx); err != nil {
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "kiln"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	p, err := newMigrations(pool)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{pool: pool, migrations: p}
+	if _, err := p.Up(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -93,34 +106,20 @@ func Migrate(ctx context.Context, url string) error {
 	return s.Close()
 }
 
-func open(ctx context.Context, url string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "kiln"
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	db := stdlib.OpenDBFromPool(pool)
-	// The advisory lock is taken every second rather than goose's default
-	// five so that replicas waiting on another's migrations start promptly;
-	// they give up after five minutes.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
-	if err != nil {
-		db.Close()
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
+// newMigrations returns the goose provider of the schema in pool.
+func newMigrations(pool *pgxpool.Pool) (*goose.Provider, error) {
 	dir, err := fs.Sub(migrations.Postgres, "postgres")
 	if err != nil {
-		db.Close()
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, err
 	}
+	// Replicas that find another migrating retry the lock every second,
+	// rather than goose's default five, so that they start promptly; they
+	// give up after five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDBFromPool(pool)
 	p, err := goose.NewProvider(goose.DialectPostgres, db, dir,
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
@@ -128,15 +127,14 @@ func open(ctx context.Context, url string) (*Store, error) {
 	)
 	if err != nil {
 		db.Close()
-		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, err
 	}
-	return &Store{pool: pool, db: db, migrations: p}, nil
+	return p, nil
 }
 
 // Close closes every connection of the store.
 func (s *Store) Close() error {
-	err := s.db.Close()
+	err := s.migrations.Close() // the database/sql view of the pool
 	s.pool.Close()
 	return err
 }
