@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 const patient = `{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.36.146.595.217.0.1","value":"MRN-%s"}],"name":[{"family":"Synthetic","given":["Test"]}],"birthDate":"1970-01-01"}`
@@ -317,6 +318,8 @@ func TestHistory(t *testing.T) {
 		expect(t, h.do("PUT", "Patient/h1", patientWithID("h1")), http.StatusCreated)
 		expect(t, h.do("PUT", "Patient/h1", patientWithID("h1")), http.StatusOK)
 		expect(t, h.do("DELETE", "Patient/h1", ""), http.StatusOK)
+		// lastUpdated has millisecond precision: make the next write's instant later than the ones above
+		time.Sleep(3 * time.Millisecond)
 		r := h.do("POST", "Observation", `{"resourceType":"Observation","status":"final","code":{"text":"x"}}`)
 		expect(t, r, http.StatusCreated)
 		since := str(r.json(t), "meta", "lastUpdated")

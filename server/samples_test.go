@@ -19,7 +19,7 @@ const samplesDir = "../../shared/fhir-samples"
 // validator enforces (the official HL7 validator reports them too): each
 // references a resource type its element does not allow.
 var knownInvalidExamples = map[string]string{
-	"MedicationRequest-medrx0301.json":  "MedicationRequest.dispenseRequest.performer",
+	"MedicationRequest-medrx0301.json": "MedicationRequest.dispenseRequest.performer",
 	"Observation-clinical-gender.json": "Observation.performer[0]",
 }
 
