@@ -288,11 +288,18 @@ func (x *execution) claim(o *op, typ, id string) error {
 	return nil
 }
 
-// match runs conditional criteria: the ids of up to two matches.
-func (x *execution) match(ctx context.Context, typ string, query url.Values) ([]string, error) {
+// match runs conditional criteria: the ids of up to two matches. With
+// forCreate the criteria are locked first, because a miss leads to a create
+// that a concurrent request with the same criteria must not duplicate.
+func (x *execution) match(ctx context.Context, typ string, query url.Values, forCreate bool) ([]string, error) {
 	c, err := criteria(query)
 	if err != nil {
 		return nil, err
+	}
+	if forCreate {
+		if err := x.tx.Lock(ctx, typ+"?"+query.Encode()); err != nil {
+			return nil, fmt.Errorf("engine: lock conditional criteria: %w", err)
+		}
 	}
 	ids, err := x.tx.Find(ctx, typ, c, 2)
 	if err != nil {
@@ -339,7 +346,7 @@ func describeVersion(r store.Resource) string {
 func (x *execution) resolve(ctx context.Context, o *op) error {
 	id := o.ID
 	if id == "" && o.Query != nil { // conditional update, patch or delete
-		ids, err := x.match(ctx, o.Type, o.Query)
+		ids, err := x.match(ctx, o.Type, o.Query, o.Method == http.MethodPut)
 		if err != nil {
 			return err
 		}
@@ -377,7 +384,7 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 			if err != nil {
 				return err
 			}
-			ids, err := x.match(ctx, o.Type, q)
+			ids, err := x.match(ctx, o.Type, q, true)
 			if err != nil {
 				return err
 			}
@@ -527,7 +534,7 @@ func (x *execution) rewriteReferences(ctx context.Context, o *op) error {
 			if err != nil {
 				return "", err
 			}
-			ids, err := x.match(ctx, typ, query)
+			ids, err := x.match(ctx, typ, query, false)
 			if err != nil {
 				return "", err
 			}

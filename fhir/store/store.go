@@ -24,8 +24,9 @@ var (
 	// ErrNotFound: no such resource, version or tenant.
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a write raced another write of the same resource (the
-	// version it meant to create already exists). The caller may retry the
-	// whole transaction.
+	// version it meant to create already exists or is not current+1), or the
+	// database aborted the transaction to resolve a deadlock or
+	// serialization failure. The caller may retry the whole transaction.
 	ErrConflict = errors.New("version conflict")
 )
 
@@ -53,7 +54,9 @@ type Resource struct {
 	// engine). Nil for tombstones.
 	Body []byte
 	// Seq orders versions across the whole store; it only grows. History
-	// paging uses it as a stable cursor. Zero where not meaningful.
+	// paging uses it as a stable cursor. It is allocation order, not commit
+	// order: under concurrent writers a version may commit after a page
+	// with higher Seq values was read. Zero where not meaningful.
 	Seq int64
 }
 
@@ -121,8 +124,13 @@ type Tx interface {
 	// History returns versions newest first (by Seq), at most q.Limit.
 	History(ctx context.Context, q HistoryQuery) ([]Resource, error)
 	// Find returns the ids of current, non-deleted resources of typ that
-	// match c, at most limit of them, in no particular order.
+	// match c, at most limit (> 0) of them, in no particular order.
 	Find(ctx context.Context, typ string, c Criteria, limit int) ([]string, error)
+	// Lock takes an exclusive lock on key (any string, scoped to the
+	// tenant) until the transaction ends. Conditional creates lock their
+	// criteria before Find, so two concurrent If-None-Exist requests cannot
+	// both find nothing and both create. Only in read-write transactions.
+	Lock(ctx context.Context, key string) error
 	// Write stores new versions and makes them current, with their index
 	// rows. It returns ErrConflict (wrapped) when a version already exists.
 	// Read-only transactions return an error.

@@ -175,6 +175,19 @@ const (
 		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`
 )
 
+// Lock takes a transaction-scoped advisory lock on (tenant, key). Advisory
+// locks live in one 64-bit space per database, so the key is hashed; a
+// collision only makes two unrelated conditional creates wait for each other.
+func (t *tx) Lock(ctx context.Context, key string) error {
+	if t.readOnly {
+		return errors.New("postgres: lock in a read-only transaction")
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, t.tenant+"/"+key); err != nil {
+		return wrap("lock", err)
+	}
+	return nil
+}
+
 func (t *tx) Write(ctx context.Context, writes []store.Write) error {
 	if t.readOnly {
 		return errors.New("postgres: write in a read-only transaction")

@@ -169,6 +169,16 @@ func (t *tx) Find(ctx context.Context, typ string, c store.Criteria, limit int) 
 	return ids, nil
 }
 
+// Lock is a no-op beyond checking the transaction is read-write: SQLite
+// read-write transactions already run one at a time (one writer connection,
+// BEGIN IMMEDIATE), so nothing else can interleave.
+func (t *tx) Lock(ctx context.Context, key string) error {
+	if !t.writable {
+		return errors.New("sqlite: lock in a read-only transaction")
+	}
+	return nil
+}
+
 func (t *tx) Write(ctx context.Context, writes []store.Write) error {
 	if !t.writable {
 		return errors.New("sqlite: write in a read-only transaction")

@@ -11,7 +11,7 @@
 //
 // The suite sees a backend only through the store.Store interface, so it
 // judges behaviour alone. It compares resource bodies as JSON values, not
-// bytes, because a backend may normalise them (PostgreSQL jsonb reorders
+// bytes, because a backend may normalise them (PostgreSQL jsonb would reorder
 // keys and drops whitespace).
 package storetest
 
@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WriteInViewFails", testWriteInView},
 		{"UpdateReadsOwnWrites", testReadOwnWrites},
 		{"NoLostUpdate", testNoLostUpdate},
+		{"LockSerialisesConditionalCreate", testLockSerialisesConditionalCreate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -835,5 +836,57 @@ func testNoLostUpdate(h *harness) {
 		if want := int64(n + 1 - i); r.Version != want {
 			h.Errorf("history[%d] is version %d, want %d", i, r.Version, want)
 		}
+	}
+}
+
+// testLockSerialisesConditionalCreate runs the engine's conditional-create
+// pattern (Lock criteria, Find, create if nothing matched) from 20
+// goroutines: exactly one resource may be created.
+func testLockSerialisesConditionalCreate(h *harness) {
+	tn := h.tenant("t")
+	const n = 20
+	match := store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "urn:mrn", Code: "42"}}}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs <- h.s.Update(h.ctx, tn, func(tx store.Tx) error {
+				if err := tx.Lock(h.ctx, "Patient?identifier=urn:mrn|42"); err != nil {
+					return err
+				}
+				ids, err := tx.Find(h.ctx, "Patient", match, 2)
+				if err != nil || len(ids) > 0 {
+					return err
+				}
+				// Widen the window between Find and Write so that, without
+				// the lock, concurrent transactions would all find nothing.
+				time.Sleep(50 * time.Millisecond)
+				w := res("Patient", fmt.Sprintf("p%d", i), 1, t0)
+				w.Tokens = []store.Token{{Param: "identifier", System: "urn:mrn", Code: "42"}}
+				return tx.Write(h.ctx, []store.Write{w})
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			h.Errorf("concurrent conditional create: %v", err)
+		}
+	}
+	var ids []string
+	if err := h.s.View(h.ctx, tn, func(tx store.Tx) error {
+		var err error
+		ids, err = tx.Find(h.ctx, "Patient", match, 100)
+		return err
+	}); err != nil {
+		h.Fatal(err)
+	}
+	if len(ids) != 1 {
+		h.Errorf("%d concurrent conditional creates made %d resources, want 1", n, len(ids))
+	}
+	// Lock in a read-only transaction is refused.
+	if err := h.s.View(h.ctx, tn, func(tx store.Tx) error { return tx.Lock(h.ctx, "k") }); err == nil {
+		h.Errorf("Lock in View succeeded")
 	}
 }
