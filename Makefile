@@ -19,8 +19,9 @@ run: build
 test: vet
 	$(GO) test -count=1 -timeout 15m ./...
 
+## bench: ingest on both backends, the raw COPY floor and the validator's rate (needs PostgreSQL and ../shared)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./bench/
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 3 -timeout 30m ./bench/
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
