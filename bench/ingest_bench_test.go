@@ -32,8 +32,8 @@ const sampleDir = "../../shared/fhir-samples/synthea"
 // Ingest targets in resources/s on the 2-core reference machine, every
 // resource validated.
 var targets = map[string]float64{
-	"BenchmarkIngest/postgres": 5000,
-	"BenchmarkIngest/sqlite":   2000,
+	"postgres": 5000,
+	"sqlite":   2000,
 }
 
 // bundle is one sample transaction Bundle and the resources in it.
@@ -114,53 +114,85 @@ func load(dir string) (*corpus, error) {
 
 // BenchmarkIngest posts every sample bundle as a transaction through the
 // engine, which parses and validates each resource, assigns ids, rewrites
-// references and writes versions, pointers and index rows.
+// references and writes versions, pointers and index rows. clients=1 posts
+// the bundles one after another (one EHR connection); clients=2 posts two at
+// a time, as an integration engine with two connections would, so one
+// bundle's database write overlaps the next one's validation.
 func BenchmarkIngest(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) {
-		c := samples(b)
-		s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "kiln.db"))
-		if err != nil {
-			b.Fatal(err)
+	backends := []struct {
+		name string
+		open func(b *testing.B) (store.Store, error)
+	}{
+		{"sqlite", func(b *testing.B) (store.Store, error) {
+			return sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "kiln.db"))
+		}},
+		{"postgres", func(b *testing.B) (store.Store, error) {
+			return postgres.Open(b.Context(), pgtest.NewDatabase(b))
+		}},
+	}
+	for _, be := range backends {
+		for _, clients := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/clients=%d", be.name, clients), func(b *testing.B) {
+				c := samples(b)
+				s, err := be.open(b)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { s.Close() })
+				ingest(b, s, c, clients)
+			})
 		}
-		b.Cleanup(func() { s.Close() })
-		ingest(b, s, c)
-	})
-	b.Run("postgres", func(b *testing.B) {
-		c := samples(b)
-		s, err := postgres.Open(b.Context(), pgtest.NewDatabase(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { s.Close() })
-		ingest(b, s, c)
-	})
+	}
 }
 
 // ingest runs the timed loop of BenchmarkIngest on s. All iterations write
 // to one tenant: POST assigns new ids, so re-posting the bundles adds
 // resources rather than conflicting.
-func ingest(b *testing.B, s store.Store, c *corpus) {
+func ingest(b *testing.B, s store.Store, c *corpus, clients int) {
 	ctx := b.Context()
 	const tenant = "bench"
 	if err := s.CreateTenant(ctx, tenant); err != nil {
 		b.Fatal(err)
 	}
 	eng := engine.New(s, newValidator(b), engine.Options{})
+	post := func(bd bundle) error {
+		resp, err := eng.Bundle(ctx, tenant, bd.body, false)
+		if err != nil {
+			return fmt.Errorf("%s: %w", bd.name, err)
+		}
+		if len(resp.Entry) != len(bd.resources) {
+			return fmt.Errorf("%s: %d response entries for %d entries", bd.name, len(resp.Entry), len(bd.resources))
+		}
+		for i, e := range resp.Entry {
+			if e.Response == nil || e.Response.Status != "201 Created" {
+				return fmt.Errorf("%s: entry %d: response %+v, want 201 Created", bd.name, i, e.Response)
+			}
+		}
+		return nil
+	}
 	b.SetBytes(c.bytes)
 	for b.Loop() {
+		work := make(chan bundle, len(c.bundles))
 		for _, bd := range c.bundles {
-			resp, err := eng.Bundle(ctx, tenant, bd.body, false)
-			if err != nil {
-				b.Fatalf("%s: %v", bd.name, err)
-			}
-			if len(resp.Entry) != len(bd.resources) {
-				b.Fatalf("%s: %d response entries for %d entries", bd.name, len(resp.Entry), len(bd.resources))
-			}
-			for i, e := range resp.Entry {
-				if e.Response == nil || e.Response.Status != "201 Created" {
-					b.Fatalf("%s: entry %d: response %+v, want 201 Created", bd.name, i, e.Response)
+			work <- bd
+		}
+		close(work)
+		errs := make(chan error, clients)
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for bd := range work {
+					if err := post(bd); err != nil {
+						errs <- err
+						return
+					}
 				}
-			}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			b.Fatal(err)
 		}
 	}
 	report(b, c)
@@ -299,26 +331,28 @@ func summarize(w io.Writer) {
 	cores := runtime.GOMAXPROCS(0)
 	printed := false
 	for _, backend := range []string{"sqlite", "postgres"} {
-		name := "BenchmarkIngest/" + backend
-		rate := mean(name)
-		if rate == 0 {
-			continue
+		for _, clients := range []int{1, 2} {
+			name := fmt.Sprintf("BenchmarkIngest/%s/clients=%d", backend, clients)
+			rate := mean(name)
+			if rate == 0 {
+				continue
+			}
+			if !printed {
+				fmt.Fprintf(w, "\ningest summary (resources/s; %d cores; COPY floor %.0f; validator %.0f per core):\n", cores, floor, perCore)
+				printed = true
+			}
+			verdict := "met"
+			if rate < targets[backend] {
+				verdict = "MISSED"
+			}
+			fmt.Fprintf(w, "  %-8s clients=%d %7.0f  target %.0f %-6s", backend, clients, rate, targets[backend], verdict)
+			if floor > 0 {
+				fmt.Fprintf(w, "  ingest÷floor %.3f", rate/floor)
+			}
+			if perCore > 0 {
+				fmt.Fprintf(w, "  ingest÷(validator×%d) %.3f", cores, rate/(perCore*float64(cores)))
+			}
+			fmt.Fprintln(w)
 		}
-		if !printed {
-			fmt.Fprintf(w, "\ningest summary (resources/s; %d cores; COPY floor %.0f; validator %.0f per core):\n", cores, floor, perCore)
-			printed = true
-		}
-		verdict := "met"
-		if rate < targets[name] {
-			verdict = "MISSED"
-		}
-		fmt.Fprintf(w, "  %-8s %7.0f  target %.0f %-6s", backend, rate, targets[name], verdict)
-		if floor > 0 {
-			fmt.Fprintf(w, "  ingest÷floor %.3f", rate/floor)
-		}
-		if perCore > 0 {
-			fmt.Fprintf(w, "  ingest÷(validator×%d) %.3f", cores, rate/(perCore*float64(cores)))
-		}
-		fmt.Fprintln(w)
 	}
 }

@@ -96,3 +96,13 @@ func TestResourceTypes(t *testing.T) {
 		t.Fatalf("%d types; Patient known: %v", len(types), IsResourceType("Patient"))
 	}
 }
+
+func TestParseObjectRefusesWhatIsNotOneObject(t *testing.T) {
+	for _, body := range []string{`{"a":1} {"b":2}`, `{"a":1} x`, `[1]`, `null`, `"s"`, ``, `{"a":}`, `{"a":1`} {
+		if _, err := ParseObject([]byte(body)); err == nil {
+			t.Errorf("ParseObject(%q) succeeded", body)
+		} else if fe, ok := err.(*Error); !ok || fe.Status != http.StatusBadRequest {
+			t.Errorf("ParseObject(%q): %v, want a 400 *Error", body, err)
+		}
+	}
+}

@@ -10,15 +10,36 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	jsoniter "github.com/json-iterator/go"
 )
 
 // Object is a resource decoded from JSON. Numbers stay json.Number so that
 // decimals keep their exact text (FHIR decimals carry precision: 1.50 is not 1.5).
 type Object map[string]any
 
+// fastJSON decodes resources on the ingest hot path; json-iterator is
+// already what google/fhir/go's jsonformat parses with, and is about twice
+// as fast as encoding/json here.
+var fastJSON = jsoniter.Config{UseNumber: true, ValidateJsonRawMessage: true}.Froze()
+
+// Unmarshal decodes JSON into v with the fast decoder, falling back to
+// encoding/json (whose error messages Kiln reports) when it fails.
+func Unmarshal(data []byte, v any) error {
+	if err := fastJSON.Unmarshal(data, v); err == nil {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
 // ParseObject decodes a JSON object. Errors are *Error (400) with the byte
 // offset of a syntax error.
 func ParseObject(body []byte) (Object, error) {
+	var m map[string]any
+	if err := fastJSON.Unmarshal(body, &m); err == nil && m != nil {
+		return Object(m), nil
+	}
+	// The slow path explains what is wrong, with encoding/json's messages.
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any

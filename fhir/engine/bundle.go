@@ -34,7 +34,7 @@ type bundleIn struct {
 // entries carry the resources written (Prefer: return=representation).
 func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, withResources bool) (*fhir.Bundle, error) {
 	var in bundleIn
-	if err := json.Unmarshal(body, &in); err != nil {
+	if err := fhir.Unmarshal(body, &in); err != nil {
 		if _, perr := fhir.ParseObject(body); perr != nil {
 			return nil, perr
 		}

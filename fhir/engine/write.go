@@ -46,12 +46,15 @@ type Result struct {
 // op is one interaction on its way through a transaction.
 type op struct {
 	Interaction
-	index  int
-	obj    fhir.Object     // parsed body of POST and PUT, then the patched resource of PATCH
-	used   bool            // obj was edited by an earlier attempt of the transaction
-	patch  jsonpatch.Patch // PATCH
-	result Result
-	write  *store.Write // the version this op writes, if any
+	index int
+	obj   fhir.Object // parsed body of POST and PUT, then the patched resource of PATCH
+	used  bool        // obj was edited by an earlier attempt of the transaction
+	// condRefs are the conditional references ("Patient?identifier=...") in
+	// the body, found while validating so the transaction need not walk it.
+	condRefs []string
+	patch    jsonpatch.Patch // PATCH
+	result   Result
+	write    *store.Write // the version this op writes, if any
 }
 
 // opError locates an error in a bundle entry.
@@ -109,17 +112,26 @@ func (e *Engine) transact(ctx context.Context, tenant string, ops []*op) error {
 // costs far more than storing, so it uses every core. It returns one error
 // per op (nil when fine).
 func (e *Engine) prepareAll(ops []*op) []error {
-	errs := make([]error, len(ops))
+	return parallel(len(ops), func(i int) error { return e.prepare(ops[i]) })
+}
+
+// parallel runs fn(0..n-1) on every core and returns the errors by index.
+func parallel(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	if n == 1 {
+		errs[0] = fn(0)
+		return errs
+	}
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(ops)) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Go(func() {
 			for i := range work {
-				errs[i] = e.prepare(ops[i])
+				errs[i] = fn(i)
 			}
 		})
 	}
-	for i := range ops {
+	for i := range n {
 		work <- i
 	}
 	close(work)
@@ -193,7 +205,24 @@ func (e *Engine) prepare(o *op) error {
 		return err
 	}
 	o.obj = obj
+	o.condRefs = conditionalRefs(o.Type, obj)
 	return nil
+}
+
+// conditionalRefs lists the conditional references in a resource. A Bundle
+// being stored keeps its references as they are (see rewriteReferences).
+func conditionalRefs(typ string, obj fhir.Object) []string {
+	if typ == "Bundle" {
+		return nil
+	}
+	var refs []string
+	_ = obj.RewriteReferences(func(ref string) (string, error) {
+		if isConditionalReference(ref) {
+			refs = append(refs, ref)
+		}
+		return ref, nil
+	})
+	return refs
 }
 
 // methodOrder is the processing order of transaction entries (FHIR R4 http.html#trules).
@@ -235,18 +264,40 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, ops []*op) error {
 			return &opError{o.index, err}
 		}
 	}
-	// Every id is known now, so references between entries can be rewritten.
-	var writes []store.Write
+	// Every id is known now. Conditional references need the store, so they
+	// are resolved one by one here; then rewriting references and encoding
+	// (CPU work on each resource alone) run on every core.
+	var finish []*op
 	for _, o := range ordered {
-		if o.write == nil {
+		if o.write == nil || o.write.Deleted {
 			continue
 		}
-		if !o.write.Deleted {
-			if err := x.finish(ctx, o); err != nil {
+		refs := o.condRefs
+		if o.Method == http.MethodPatch {
+			refs = conditionalRefs(o.Type, o.obj)
+		}
+		for _, ref := range refs {
+			if _, done := x.refs[ref]; done {
+				continue
+			}
+			to, err := x.resolveConditionalReference(ctx, ref)
+			if err != nil {
 				return &opError{o.index, err}
 			}
+			x.refs[ref] = to
 		}
-		writes = append(writes, *o.write)
+		finish = append(finish, o)
+	}
+	for i, err := range parallel(len(finish), func(i int) error { return x.finish(finish[i]) }) {
+		if err != nil {
+			return &opError{finish[i].index, err}
+		}
+	}
+	var writes []store.Write
+	for _, o := range ordered {
+		if o.write != nil {
+			writes = append(writes, *o.write)
+		}
 	}
 	if len(writes) > 0 {
 		if err := tx.Write(ctx, writes); err != nil {
@@ -496,8 +547,8 @@ func (e *Engine) applyPatch(o *op, cur store.Resource) (fhir.Object, error) {
 
 // finish rewrites the references of o's resource to the ids the
 // transaction assigned, sets id and meta, and encodes the version to store.
-func (x *execution) finish(ctx context.Context, o *op) error {
-	if err := x.rewriteReferences(ctx, o); err != nil {
+func (x *execution) finish(o *op) error {
+	if err := x.rewriteReferences(o); err != nil {
 		return err
 	}
 	w := o.write
@@ -514,10 +565,11 @@ func (x *execution) finish(ctx context.Context, o *op) error {
 }
 
 // rewriteReferences points references to other entries at the ids this
-// transaction gave them and resolves conditional references. A Bundle
+// transaction gave them, and conditional references at what they matched.
+// It only reads x.refs, so it runs in parallel across entries. A Bundle
 // resource being stored (a document, say) is left alone: references inside
 // it resolve within that Bundle, not within the transaction.
-func (x *execution) rewriteReferences(ctx context.Context, o *op) error {
+func (x *execution) rewriteReferences(o *op) error {
 	if o.Type == "Bundle" {
 		return nil
 	}
@@ -525,30 +577,32 @@ func (x *execution) rewriteReferences(ctx context.Context, o *op) error {
 		if to, ok := x.refs[ref]; ok {
 			return to, nil
 		}
-		switch {
-		case strings.HasPrefix(ref, "urn:uuid:"), strings.HasPrefix(ref, "urn:oid:"):
+		if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
 			return "", fhir.Errorf(http.StatusBadRequest, fhir.IssueNotFound, "reference %q matches no entry's fullUrl in this bundle", ref)
-		case isConditionalReference(ref):
-			typ, q, _ := strings.Cut(ref, "?")
-			query, err := parseQuery(q)
-			if err != nil {
-				return "", err
-			}
-			ids, err := x.match(ctx, typ, query, false)
-			if err != nil {
-				return "", err
-			}
-			switch len(ids) {
-			case 0:
-				return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueNotFound, "conditional reference %q matches no resource", ref)
-			case 1:
-				return typ + "/" + ids[0], nil
-			default:
-				return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueMultipleMatches, "conditional reference %q matches more than one resource", ref)
-			}
 		}
 		return ref, nil
 	})
+}
+
+// resolveConditionalReference finds the one resource "Type?criteria" matches.
+func (x *execution) resolveConditionalReference(ctx context.Context, ref string) (string, error) {
+	typ, q, _ := strings.Cut(ref, "?")
+	query, err := parseQuery(q)
+	if err != nil {
+		return "", err
+	}
+	ids, err := x.match(ctx, typ, query, false)
+	if err != nil {
+		return "", err
+	}
+	switch len(ids) {
+	case 0:
+		return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueNotFound, "conditional reference %q matches no resource", ref)
+	case 1:
+		return typ + "/" + ids[0], nil
+	default:
+		return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueMultipleMatches, "conditional reference %q matches more than one resource", ref)
+	}
 }
 
 // isConditionalReference reports whether ref is "Type?criteria".
