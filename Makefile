@@ -6,7 +6,7 @@ DATA    ?= ./data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test test-short bench vet fmt clean
+.PHONY: build run test bench vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln

@@ -20,9 +20,8 @@ import (
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
-	"github.com/kiln-health/kiln/fhir/store/postgres"
-	"github.com/kiln-health/kiln/fhir/store/sqlite"
 	"github.com/kiln-health/kiln/internal/pgtest"
+	"github.com/kiln-health/kiln/internal/testbackends"
 )
 
 // sampleDir holds the Synthea transaction bundles (five patients, their
@@ -119,27 +118,10 @@ func load(dir string) (*corpus, error) {
 // a time, as an integration engine with two connections would, so one
 // bundle's database write overlaps the next one's validation.
 func BenchmarkIngest(b *testing.B) {
-	backends := []struct {
-		name string
-		open func(b *testing.B) (store.Store, error)
-	}{
-		{"sqlite", func(b *testing.B) (store.Store, error) {
-			return sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "kiln.db"))
-		}},
-		{"postgres", func(b *testing.B) (store.Store, error) {
-			return postgres.Open(b.Context(), pgtest.NewDatabase(b))
-		}},
-	}
-	for _, be := range backends {
+	for _, be := range testbackends.All() {
 		for _, clients := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/clients=%d", be.name, clients), func(b *testing.B) {
-				c := samples(b)
-				s, err := be.open(b)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() { s.Close() })
-				ingest(b, s, c, clients)
+			b.Run(fmt.Sprintf("%s/clients=%d", be.Name, clients), func(b *testing.B) {
+				ingest(b, be.Open(b), samples(b), clients)
 			})
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +15,7 @@ import (
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
-	"github.com/kiln-health/kiln/fhir/store/postgres"
-	"github.com/kiln-health/kiln/fhir/store/sqlite"
-	"github.com/kiln-health/kiln/internal/pgtest"
+	"github.com/kiln-health/kiln/internal/testbackends"
 	"github.com/kiln-health/kiln/server"
 )
 
@@ -68,24 +65,9 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
 }
 
 func eachBackendWith(t *testing.T, opts options, fn func(t *testing.T, h *harness)) {
-	backends := []struct {
-		name string
-		open func(t *testing.T) (store.Store, error)
-	}{
-		{"sqlite", func(t *testing.T) (store.Store, error) {
-			return sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "kiln.db"))
-		}},
-		{"postgres", func(t *testing.T) (store.Store, error) {
-			return postgres.Open(context.Background(), pgtest.NewDatabase(t))
-		}},
-	}
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			st, err := b.open(t)
-			if err != nil {
-				t.Fatalf("open %s: %v", b.name, err)
-			}
-			t.Cleanup(func() { st.Close() })
+	for _, b := range testbackends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			st := b.Open(t)
 			for _, tenant := range []string{"default", "other"} {
 				if err := st.CreateTenant(context.Background(), tenant); err != nil {
 					t.Fatal(err)
