@@ -66,9 +66,6 @@ func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
 	return &Engine{store: s, validator: v, limits: l, now: now, tenants: map[string]bool{}}
 }
 
-// Limits returns the limits in force.
-func (e *Engine) Limits() Limits { return e.limits }
-
 // Store returns the underlying store (for readiness checks).
 func (e *Engine) Store() store.Store { return e.store }
 
