@@ -803,27 +803,16 @@ func testNoLostUpdate(h *harness) {
 	h.write(tn, res("Patient", "p", 1, t0))
 
 	const n = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Go(func() {
-			errs <- h.s.Update(h.ctx, tn, func(tx store.Tx) error {
-				r, err := tx.Current(h.ctx, "Patient", "p")
-				if err != nil {
-					return err
-				}
-				next := res("Patient", "p", r.Version+1, r.LastUpdated.Add(time.Millisecond))
-				return tx.Write(h.ctx, []store.Write{next})
-			})
+	h.concurrently(n, "concurrent Update", func(int) error {
+		return h.s.Update(h.ctx, tn, func(tx store.Tx) error {
+			r, err := tx.Current(h.ctx, "Patient", "p")
+			if err != nil {
+				return err
+			}
+			next := res("Patient", "p", r.Version+1, r.LastUpdated.Add(time.Millisecond))
+			return tx.Write(h.ctx, []store.Write{next})
 		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			h.Errorf("concurrent Update: %v", err)
-		}
-	}
+	})
 
 	if got := h.mustCurrent(tn, "Patient", "p"); got.Version != n+1 {
 		h.Errorf("after %d concurrent updates, version = %d, want %d", n, got.Version, n+1)
@@ -846,34 +835,23 @@ func testLockSerialisesConditionalCreate(h *harness) {
 	tn := h.tenant("t")
 	const n = 20
 	match := store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "urn:mrn", Code: "42"}}}
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs <- h.s.Update(h.ctx, tn, func(tx store.Tx) error {
-				if err := tx.Lock(h.ctx, "Patient?identifier=urn:mrn|42"); err != nil {
-					return err
-				}
-				ids, err := tx.Find(h.ctx, "Patient", match, 2)
-				if err != nil || len(ids) > 0 {
-					return err
-				}
-				// Widen the window between Find and Write so that, without
-				// the lock, concurrent transactions would all find nothing.
-				time.Sleep(50 * time.Millisecond)
-				w := res("Patient", fmt.Sprintf("p%d", i), 1, t0)
-				w.Tokens = []store.Token{{Param: "identifier", System: "urn:mrn", Code: "42"}}
-				return tx.Write(h.ctx, []store.Write{w})
-			})
+	h.concurrently(n, "concurrent conditional create", func(i int) error {
+		return h.s.Update(h.ctx, tn, func(tx store.Tx) error {
+			if err := tx.Lock(h.ctx, "Patient?identifier=urn:mrn|42"); err != nil {
+				return err
+			}
+			ids, err := tx.Find(h.ctx, "Patient", match, 2)
+			if err != nil || len(ids) > 0 {
+				return err
+			}
+			// Widen the window between Find and Write so that, without
+			// the lock, concurrent transactions would all find nothing.
+			time.Sleep(50 * time.Millisecond)
+			w := res("Patient", fmt.Sprintf("p%d", i), 1, t0)
+			w.Tokens = []store.Token{{Param: "identifier", System: "urn:mrn", Code: "42"}}
+			return tx.Write(h.ctx, []store.Write{w})
 		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			h.Errorf("concurrent conditional create: %v", err)
-		}
-	}
+	})
 	var ids []string
 	if err := h.s.View(h.ctx, tn, func(tx store.Tx) error {
 		var err error
@@ -888,5 +866,22 @@ func testLockSerialisesConditionalCreate(h *harness) {
 	// Lock in a read-only transaction is refused.
 	if err := h.s.View(h.ctx, tn, func(tx store.Tx) error { return tx.Lock(h.ctx, "k") }); err == nil {
 		h.Errorf("Lock in View succeeded")
+	}
+}
+
+// concurrently runs fn(0..n-1) on n goroutines at once and reports every
+// error under what.
+func (h *harness) concurrently(n int, what string, fn func(i int) error) {
+	h.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			h.Errorf("%s: %v", what, err)
+		}
 	}
 }
