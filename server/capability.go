@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/searchparam"
 )
 
 // metadata serves the CapabilityStatement. It is generated from what the
@@ -13,6 +14,11 @@ import (
 func (s *Server) metadata(c *gin.Context) {
 	type code struct {
 		Code string `json:"code"`
+	}
+	type param struct {
+		Name       string `json:"name"`
+		Definition string `json:"definition"`
+		Type       string `json:"type"`
 	}
 	type resource struct {
 		Type              string   `json:"type"`
@@ -25,6 +31,9 @@ func (s *Server) metadata(c *gin.Context) {
 		ConditionalUpdate bool     `json:"conditionalUpdate"`
 		ConditionalDelete string   `json:"conditionalDelete"`
 		ReferencePolicy   []string `json:"referencePolicy"`
+		SearchInclude     []string `json:"searchInclude,omitempty"`
+		SearchRevInclude  []string `json:"searchRevInclude,omitempty"`
+		SearchParam       []param  `json:"searchParam,omitempty"`
 	}
 	codes := func(cs ...string) []code {
 		out := make([]code, len(cs))
@@ -35,10 +44,22 @@ func (s *Server) metadata(c *gin.Context) {
 	}
 	types := fhir.ResourceTypes()
 	resources := make([]resource, len(types))
+	x := s.engine.Extractor()
 	for i, t := range types {
+		var params []param
+		includes := []string{"*"}
+		for _, p := range x.Supported(t) {
+			params = append(params, param{Name: p.Code, Definition: p.URL, Type: string(p.Type)})
+			if p.Type == searchparam.Reference {
+				includes = append(includes, t+":"+p.Code)
+			}
+		}
 		resources[i] = resource{
 			Type:              t,
-			Interaction:       codes("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create"),
+			SearchParam:       params,
+			SearchInclude:     includes,
+			SearchRevInclude:  []string{"*"},
+			Interaction:       codes("read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"),
 			Versioning:        "versioned-update",
 			ReadHistory:       true,
 			UpdateCreate:      true,
@@ -66,9 +87,9 @@ func (s *Server) metadata(c *gin.Context) {
 		"patchFormat": []string{"application/json-patch+json"},
 		"rest": []map[string]any{{
 			"mode":          "server",
-			"documentation": "Conditional create, update and delete accept the _id and identifier search parameters.",
+			"documentation": "Every R4 search parameter the registry defines is supported (see each resource's searchParam), with the modifiers, prefixes, chaining, _has, _include/_revinclude (:iterate), _sort, _total, _summary and _elements of the FHIR search specification. Conditional create, update and delete use the same search.",
 			"resource":      resources,
-			"interaction":   codes("transaction", "batch", "history-system"),
+			"interaction":   codes("transaction", "batch", "history-system", "search-system"),
 		}},
 	}
 	body, err := cs.Marshal()

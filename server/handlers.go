@@ -49,12 +49,16 @@ func (s *Server) dispatch(c *gin.Context) {
 		s.history(c, "", "")
 	case len(parts) == 1 && strings.HasPrefix(parts[0], "$"), len(parts) == 3 && strings.HasPrefix(parts[2], "$"):
 		s.fail(c, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "operation %s is not supported", parts[len(parts)-1]))
-	case len(parts) == 0 && (m == http.MethodGet || m == http.MethodHead) || len(parts) == 1 && parts[0] == "_search" || len(parts) == 2 && parts[1] == "_search" || len(parts) == 1 && (m == http.MethodGet || m == http.MethodHead):
+	case len(parts) == 0 && (m == http.MethodGet || m == http.MethodHead),
+		len(parts) == 1 && parts[0] == "_search" && m == http.MethodPost:
+		s.search(c, "")
+	case len(parts) == 1 && (m == http.MethodGet || m == http.MethodHead),
+		len(parts) == 2 && parts[1] == "_search" && m == http.MethodPost:
 		if err := checkTypes(parts); err != nil {
 			s.fail(c, err)
 			return
 		}
-		s.fail(c, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "search is not supported yet"))
+		s.search(c, parts[0])
 	case len(parts) == 1:
 		s.typeLevel(c, parts[0])
 	case len(parts) == 2 && parts[1] == "_history" && m == http.MethodGet:

@@ -55,9 +55,15 @@ func (s *Server) negotiate(c *gin.Context) {
 		mt, _, err := mime.ParseMediaType(ct)
 		want := "application/fhir+json or application/json"
 		okType := err == nil && (mt == mimeFHIRJSON || mt == mimeJSON || mt == "application/json+fhir")
-		if c.Request.Method == http.MethodPatch {
+		switch {
+		case c.Request.Method == http.MethodPatch:
 			want = mimeJSONPatch
 			okType = err == nil && mt == mimeJSONPatch
+		case strings.HasSuffix(c.Request.URL.Path, "/_search"):
+			// POST _search carries search parameters as a form; an empty
+			// body may come without a Content-Type.
+			want = mimeForm
+			okType = err == nil && mt == mimeForm || ct == "" && c.Request.ContentLength <= 0
 		}
 		if !okType {
 			s.refuse(c, fhir.Errorf(http.StatusUnsupportedMediaType, fhir.IssueNotSupported, "Content-Type %q is not supported here; send %s", ct, want))
@@ -72,6 +78,9 @@ func (s *Server) refuse(c *gin.Context, err *fhir.Error) {
 	s.fail(c, err)
 	c.Abort()
 }
+
+// mimeForm is the body type of POST _search.
+const mimeForm = "application/x-www-form-urlencoded"
 
 func hasBody(r *http.Request) bool {
 	switch r.Method {

@@ -53,15 +53,24 @@ func (s *Server) writeResource(c *gin.Context, status int, r store.Resource) {
 
 // preferReturn reads Prefer: return=minimal|representation|OperationOutcome.
 func preferReturn(c *gin.Context) string {
+	if v := prefer(c, "return"); v != "" {
+		return v
+	}
+	return "representation"
+}
+
+// prefer returns the value of one preference of the Prefer headers
+// (RFC 7240: preferences separated by "," or ";"), "" if absent.
+func prefer(c *gin.Context, key string) string {
 	for _, v := range c.Request.Header.Values("Prefer") {
-		for part := range strings.SplitSeq(v, ";") {
+		for part := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == ';' || r == ',' }) {
 			k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
-			if strings.EqualFold(k, "return") {
+			if strings.EqualFold(k, key) {
 				return strings.Trim(val, `"`)
 			}
 		}
 	}
-	return "representation"
+	return ""
 }
 
 // writeResult answers a write interaction, honouring Prefer.

@@ -173,8 +173,10 @@ func TestConditionalInteractions(t *testing.T) {
 		r = h.do("POST", "Patient", fmt.Sprintf(patient, "B"), "If-None-Exist", "identifier="+sys+"|MRN-B")
 		expect(t, r, http.StatusCreated) // the deleted one no longer matches
 
-		// criteria Kiln cannot evaluate yet are refused, never ignored
-		expectOutcome(t, h.do("DELETE", "Patient?name=Synthetic", ""), http.StatusBadRequest, `parameter \"name\" is not supported`)
+		// criteria Kiln cannot evaluate are refused, never ignored (which
+		// would widen the delete), even without Prefer: handling=strict
+		expectOutcome(t, h.do("DELETE", "Patient?nickname=Synthetic", ""), http.StatusBadRequest, `unknown search parameter \"nickname\"`)
+		expectOutcome(t, h.do("DELETE", "Patient?name:in=Synthetic", ""), http.StatusBadRequest, "name:in")
 		expectOutcome(t, h.do("DELETE", "Patient", ""), http.StatusBadRequest, "needs search criteria")
 	})
 }
@@ -470,7 +472,7 @@ func TestMetadataAndHealth(t *testing.T) {
 		if err := json.Unmarshal(r.body, &cs); err != nil {
 			t.Fatal(err)
 		}
-		if len(cs.Rest) != 1 || len(cs.Rest[0].Resource) < 140 || len(cs.Rest[0].Interaction) != 3 {
+		if len(cs.Rest) != 1 || len(cs.Rest[0].Resource) < 140 || len(cs.Rest[0].Interaction) != 4 {
 			t.Fatalf("CapabilityStatement lists %d resource types", len(cs.Rest[0].Resource))
 		}
 		expect(t, h.do("GET", "/healthz", ""), http.StatusOK)

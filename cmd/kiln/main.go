@@ -3,6 +3,7 @@
 //	kiln serve     run the HTTP API (SQLite under --data, or PostgreSQL with --database-url)
 //	kiln migrate   apply database migrations and exit
 //	kiln tenant    create and list tenants
+//	kiln reindex   rebuild the search indexes from the stored resources
 //
 // Every flag has an environment twin (KILN_ADDR for --addr, ...); a flag on
 // the command line wins over the environment, which wins over the default.
@@ -105,7 +106,7 @@ func rootCmd() *cobra.Command {
 			return applyEnv(cmd)
 		},
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), reindexCmd())
 	return root
 }
 
@@ -173,6 +174,12 @@ func serveCmd() *cobra.Command {
 			}
 			eng := engine.New(st, v, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}})
 			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version})
+			if stale, err := eng.CheckIndex(ctx); err != nil {
+				return err
+			} else if stale {
+				log.Warn("the search index was built by another version of the search rules; searches may miss resources until `kiln reindex` runs",
+					"index_version", eng.IndexVersion())
+			}
 
 			srv := &http.Server{Addr: addr, Handler: api, ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
@@ -264,5 +271,52 @@ func tenantCmd() *cobra.Command {
 	}
 	sf.register(cmd.PersistentFlags())
 	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func reindexCmd() *cobra.Command {
+	var (
+		sf      storageFlags
+		tenants []string
+	)
+	cmd := &cobra.Command{
+		Use:   "reindex",
+		Short: "Rebuild the search indexes of every resource (after an upgrade that changed the search rules)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			v, err := fhir.NewValidator()
+			if err != nil {
+				return err
+			}
+			eng := engine.New(st, v, engine.Options{})
+			all := len(tenants) == 0
+			if all {
+				if tenants, err = st.Tenants(ctx); err != nil {
+					return err
+				}
+			}
+			out := cmd.OutOrStdout()
+			for _, t := range tenants {
+				start := time.Now()
+				n, err := eng.Reindex(ctx, t, nil)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s: reindexed %d resources in %s\n", t, n, time.Since(start).Round(time.Millisecond))
+			}
+			if !all {
+				// Other tenants may still hold old index rows.
+				return nil
+			}
+			return st.SetIndexVersion(ctx, eng.IndexVersion())
+		},
+	}
+	sf.register(cmd.Flags())
+	cmd.Flags().StringSliceVar(&tenants, "tenant", nil, "reindex only these tenants (default: all, and record the index version)")
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 )
 
@@ -34,6 +35,8 @@ type Options struct {
 	Limits Limits
 	// Now returns the current time (tests pin it). Defaults to time.Now.
 	Now func() time.Time
+	// Extractor computes search indexes. Defaults to search.DefaultExtractor.
+	Extractor *search.Extractor
 }
 
 // Engine executes FHIR interactions. It is safe for concurrent use.
@@ -42,6 +45,7 @@ type Engine struct {
 	validator *fhir.Validator
 	limits    Limits
 	now       func() time.Time
+	extractor *search.Extractor
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]bool // known to exist; tenants are never deleted
@@ -63,8 +67,16 @@ func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{store: s, validator: v, limits: l, now: now, tenants: map[string]bool{}}
+	x := opts.Extractor
+	if x == nil {
+		x = search.DefaultExtractor()
+	}
+	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, tenants: map[string]bool{}}
 }
+
+// Extractor returns the search index extractor (what the CapabilityStatement
+// lists as searchable).
+func (e *Engine) Extractor() *search.Extractor { return e.extractor }
 
 // Store returns the underlying store (for readiness checks).
 func (e *Engine) Store() store.Store { return e.store }

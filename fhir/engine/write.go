@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 )
 
@@ -343,18 +344,29 @@ func (x *execution) claim(o *op, typ, id string) error {
 // forCreate the criteria are locked first, because a miss leads to a create
 // that a concurrent request with the same criteria must not duplicate.
 func (x *execution) match(ctx context.Context, typ string, query url.Values, forCreate bool) ([]string, error) {
-	c, err := criteria(query)
+	// Strict: a criterion the server does not understand must be refused,
+	// never ignored, as ignoring it would widen a conditional update or
+	// delete to resources it was not meant for.
+	parsed, err := search.Parse([]string{typ}, query, search.Options{Strict: true, Now: x.now, DefaultCount: 2, MaxCount: 2})
 	if err != nil {
 		return nil, err
+	}
+	if len(parsed.Query.Filters) == 0 {
+		return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "a conditional interaction needs search criteria")
 	}
 	if forCreate {
 		if err := x.tx.Lock(ctx, typ+"?"+query.Encode()); err != nil {
 			return nil, fmt.Errorf("engine: lock conditional criteria: %w", err)
 		}
 	}
-	ids, err := x.tx.Find(ctx, typ, c, 2)
+	q := store.Query{Types: []string{typ}, Filters: parsed.Query.Filters, Limit: 2}
+	rs, _, err := x.tx.Search(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("engine: conditional match: %w", err)
+	}
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
 	}
 	return ids, nil
 }
@@ -559,7 +571,9 @@ func (x *execution) finish(o *op) error {
 		return fmt.Errorf("engine: encode %s/%s: %w", w.Type, w.ID, err)
 	}
 	w.Body = body
-	w.Tokens = tokens(o.obj)
+	if w.Index, err = x.engine.extractor.Extract(o.obj); err != nil {
+		return fmt.Errorf("engine: index %s/%s: %w", w.Type, w.ID, err)
+	}
 	o.result.Resource = store.Resource{Type: w.Type, ID: w.ID, Version: w.Version, LastUpdated: w.LastUpdated, Method: w.Method, Body: body}
 	return nil
 }

@@ -60,14 +60,6 @@ type Resource struct {
 	Seq int64
 }
 
-// Token is one value of a token search index (for now: identifier), used by
-// conditional interactions.
-type Token struct {
-	Param  string // search parameter code, e.g. "identifier"
-	System string // "" when the value has no system
-	Code   string
-}
-
 // Write is one new version of one resource.
 type Write struct {
 	Type        string
@@ -76,8 +68,11 @@ type Write struct {
 	LastUpdated time.Time
 	Method      Method
 	Deleted     bool
-	Body        []byte  // nil when Deleted
-	Tokens      []Token // index rows of this version; replaced on every write
+	Body        []byte // nil when Deleted
+	// Index holds the search index rows of this version; they replace the
+	// previous version's rows. Ignored for tombstones (a deleted resource
+	// has no index rows).
+	Index Index
 }
 
 // HistoryQuery selects versions for _history, newest first. Type and ID
@@ -90,24 +85,6 @@ type HistoryQuery struct {
 	// means from the newest.
 	BeforeSeq int64
 	Limit     int // > 0
-}
-
-// Criteria selects current, non-deleted resources of one type for
-// conditional interactions. Set fields are ANDed; an empty Criteria matches
-// every resource of the type.
-type Criteria struct {
-	ID     string
-	Tokens []TokenMatch // each must match
-}
-
-// TokenMatch matches one token index value. With AnySystem the System is
-// ignored (FHIR "code"); otherwise System must equal exactly, "" meaning no
-// system (FHIR "|code").
-type TokenMatch struct {
-	Param     string
-	System    string
-	Code      string
-	AnySystem bool
 }
 
 // Tx is a tenant-scoped view of the store inside one database transaction.
@@ -123,18 +100,37 @@ type Tx interface {
 	Version(ctx context.Context, typ, id string, version int64) (Resource, error)
 	// History returns versions newest first (by Seq), at most q.Limit.
 	History(ctx context.Context, q HistoryQuery) ([]Resource, error)
-	// Find returns the ids of current, non-deleted resources of typ that
-	// match c, at most limit (> 0) of them, in no particular order.
-	Find(ctx context.Context, typ string, c Criteria, limit int) ([]string, error)
+	// Search returns one page of the current, non-deleted resources that
+	// match q, in q's order, and (when q.Total) how many match in all
+	// (-1 otherwise).
+	Search(ctx context.Context, q Query) (resources []Resource, total int, err error)
+	// Related follows reference index rows from or to the given resources
+	// (_include, _revinclude) and returns the current, non-deleted
+	// resources found, at most q.Limit.
+	Related(ctx context.Context, q RelatedQuery) ([]Resource, error)
 	// Lock takes an exclusive lock on key (any string, scoped to the
 	// tenant) until the transaction ends. Conditional creates lock their
-	// criteria before Find, so two concurrent If-None-Exist requests cannot
+	// criteria before Search, so two concurrent If-None-Exist requests cannot
 	// both find nothing and both create. Only in read-write transactions.
 	Lock(ctx context.Context, key string) error
 	// Write stores new versions and makes them current, with their index
 	// rows. It returns ErrConflict (wrapped) when a version already exists.
 	// Read-only transactions return an error.
 	Write(ctx context.Context, writes []Write) error
+	// WriteIndex replaces the index rows of current resources without
+	// writing new versions (kiln reindex). Read-only transactions return an
+	// error.
+	WriteIndex(ctx context.Context, entries []IndexEntry) error
+}
+
+// IndexEntry is the new index of one current resource at Version. A store
+// skips the entry if the resource is no longer at that version, so a
+// reindex running beside live writes never replaces a newer index with an
+// older one.
+type IndexEntry struct {
+	Type, ID string
+	Version  int64
+	Index    Index
 }
 
 // Store is a storage backend.
@@ -149,6 +145,12 @@ type Store interface {
 	CreateTenant(ctx context.Context, name string) error
 	// Tenants lists tenant names in ascending order.
 	Tenants(ctx context.Context) ([]string, error)
+
+	// IndexVersion returns the version of the search index the stored
+	// index rows were built with ("" if never set); SetIndexVersion records
+	// it after a reindex.
+	IndexVersion(ctx context.Context) (string, error)
+	SetIndexVersion(ctx context.Context, version string) error
 
 	// Ready reports whether the database is reachable and every migration is applied.
 	Ready(ctx context.Context) error

@@ -116,39 +116,6 @@ func (t *tx) History(ctx context.Context, q store.HistoryQuery) ([]store.Resourc
 	return rs, nil
 }
 
-func (t *tx) Find(ctx context.Context, typ string, c store.Criteria, limit int) ([]string, error) {
-	if limit <= 0 {
-		return nil, fmt.Errorf("postgres: find %s: limit %d is not positive", typ, limit)
-	}
-	var sb strings.Builder
-	args := []any{t.tenant, typ}
-	arg := func(a any) int {
-		args = append(args, a)
-		return len(args)
-	}
-	sb.WriteString(`SELECT r.id FROM resources r WHERE r.tenant = $1 AND r.type = $2 AND NOT r.deleted`)
-	if c.ID != "" {
-		fmt.Fprintf(&sb, " AND r.id = $%d", arg(c.ID))
-	}
-	for _, m := range c.Tokens {
-		fmt.Fprintf(&sb, ` AND EXISTS (SELECT FROM search_token s
-			WHERE s.tenant = r.tenant AND s.type = r.type AND s.id = r.id
-			AND s.param = $%d AND s.code = $%d`, arg(m.Param), arg(m.Code))
-		if !m.AnySystem {
-			fmt.Fprintf(&sb, " AND s.system = $%d", arg(m.System))
-		}
-		sb.WriteString(")")
-	}
-	fmt.Fprintf(&sb, " LIMIT $%d", arg(limit))
-
-	rows, _ := t.tx.Query(ctx, sb.String(), args...)
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, wrap("find "+typ, err)
-	}
-	return ids, nil
-}
-
 // versionColumns are the columns Write copies into resource_versions.
 var versionColumns = []string{"tenant", "type", "id", "version", "last_updated", "method", "deleted", "body"}
 
@@ -166,13 +133,6 @@ const (
 		FROM unnest($2::text[], $3::text[], $4::bigint[], $5::timestamptz[], $6::boolean[])
 			AS w (type, id, version, last_updated, deleted)
 		WHERE r.tenant = $1 AND r.type = w.type AND r.id = w.id AND r.version = w.version - 1`
-
-	deleteTokens = `DELETE FROM search_token s
-		USING unnest($2::text[], $3::text[]) AS w (type, id)
-		WHERE s.tenant = $1 AND s.type = w.type AND s.id = w.id`
-
-	insertTokens = `INSERT INTO search_token (tenant, type, id, param, system, code)
-		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`
 )
 
 // Lock takes a transaction-scoped advisory lock on (tenant, key). Advisory
@@ -229,7 +189,7 @@ func rounds(writes []store.Write) [][]store.Write {
 // hardly notice next to their commit.
 func (t *tx) write(ctx context.Context, writes []store.Write) error {
 	var created, updated pointerRows
-	var tokens tokenRows
+	var index indexRows
 	versions := make([][]any, 0, len(writes))
 	for _, w := range writes {
 		// Both backends keep milliseconds, so both return the same time.
@@ -244,8 +204,8 @@ func (t *tx) write(ctx context.Context, writes []store.Write) error {
 		} else {
 			updated.add(w, at)
 		}
-		for _, tok := range w.Tokens {
-			tokens.add(w, tok)
+		if !w.Deleted {
+			index.add(w.Type, w.ID, &w.Index)
 		}
 	}
 
@@ -262,11 +222,9 @@ func (t *tx) write(ctx context.Context, writes []store.Write) error {
 	if n := len(updated.ids); n > 0 {
 		b.Queue(updateResources, updated.args(t.tenant)...).Exec(expectRows(n))
 		// New resources have no index rows yet.
-		b.Queue(deleteTokens, t.tenant, updated.types, updated.ids)
+		queueDeleteIndex(&b, t.tenant, updated.types, updated.ids)
 	}
-	if len(tokens.ids) > 0 {
-		b.Queue(insertTokens, t.tenant, tokens.types, tokens.ids, tokens.params, tokens.systems, tokens.codes)
-	}
+	index.queue(&b, t.tenant)
 	if err := t.tx.SendBatch(ctx, &b).Close(); err != nil {
 		return wrap(op, err)
 	}
@@ -302,17 +260,4 @@ func (p *pointerRows) add(w store.Write, at time.Time) {
 
 func (p *pointerRows) args(tenant string) []any {
 	return []any{tenant, p.types, p.ids, p.versions, p.times, p.deleted}
-}
-
-// tokenRows are rows of search_token as column arrays.
-type tokenRows struct {
-	types, ids, params, systems, codes []string
-}
-
-func (r *tokenRows) add(w store.Write, t store.Token) {
-	r.types = append(r.types, w.Type)
-	r.ids = append(r.ids, w.ID)
-	r.params = append(r.params, t.Param)
-	r.systems = append(r.systems, t.System)
-	r.codes = append(r.codes, t.Code)
 }

@@ -102,8 +102,8 @@ func (s *Store) open(ctx context.Context, path string) error {
 	if s.migrations, err = newProvider(s.read.db); err != nil {
 		return err
 	}
-	if err := s.write.prepare(ctx, qCurrent, qVersion, qCurrentVersion, qInsertVersion,
-		qUpsertResource, qDeleteTokens, qInsertToken); err != nil {
+	if err := s.write.prepare(ctx, append([]string{qCurrent, qVersion, qCurrentVersion, qInsertVersion,
+		qUpsertResource}, indexQueries()...)...); err != nil {
 		return err
 	}
 	return s.read.prepare(ctx, qCurrent, qVersion)

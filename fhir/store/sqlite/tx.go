@@ -27,8 +27,6 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, type, id) DO UPDATE
 		SET version = excluded.version, last_updated = excluded.last_updated, deleted = excluded.deleted`
-	qDeleteTokens = `DELETE FROM search_token WHERE tenant = ? AND type = ? AND id = ?`
-	qInsertToken  = `INSERT INTO search_token (tenant, type, id, param, system, code) VALUES (?, ?, ?, ?, ?, ?)`
 )
 
 // versionColumns are the columns scanResource reads, after any it is told
@@ -128,47 +126,6 @@ func (t *tx) History(ctx context.Context, q store.HistoryQuery) ([]store.Resourc
 	return rs, nil
 }
 
-func (t *tx) Find(ctx context.Context, typ string, c store.Criteria, limit int) ([]string, error) {
-	var query strings.Builder
-	query.WriteString(`SELECT id FROM resources WHERE tenant = ? AND type = ? AND deleted = 0`)
-	args := []any{t.tenant, typ}
-	if c.ID != "" {
-		query.WriteString(` AND id = ?`)
-		args = append(args, c.ID)
-	}
-	// IN rather than EXISTS: SQLite can then drive the query from the
-	// search_token_lookup index instead of scanning every resource of typ.
-	for _, m := range c.Tokens {
-		query.WriteString(` AND id IN (SELECT id FROM search_token WHERE tenant = ? AND type = ? AND param = ? AND code = ?`)
-		args = append(args, t.tenant, typ, m.Param, m.Code)
-		if !m.AnySystem {
-			query.WriteString(` AND system = ?`)
-			args = append(args, m.System)
-		}
-		query.WriteString(`)`)
-	}
-	query.WriteString(` LIMIT ?`)
-	args = append(args, limit)
-
-	rows, err := t.tx.QueryContext(ctx, query.String(), args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find %s: %w", typ, err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: find %s: %w", typ, err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: find %s: %w", typ, err)
-	}
-	return ids, nil
-}
-
 // Lock is a no-op beyond checking the transaction is read-write: SQLite
 // read-write transactions already run one at a time (one writer connection,
 // BEGIN IMMEDIATE), so nothing else can interleave.
@@ -225,20 +182,14 @@ func (t *tx) write(ctx context.Context, w store.Write) error {
 
 	// Index rows describe the current version only.
 	if w.Version > 1 {
-		if _, err := t.stmt(ctx, qDeleteTokens).ExecContext(ctx, t.tenant, w.Type, w.ID); err != nil {
+		if err := t.deleteIndex(ctx, w.Type, w.ID); err != nil {
 			return err
 		}
 	}
 	if w.Deleted {
 		return nil
 	}
-	for _, tok := range w.Tokens {
-		if _, err := t.stmt(ctx, qInsertToken).ExecContext(ctx,
-			t.tenant, w.Type, w.ID, tok.Param, tok.System, tok.Code); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.insertIndex(ctx, w.Type, w.ID, &w.Index)
 }
 
 // scanResource scans versionColumns into r, after the columns of first.

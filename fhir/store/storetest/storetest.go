@@ -55,6 +55,28 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateReadsOwnWrites", testReadOwnWrites},
 		{"NoLostUpdate", testNoLostUpdate},
 		{"LockSerialisesConditionalCreate", testLockSerialisesConditionalCreate},
+		{"SearchString", testSearchString},
+		{"SearchToken", testSearchToken},
+		{"SearchDate", testSearchDate},
+		{"SearchLastUpdated", testSearchLastUpdated},
+		{"SearchNumber", testSearchNumber},
+		{"SearchQuantity", testSearchQuantity},
+		{"SearchReference", testSearchReference},
+		{"SearchURI", testSearchURI},
+		{"SearchID", testSearchID},
+		{"SearchLogic", testSearchLogic},
+		{"SearchText", testSearchText},
+		{"SearchChain", testSearchChain},
+		{"SearchHas", testSearchHas},
+		{"SearchComposite", testSearchComposite},
+		{"SearchSort", testSearchSort},
+		{"SearchPaging", testSearchPaging},
+		{"SearchSystem", testSearchSystem},
+		{"SearchAfter", testSearchAfter},
+		{"Related", testRelated},
+		{"SearchIndexFollowsCurrentVersion", testSearchIndexFollowsCurrentVersion},
+		{"SearchTenantIsolation", testSearchTenantIsolation},
+		{"IndexVersion", testIndexVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,16 +161,48 @@ func (h *harness) history(tenant string, q store.HistoryQuery) []store.Resource 
 	return rs
 }
 
-// find returns the ids Find returns, sorted.
-func (h *harness) find(tenant, typ string, c store.Criteria, limit int) []string {
+// find returns the ids of the resources of typ that Search finds with c's
+// filters, at most limit, sorted.
+func (h *harness) find(tenant, typ string, c criteria, limit int) []string {
 	h.Helper()
 	var ids []string
 	h.view(tenant, func(tx store.Tx) (err error) {
-		ids, err = tx.Find(h.ctx, typ, c, limit)
+		ids, err = searchIDs(h.ctx, tx, typ, c, limit)
 		return err
 	})
 	slices.Sort(ids)
 	return ids
+}
+
+// criteria is the shape of a conditional interaction's search: an id and
+// tokens that must all match.
+type criteria struct {
+	ID     string
+	Tokens []store.TokenMatch
+}
+
+func (c criteria) filters() []store.Filter {
+	var fs []store.Filter
+	if c.ID != "" {
+		fs = append(fs, store.IDMatch{IDs: []string{c.ID}})
+	}
+	for _, t := range c.Tokens {
+		fs = append(fs, t)
+	}
+	return fs
+}
+
+// searchIDs runs a Search of typ with c's filters and returns the ids found.
+func searchIDs(ctx context.Context, tx store.Tx, typ string, c criteria, limit int) ([]string, error) {
+	rs, _, err := tx.Search(ctx, store.Query{Types: []string{typ}, Filters: c.filters(), Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids, nil
 }
 
 // mustCurrent is current that fails the test on error.
@@ -216,7 +270,7 @@ func decodeJSON(b []byte) (any, error) {
 
 // res returns a write of a resource with a small generated body: POST for
 // version 1, PUT after.
-func res(typ, id string, version int64, at time.Time, tokens ...store.Token) store.Write {
+func res(typ, id string, version int64, at time.Time, tokens ...store.TokenValue) store.Write {
 	method := store.MethodPut
 	if version == 1 {
 		method = store.MethodPost
@@ -229,7 +283,7 @@ func res(typ, id string, version int64, at time.Time, tokens ...store.Token) sto
 		Method:      method,
 		Body: fmt.Appendf(nil, `{"resourceType":%q,"id":%q,"meta":{"versionId":"%d","lastUpdated":%q}}`,
 			typ, id, version, at.Format(time.RFC3339Nano)),
-		Tokens: tokens,
+		Index: store.Index{Tokens: tokens},
 	}
 }
 
@@ -238,8 +292,8 @@ func tombstone(typ, id string, version int64, at time.Time) store.Write {
 	return store.Write{Type: typ, ID: id, Version: version, LastUpdated: at, Method: store.MethodDelete, Deleted: true}
 }
 
-func identifier(system, code string) store.Token {
-	return store.Token{Param: "identifier", System: system, Code: code}
+func identifier(system, code string) store.TokenValue {
+	return store.TokenValue{Param: "identifier", System: system, Code: code}
 }
 
 // key names a version for comparisons of histories.
@@ -499,7 +553,7 @@ func testTenantIsolation(h *harness) {
 			h.Errorf("History(%+v) from another tenant = %q, want none", q, keys(got))
 		}
 	}
-	for _, c := range []store.Criteria{
+	for _, c := range []criteria{
 		{},
 		{ID: "x"},
 		{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: "1"}}},
@@ -519,8 +573,8 @@ func testTenantIsolation(h *harness) {
 	if got := h.history(a, store.HistoryQuery{Limit: 10}); !slices.Equal(keys(got), []string{"Patient/x/1"}) {
 		h.Errorf("History of a = %q, want only its own version", keys(got))
 	}
-	tok := func(code string) store.Criteria {
-		return store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
+	tok := func(code string) criteria {
+		return criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 	}
 	if got := h.find(a, "Patient", tok("2"), 10); len(got) != 0 {
 		h.Errorf("Find in a of b's identifier = %q, want none", got)
@@ -535,7 +589,7 @@ func testFind(h *harness) {
 	h.write(tn,
 		res("Patient", "p1", 1, t0, identifier("sys1", "123"), identifier("sys2", "abc")),
 		res("Patient", "p2", 1, t0, identifier("sys1", "456"), identifier("", "123")),
-		res("Patient", "p3", 1, t0, store.Token{Param: "other", System: "sys1", Code: "123"}),
+		res("Patient", "p3", 1, t0, store.TokenValue{Param: "other", System: "sys1", Code: "123"}),
 		res("Patient", "gone", 1, t0, identifier("sys1", "123")),
 		res("Observation", "o1", 1, t0, identifier("sys1", "123")),
 	)
@@ -549,37 +603,37 @@ func testFind(h *harness) {
 	}
 	tests := []struct {
 		name string
-		c    store.Criteria
+		c    criteria
 		want []string
 	}{
-		{"everything", store.Criteria{}, []string{"p1", "p2", "p3"}},
-		{"id", store.Criteria{ID: "p2"}, []string{"p2"}},
-		{"unknown id", store.Criteria{ID: "p9"}, nil},
-		{"deleted id", store.Criteria{ID: "gone"}, nil},
-		{"id of another type", store.Criteria{ID: "o1"}, nil},
-		{"system|code", store.Criteria{Tokens: []store.TokenMatch{exact("sys1", "123")}}, []string{"p1"}},
-		{"other system", store.Criteria{Tokens: []store.TokenMatch{exact("sys2", "123")}}, nil},
-		{"code in any system", store.Criteria{Tokens: []store.TokenMatch{anySystem("123")}}, []string{"p1", "p2"}},
-		{"|code means no system", store.Criteria{Tokens: []store.TokenMatch{exact("", "123")}}, []string{"p2"}},
-		{"code is exact", store.Criteria{Tokens: []store.TokenMatch{anySystem("12")}}, nil},
-		{"param is matched", store.Criteria{Tokens: []store.TokenMatch{{Param: "other", Code: "123", AnySystem: true}}}, []string{"p3"}},
-		{"tokens are ANDed", store.Criteria{Tokens: []store.TokenMatch{exact("sys1", "123"), exact("sys2", "abc")}}, []string{"p1"}},
-		{"ANDed tokens that no resource has both of", store.Criteria{Tokens: []store.TokenMatch{exact("sys1", "123"), exact("sys1", "456")}}, nil},
-		{"id and token", store.Criteria{ID: "p1", Tokens: []store.TokenMatch{anySystem("123")}}, []string{"p1"}},
-		{"id and token of another resource", store.Criteria{ID: "p2", Tokens: []store.TokenMatch{exact("sys1", "123")}}, nil},
+		{"everything", criteria{}, []string{"p1", "p2", "p3"}},
+		{"id", criteria{ID: "p2"}, []string{"p2"}},
+		{"unknown id", criteria{ID: "p9"}, nil},
+		{"deleted id", criteria{ID: "gone"}, nil},
+		{"id of another type", criteria{ID: "o1"}, nil},
+		{"system|code", criteria{Tokens: []store.TokenMatch{exact("sys1", "123")}}, []string{"p1"}},
+		{"other system", criteria{Tokens: []store.TokenMatch{exact("sys2", "123")}}, nil},
+		{"code in any system", criteria{Tokens: []store.TokenMatch{anySystem("123")}}, []string{"p1", "p2"}},
+		{"|code means no system", criteria{Tokens: []store.TokenMatch{exact("", "123")}}, []string{"p2"}},
+		{"code is exact", criteria{Tokens: []store.TokenMatch{anySystem("12")}}, nil},
+		{"param is matched", criteria{Tokens: []store.TokenMatch{{Param: "other", Code: "123", AnySystem: true}}}, []string{"p3"}},
+		{"tokens are ANDed", criteria{Tokens: []store.TokenMatch{exact("sys1", "123"), exact("sys2", "abc")}}, []string{"p1"}},
+		{"ANDed tokens that no resource has both of", criteria{Tokens: []store.TokenMatch{exact("sys1", "123"), exact("sys1", "456")}}, nil},
+		{"id and token", criteria{ID: "p1", Tokens: []store.TokenMatch{anySystem("123")}}, []string{"p1"}},
+		{"id and token of another resource", criteria{ID: "p2", Tokens: []store.TokenMatch{exact("sys1", "123")}}, nil},
 	}
 	for _, tt := range tests {
 		if got := h.find(tn, "Patient", tt.c, 100); !slices.Equal(got, tt.want) {
 			h.Errorf("%s: Find(Patient, %+v) = %q, want %q", tt.name, tt.c, got, tt.want)
 		}
 	}
-	if got := h.find(tn, "Observation", store.Criteria{Tokens: []store.TokenMatch{exact("sys1", "123")}}, 100); !slices.Equal(got, []string{"o1"}) {
+	if got := h.find(tn, "Observation", criteria{Tokens: []store.TokenMatch{exact("sys1", "123")}}, 100); !slices.Equal(got, []string{"o1"}) {
 		h.Errorf("Find(Observation, sys1|123) = %q, want [o1]", got)
 	}
 
 	// The limit caps the ids returned.
 	for limit := 1; limit <= 3; limit++ {
-		got := h.find(tn, "Patient", store.Criteria{}, limit)
+		got := h.find(tn, "Patient", criteria{}, limit)
 		if len(got) != limit {
 			h.Errorf("Find(everything, limit %d) = %q, want %d ids", limit, got, limit)
 		}
@@ -589,15 +643,15 @@ func testFind(h *harness) {
 			}
 		}
 	}
-	if got := h.find(tn, "Patient", store.Criteria{Tokens: []store.TokenMatch{anySystem("123")}}, 1); len(got) != 1 {
+	if got := h.find(tn, "Patient", criteria{Tokens: []store.TokenMatch{anySystem("123")}}, 1); len(got) != 1 {
 		h.Errorf("Find(any|123, limit 1) = %q, want 1 id", got)
 	}
 }
 
 func testFindTokensFollowCurrentVersion(h *harness) {
 	tn := h.tenant("t")
-	byIdentifier := func(code string) store.Criteria {
-		return store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
+	byIdentifier := func(code string) criteria {
+		return criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 	}
 	h.write(tn, res("Patient", "p", 1, t0, identifier("sys", "old")))
 	if got := h.find(tn, "Patient", byIdentifier("old"), 10); !slices.Equal(got, []string{"p"}) {
@@ -626,7 +680,7 @@ func testFindTokensFollowCurrentVersion(h *harness) {
 	if got := h.find(tn, "Patient", byIdentifier("new"), 10); len(got) != 0 {
 		h.Errorf("after delete, Find(new) = %q, want none", got)
 	}
-	if got := h.find(tn, "Patient", store.Criteria{}, 10); len(got) != 0 {
+	if got := h.find(tn, "Patient", criteria{}, 10); len(got) != 0 {
 		h.Errorf("after delete, Find(everything) = %q, want none", got)
 	}
 
@@ -666,12 +720,12 @@ func testUpdateRollsBack(h *harness) {
 		h.Errorf("History after a failed Update = %q, want only Patient/old/1", keys(got))
 	}
 	for _, code := range []string{"2", "3"} {
-		c := store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
+		c := criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 		if got := h.find(tn, "Patient", c, 10); len(got) != 0 {
 			h.Errorf("Find(sys|%s) after a failed Update = %q, want none", code, got)
 		}
 	}
-	c := store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: "1"}}}
+	c := criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: "1"}}}
 	if got := h.find(tn, "Patient", c, 10); !slices.Equal(got, []string{"old"}) {
 		h.Errorf("Find(sys|1) after a failed Update = %q, want [old]", got)
 	}
@@ -743,8 +797,8 @@ func testReadOwnWrites(h *harness) {
 	tn := h.tenant("t")
 	v1 := res("Patient", "p", 1, t0, identifier("sys", "1"))
 	v2 := res("Patient", "p", 2, t0.Add(time.Second), identifier("sys", "2"))
-	byIdentifier := func(code string) store.Criteria {
-		return store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
+	byIdentifier := func(code string) criteria {
+		return criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 	}
 	err := h.s.Update(h.ctx, tn, func(tx store.Tx) error {
 		if _, err := tx.Current(h.ctx, "Patient", "p"); !errors.Is(err, store.ErrNotFound) {
@@ -758,7 +812,7 @@ func testReadOwnWrites(h *harness) {
 			return fmt.Errorf("Current after writing v1: %w", err)
 		}
 		h.checkResource(r, v1)
-		if ids, err := tx.Find(h.ctx, "Patient", byIdentifier("1"), 10); err != nil || !slices.Equal(ids, []string{"p"}) {
+		if ids, err := searchIDs(h.ctx, tx, "Patient", byIdentifier("1"), 10); err != nil || !slices.Equal(ids, []string{"p"}) {
 			h.Errorf("Find(sys|1) after writing v1 = %q, %v; want [p]", ids, err)
 		}
 
@@ -780,10 +834,10 @@ func testReadOwnWrites(h *harness) {
 		if !slices.Equal(keys(hist), []string{"Patient/p/2", "Patient/p/1"}) {
 			h.Errorf("History in the Update = %q, want both versions", keys(hist))
 		}
-		if ids, err := tx.Find(h.ctx, "Patient", byIdentifier("1"), 10); err != nil || len(ids) != 0 {
+		if ids, err := searchIDs(h.ctx, tx, "Patient", byIdentifier("1"), 10); err != nil || len(ids) != 0 {
 			h.Errorf("Find(sys|1) after writing v2 = %q, %v; want none", ids, err)
 		}
-		if ids, err := tx.Find(h.ctx, "Patient", byIdentifier("2"), 10); err != nil || !slices.Equal(ids, []string{"p"}) {
+		if ids, err := searchIDs(h.ctx, tx, "Patient", byIdentifier("2"), 10); err != nil || !slices.Equal(ids, []string{"p"}) {
 			h.Errorf("Find(sys|2) after writing v2 = %q, %v; want [p]", ids, err)
 		}
 		return nil
@@ -834,13 +888,13 @@ func testNoLostUpdate(h *harness) {
 func testLockSerialisesConditionalCreate(h *harness) {
 	tn := h.tenant("t")
 	const n = 20
-	match := store.Criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "urn:mrn", Code: "42"}}}
+	match := criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "urn:mrn", Code: "42"}}}
 	h.concurrently(n, "concurrent conditional create", func(i int) error {
 		return h.s.Update(h.ctx, tn, func(tx store.Tx) error {
 			if err := tx.Lock(h.ctx, "Patient?identifier=urn:mrn|42"); err != nil {
 				return err
 			}
-			ids, err := tx.Find(h.ctx, "Patient", match, 2)
+			ids, err := searchIDs(h.ctx, tx, "Patient", match, 2)
 			if err != nil || len(ids) > 0 {
 				return err
 			}
@@ -848,14 +902,14 @@ func testLockSerialisesConditionalCreate(h *harness) {
 			// the lock, concurrent transactions would all find nothing.
 			time.Sleep(50 * time.Millisecond)
 			w := res("Patient", fmt.Sprintf("p%d", i), 1, t0)
-			w.Tokens = []store.Token{{Param: "identifier", System: "urn:mrn", Code: "42"}}
+			w.Index.Tokens = []store.TokenValue{{Param: "identifier", System: "urn:mrn", Code: "42"}}
 			return tx.Write(h.ctx, []store.Write{w})
 		})
 	})
 	var ids []string
 	if err := h.s.View(h.ctx, tn, func(tx store.Tx) error {
 		var err error
-		ids, err = tx.Find(h.ctx, "Patient", match, 100)
+		ids, err = searchIDs(h.ctx, tx, "Patient", match, 100)
 		return err
 	}); err != nil {
 		h.Fatal(err)

@@ -1,0 +1,229 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/fhir/store/internal/sqlsearch"
+)
+
+// dialect tells sqlsearch about SQLite: "?" placeholders, 0/1 booleans,
+// times as Unix milliseconds and FTS5 for full text.
+type dialect struct{}
+
+func (dialect) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
+func (dialect) NotDeleted(alias string) string { return alias + ".deleted = 0" }
+func (dialect) LastUpdated(ms int64) any       { return ms }
+func (dialect) TextMatch(b *sqlsearch.Builder, alias string, types []string, m store.TextMatch) string {
+	if len(m.Terms) == 0 {
+		return "1 = 0"
+	}
+	col := "narrative"
+	if m.Content {
+		col = "content"
+	}
+	// Terms are letters and digits only (search.Words); quoting them keeps
+	// FTS5 from reading any as an operator (AND, NOT, NEAR).
+	parts := make([]string, len(m.Terms))
+	for i, t := range m.Terms {
+		parts[i] = col + ` : "` + t + `"`
+	}
+	match := b.Arg(strings.Join(parts, " AND "))
+	cond := `SELECT d.id FROM search_text_doc d WHERE d.tenant = ` + b.Tenant()
+	if len(types) > 0 {
+		ph := make([]string, len(types))
+		for i, t := range types {
+			ph[i] = b.Arg(t)
+		}
+		cond += ` AND d.type IN (` + strings.Join(ph, ", ") + `)`
+	}
+	cond += ` AND d.rowid IN (SELECT rowid FROM search_text WHERE search_text MATCH ` + match + `)`
+	if len(types) == 1 {
+		return alias + `.id IN (` + cond + `)`
+	}
+	return `(` + alias + `.type, ` + alias + `.id) IN (` + strings.Replace(cond, "SELECT d.id", "SELECT d.type, d.id", 1) + `)`
+}
+
+func (t *tx) Search(ctx context.Context, q store.Query) ([]store.Resource, int, error) {
+	page, pageArgs, count, countArgs, err := sqlsearch.Search(dialect{}, t.tenant, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: search: %w", err)
+	}
+	total := -1
+	if count != "" {
+		if err := t.tx.QueryRowContext(ctx, count, countArgs...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: search count: %w", err)
+		}
+	}
+	if page == "" {
+		return nil, total, nil
+	}
+	rs, err := t.query(ctx, page, pageArgs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: search: %w", err)
+	}
+	return rs, total, nil
+}
+
+func (t *tx) Related(ctx context.Context, q store.RelatedQuery) ([]store.Resource, error) {
+	query, args := sqlsearch.Related(dialect{}, t.tenant, q)
+	rs, err := t.query(ctx, query, args)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: related: %w", err)
+	}
+	return rs, nil
+}
+
+// query runs a query selecting sqlsearch.Columns.
+func (t *tx) query(ctx context.Context, query string, args []any) ([]store.Resource, error) {
+	rows, err := t.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var rs []store.Resource
+	for rows.Next() {
+		var r store.Resource
+		if err := scanResource(rows, &r, &r.Type, &r.ID); err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+// Index statements, prepared at Open on the write pool: per table a delete
+// and inserts of chunkSizes rows at a time.
+var chunkSizes = []int{128, 16, 1}
+
+const (
+	qDeleteTextRow = `DELETE FROM search_text WHERE rowid = (SELECT rowid FROM search_text_doc WHERE tenant = ? AND type = ? AND id = ?)`
+	qDeleteTextDoc = `DELETE FROM search_text_doc WHERE tenant = ? AND type = ? AND id = ?`
+	qInsertTextDoc = `INSERT INTO search_text_doc (tenant, type, id) VALUES (?, ?, ?)
+		ON CONFLICT (tenant, type, id) DO UPDATE SET id = excluded.id RETURNING rowid`
+	qInsertText = `INSERT INTO search_text (rowid, narrative, content) VALUES (?, ?, ?)`
+)
+
+func deleteIndexQuery(table string) string {
+	return `DELETE FROM ` + table + ` WHERE tenant = ? AND type = ? AND id = ?`
+}
+
+func insertIndexQuery(table string, rows int) string {
+	cols := append([]string{"tenant", "type", "id"}, sqlsearch.IndexColumns(table)...)
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	values := make([]string, rows)
+	for i := range values {
+		values[i] = row
+	}
+	return `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ")
+}
+
+// indexQueries lists every index statement, for preparing.
+func indexQueries() []string {
+	qs := []string{qDeleteTextRow, qDeleteTextDoc, qInsertTextDoc, qInsertText}
+	for _, table := range sqlsearch.IndexTables {
+		qs = append(qs, deleteIndexQuery(table))
+		for _, n := range chunkSizes {
+			qs = append(qs, insertIndexQuery(table, n))
+		}
+	}
+	return qs
+}
+
+// deleteIndex removes the index rows of a resource.
+func (t *tx) deleteIndex(ctx context.Context, typ, id string) error {
+	for _, table := range sqlsearch.IndexTables {
+		if _, err := t.stmt(ctx, deleteIndexQuery(table)).ExecContext(ctx, t.tenant, typ, id); err != nil {
+			return fmt.Errorf("delete %s rows: %w", table, err)
+		}
+	}
+	if _, err := t.stmt(ctx, qDeleteTextRow).ExecContext(ctx, t.tenant, typ, id); err != nil {
+		return fmt.Errorf("delete text: %w", err)
+	}
+	if _, err := t.stmt(ctx, qDeleteTextDoc).ExecContext(ctx, t.tenant, typ, id); err != nil {
+		return fmt.Errorf("delete text: %w", err)
+	}
+	return nil
+}
+
+// insertIndex writes the index rows of a resource that has none.
+func (t *tx) insertIndex(ctx context.Context, typ, id string, x *store.Index) error {
+	for _, tr := range sqlsearch.IndexRows(x) {
+		rows := tr.Rows
+		for _, n := range chunkSizes {
+			for len(rows) >= n {
+				args := make([]any, 0, n*(3+len(tr.Columns)))
+				for _, row := range rows[:n] {
+					args = append(args, t.tenant, typ, id)
+					args = append(args, row...)
+				}
+				if _, err := t.stmt(ctx, insertIndexQuery(tr.Table, n)).ExecContext(ctx, args...); err != nil {
+					return fmt.Errorf("insert %s rows: %w", tr.Table, err)
+				}
+				rows = rows[n:]
+			}
+		}
+	}
+	if x.Narrative == "" && x.Content == "" {
+		return nil
+	}
+	var rowid int64
+	if err := t.stmt(ctx, qInsertTextDoc).QueryRowContext(ctx, t.tenant, typ, id).Scan(&rowid); err != nil {
+		return fmt.Errorf("insert text: %w", err)
+	}
+	if _, err := t.stmt(ctx, qInsertText).ExecContext(ctx, rowid, x.Narrative, x.Content); err != nil {
+		return fmt.Errorf("insert text: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) WriteIndex(ctx context.Context, entries []store.IndexEntry) error {
+	if !t.writable {
+		return errors.New("sqlite: write index in a read-only transaction")
+	}
+	for _, e := range entries {
+		// One writer at a time: the version read here stays current until
+		// the transaction ends.
+		var version int64
+		err := t.tx.QueryRowContext(ctx, `SELECT version FROM resources WHERE tenant = ? AND type = ? AND id = ? AND deleted = 0`,
+			t.tenant, e.Type, e.ID).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && version != e.Version {
+			continue // deleted or updated since it was read
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: reindex %s/%s: %w", e.Type, e.ID, err)
+		}
+		if err := t.deleteIndex(ctx, e.Type, e.ID); err != nil {
+			return fmt.Errorf("sqlite: reindex %s/%s: %w", e.Type, e.ID, err)
+		}
+		if err := t.insertIndex(ctx, e.Type, e.ID, &e.Index); err != nil {
+			return fmt.Errorf("sqlite: reindex %s/%s: %w", e.Type, e.ID, err)
+		}
+	}
+	return nil
+}
+
+// IndexVersion returns the index version recorded by SetIndexVersion.
+func (s *Store) IndexVersion(ctx context.Context) (string, error) {
+	var v string
+	err := s.read.db.QueryRowContext(ctx, `SELECT value FROM store_meta WHERE key = 'index_version'`).Scan(&v)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("sqlite: index version: %w", err)
+	}
+	return v, nil
+}
+
+// SetIndexVersion records the index version.
+func (s *Store) SetIndexVersion(ctx context.Context, version string) error {
+	_, err := s.write.db.ExecContext(ctx, `INSERT INTO store_meta (key, value) VALUES ('index_version', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, version)
+	if err != nil {
+		return fmt.Errorf("sqlite: set index version: %w", err)
+	}
+	return nil
+}

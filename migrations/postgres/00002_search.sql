@@ -1,0 +1,105 @@
+-- +goose Up
+-- Search indexes: one table per search parameter type, holding rows of
+-- current versions only (fhir/store/index.go). grp ties together the rows
+-- of one composite item (0 otherwise). Rows are derived data: kiln reindex
+-- rebuilds them from the stored resources, which is also what fills them
+-- for resources written before this migration.
+DROP TABLE search_token;
+
+CREATE TABLE search_string (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    value  text COLLATE "C" NOT NULL, -- normalised (lower case, no accents)
+    exact  text COLLATE "C" NOT NULL
+);
+CREATE INDEX search_string_lookup ON search_string (tenant, type, param, value, id);
+CREATE INDEX search_string_resource ON search_string (tenant, type, id, param);
+
+CREATE TABLE search_token (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    system text NOT NULL,
+    code   text NOT NULL
+);
+CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system, id);
+CREATE INDEX search_token_resource ON search_token (tenant, type, id, param);
+
+CREATE TABLE search_date (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    lo     bigint NOT NULL, -- Unix ms, inclusive
+    hi     bigint NOT NULL
+);
+CREATE INDEX search_date_lo ON search_date (tenant, type, param, lo, hi);
+CREATE INDEX search_date_hi ON search_date (tenant, type, param, hi, lo);
+CREATE INDEX search_date_resource ON search_date (tenant, type, id, param);
+
+CREATE TABLE search_number (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    value  double precision NOT NULL
+);
+CREATE INDEX search_number_lookup ON search_number (tenant, type, param, value);
+CREATE INDEX search_number_resource ON search_number (tenant, type, id, param);
+
+CREATE TABLE search_quantity (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    system text NOT NULL,
+    code   text NOT NULL,
+    value  double precision NOT NULL
+);
+CREATE INDEX search_quantity_lookup ON search_quantity (tenant, type, param, code, value);
+CREATE INDEX search_quantity_resource ON search_quantity (tenant, type, id, param);
+
+CREATE TABLE search_reference (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    target_type text NOT NULL, -- '' for references that are not to this server (url)
+    target_id   text NOT NULL,
+    url         text NOT NULL
+);
+CREATE INDEX search_reference_lookup ON search_reference (tenant, type, param, target_id, target_type, id);
+CREATE INDEX search_reference_url ON search_reference (tenant, type, param, url);
+CREATE INDEX search_reference_resource ON search_reference (tenant, type, id, param);
+
+CREATE TABLE search_uri (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    value  text COLLATE "C" NOT NULL
+);
+CREATE INDEX search_uri_lookup ON search_uri (tenant, type, param, value);
+CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param);
+
+-- Full text (_text, _content): normalised text as tsvectors ('simple'
+-- configuration: Kiln normalises case and accents itself, the same way for
+-- both backends).
+CREATE TABLE search_text (
+    tenant text NOT NULL, type text NOT NULL, id text NOT NULL,
+    narrative tsvector NOT NULL,
+    content   tsvector NOT NULL,
+    PRIMARY KEY (tenant, type, id)
+);
+CREATE INDEX search_text_narrative ON search_text USING gin (narrative);
+CREATE INDEX search_text_content ON search_text USING gin (content);
+
+-- Settings of the store as a whole, such as the index version the rows
+-- above were built with.
+CREATE TABLE store_meta (
+    key   TEXT PRIMARY KEY,
+    value text NOT NULL
+);
+
+-- +goose Down
+DROP TABLE store_meta;
+DROP TABLE search_text;
+DROP TABLE search_uri;
+DROP TABLE search_reference;
+DROP TABLE search_quantity;
+DROP TABLE search_number;
+DROP TABLE search_date;
+DROP TABLE search_token;
+DROP TABLE search_string;
+CREATE TABLE search_token (
+    tenant text NOT NULL,
+    type   text NOT NULL,
+    id     text NOT NULL,
+    param  text NOT NULL,
+    system text NOT NULL,
+    code   text NOT NULL
+);
+CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system);
+CREATE INDEX search_token_resource ON search_token (tenant, type, id);

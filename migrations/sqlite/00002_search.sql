@@ -1,0 +1,102 @@
+-- +goose Up
+-- Search indexes: one table per search parameter type, holding rows of
+-- current versions only (fhir/store/index.go). grp ties together the rows
+-- of one composite item (0 otherwise). Rows are derived data: kiln reindex
+-- rebuilds them from the stored resources, which is also what fills them
+-- for resources written before this migration.
+DROP TABLE search_token;
+
+CREATE TABLE search_string (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    value  TEXT NOT NULL, -- normalised (lower case, no accents)
+    exact  TEXT NOT NULL
+);
+CREATE INDEX search_string_lookup ON search_string (tenant, type, param, value, id);
+CREATE INDEX search_string_resource ON search_string (tenant, type, id, param);
+
+CREATE TABLE search_token (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    system TEXT NOT NULL,
+    code   TEXT NOT NULL
+);
+CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system, id);
+CREATE INDEX search_token_resource ON search_token (tenant, type, id, param);
+
+CREATE TABLE search_date (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    lo     INTEGER NOT NULL, -- Unix ms, inclusive
+    hi     INTEGER NOT NULL
+);
+CREATE INDEX search_date_lo ON search_date (tenant, type, param, lo, hi);
+CREATE INDEX search_date_hi ON search_date (tenant, type, param, hi, lo);
+CREATE INDEX search_date_resource ON search_date (tenant, type, id, param);
+
+CREATE TABLE search_number (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    value  REAL NOT NULL
+);
+CREATE INDEX search_number_lookup ON search_number (tenant, type, param, value);
+CREATE INDEX search_number_resource ON search_number (tenant, type, id, param);
+
+CREATE TABLE search_quantity (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    system TEXT NOT NULL,
+    code   TEXT NOT NULL,
+    value  REAL NOT NULL
+);
+CREATE INDEX search_quantity_lookup ON search_quantity (tenant, type, param, code, value);
+CREATE INDEX search_quantity_resource ON search_quantity (tenant, type, id, param);
+
+CREATE TABLE search_reference (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    target_type TEXT NOT NULL, -- '' for references that are not to this server (url)
+    target_id   TEXT NOT NULL,
+    url         TEXT NOT NULL
+);
+CREATE INDEX search_reference_lookup ON search_reference (tenant, type, param, target_id, target_type, id);
+CREATE INDEX search_reference_url ON search_reference (tenant, type, param, url);
+CREATE INDEX search_reference_resource ON search_reference (tenant, type, id, param);
+
+CREATE TABLE search_uri (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
+    value  TEXT NOT NULL
+);
+CREATE INDEX search_uri_lookup ON search_uri (tenant, type, param, value);
+CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param);
+
+-- Full text (_text, _content): an FTS5 table whose rowid is the rowid of
+-- the resource's row in search_text_doc.
+CREATE TABLE search_text_doc (
+    tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+    UNIQUE (tenant, type, id)
+);
+CREATE VIRTUAL TABLE search_text USING fts5(narrative, content, tokenize = 'unicode61 remove_diacritics 2');
+
+-- Settings of the store as a whole, such as the index version the rows
+-- above were built with.
+CREATE TABLE store_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- +goose Down
+DROP TABLE store_meta;
+DROP TABLE search_text;
+DROP TABLE search_text_doc;
+DROP TABLE search_uri;
+DROP TABLE search_reference;
+DROP TABLE search_quantity;
+DROP TABLE search_number;
+DROP TABLE search_date;
+DROP TABLE search_token;
+DROP TABLE search_string;
+CREATE TABLE search_token (
+    tenant TEXT NOT NULL,
+    type   TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    param  TEXT NOT NULL,
+    system TEXT NOT NULL,
+    code   TEXT NOT NULL
+);
+CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system);
+CREATE INDEX search_token_resource ON search_token (tenant, type, id);
