@@ -175,13 +175,13 @@ func (x *Extractor) Extract(resource map[string]any) (store.Index, error) {
 		}
 		for _, item := range values {
 			group++
-			for _, comp := range c.components {
+			for i, comp := range c.components {
 				parts, err := comp.expr.EvaluateValue(item)
 				if err != nil {
 					return store.Index{}, fmt.Errorf("search parameter %s.%s component %s: %w", typ, c.param.Code, comp.param.Code, err)
 				}
 				for _, v := range parts {
-					x.add(&idx, comp.param.Type, c.param.Code, group, v)
+					x.add(&idx, comp.param.Type, store.ComponentParam(c.param.Code, i), group, v)
 				}
 			}
 		}

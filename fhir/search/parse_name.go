@@ -362,7 +362,7 @@ func (p *parser) compositeParser(sp *searchparam.Param) (func(string) (store.Fil
 		}
 		out := store.Composite{Param: sp.Code, Parts: make([]store.Filter, len(comps))}
 		for i, c := range comps {
-			f, err := p.component(sp.Code, c, parts[i])
+			f, err := p.component(store.ComponentParam(sp.Code, i), c, parts[i])
 			if err != nil {
 				return nil, err
 			}

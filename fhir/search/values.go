@@ -127,9 +127,6 @@ func (p *parser) date(param, v string) (store.Filter, error) {
 	}
 	m := store.DateMatch{Param: param, Prefix: pre, Lo: lo, Hi: hi}
 	switch pre {
-	case store.Ne:
-		m.Prefix = store.Eq
-		return store.Not{Filter: m}, nil
 	case store.Ap:
 		m.Lo, m.Hi = p.widenDate(lo, hi)
 	}
@@ -195,15 +192,11 @@ func (p *parser) numberMatch(param, v string) (store.NumberMatch, error) {
 	return store.NumberMatch{Param: param, Prefix: pre, Value: val, Lo: lo, Hi: hi}, nil
 }
 
-// number parses a number search value; ne becomes Not of eq.
+// number parses a number search value.
 func (p *parser) number(param, v string) (store.Filter, error) {
 	m, err := p.numberMatch(param, v)
 	if err != nil {
 		return nil, err
-	}
-	if m.Prefix == store.Ne {
-		m.Prefix = store.Eq
-		return store.Not{Filter: m}, nil
 	}
 	return m, nil
 }
@@ -222,10 +215,6 @@ func (p *parser) quantity(param, v string) (store.Filter, error) {
 	q := store.QuantityMatch{NumberMatch: m}
 	if len(parts) == 3 {
 		q.System, q.Code = unescapeValue(parts[1]), unescapeValue(parts[2])
-	}
-	if m.Prefix == store.Ne {
-		q.Prefix = store.Eq
-		return store.Not{Filter: q}, nil
 	}
 	return q, nil
 }
@@ -341,9 +330,6 @@ func (p *parser) component(composite string, c *searchparam.Param, v string) (st
 	if err != nil {
 		return nil, err
 	}
-	if _, not := f.(store.Not); not {
-		return nil, p.notSupported("prefix ne is not supported in a composite value")
-	}
 	return f, nil
 }
 
@@ -357,7 +343,11 @@ func (p *parser) missing(sp *searchparam.Param, items []string) (store.Filter, e
 		if v != "true" && v != "false" {
 			return nil, p.invalid("%q is not true or false", v)
 		}
-		return store.Missing{Param: sp.Code, Table: table, Missing: v == "true"}, nil
+		param := sp.Code
+		if sp.Type == searchparam.Composite {
+			param = store.ComponentParam(sp.Code, 0) // a composite's rows: see valueTable
+		}
+		return store.Missing{Param: param, Table: table, Missing: v == "true"}, nil
 	})
 }
 

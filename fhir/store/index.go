@@ -1,14 +1,17 @@
 package store
 
+import "strconv"
+
 // Index is the search index of one resource version: the rows a store
 // writes to its index tables in the same transaction as the version. The
 // engine extracts it (fhir/search); stores only keep and query it.
 //
 // Every row names the search parameter it belongs to (Param, the
 // parameter's code) and a Group. Group is 0 for ordinary rows; the rows of
-// one item of a composite parameter share a Group > 0 and carry the
-// composite's code as Param, so a composite search can demand that all its
-// components match the same item.
+// one item of a composite parameter share a Group > 0 and carry
+// ComponentParam(composite code, component index) as Param, so a composite
+// search can demand that all its components match the same item, each in
+// its own role (two token components stay apart).
 //
 // Some modifiers are served by rows under a derived key rather than by
 // extra columns: token ":text" reads String rows of "<code>:text",
@@ -27,6 +30,12 @@ type Index struct {
 	Narrative string
 	// Content is all the resource's text, normalised (_content).
 	Content string
+}
+
+// ComponentParam is the Param of the index rows of component i of a
+// composite parameter ("code-value-quantity$1").
+func ComponentParam(composite string, i int) string {
+	return composite + "$" + strconv.Itoa(i)
 }
 
 // Rows counts the index rows (not counting the full-text document).

@@ -107,8 +107,9 @@ const (
 // DateMatch matches date rows against the search range [Lo, Hi] (Unix
 // milliseconds, inclusive) with the prefix semantics of the FHIR spec; Ap
 // matches rows overlapping the range (the parser widens it). The parameter
-// "_lastUpdated" is served by the resources' own timestamps. Ne never
-// reaches a store: the parser rewrites it as Not of Eq.
+// "_lastUpdated" is served by the resources' own timestamps. Ne matches a
+// resource with a value outside the range; one without any value does not
+// match (as in HAPI FHIR), unlike Not of Eq.
 type DateMatch struct {
 	Param  string
 	Prefix Prefix
@@ -117,8 +118,8 @@ type DateMatch struct {
 
 // NumberMatch matches number rows; [Lo, Hi) is the range the search value's
 // precision implies, used by Eq (and Ap, widened by the parser); Value is
-// the value itself, used by the other prefixes. Ne is rewritten as Not of
-// Eq.
+// the value itself, used by the other prefixes. Ne matches a value outside
+// [Lo, Hi).
 type NumberMatch struct {
 	Param  string
 	Prefix Prefix
@@ -187,8 +188,8 @@ type Has struct {
 }
 
 // Composite matches resources with one item of composite parameter Param
-// whose components all match. Each part is a *Match of the component's
-// table, with its Param set to the composite's code.
+// whose components all match. Part i is a *Match of the component's table
+// with Param ComponentParam(Param, i).
 type Composite struct {
 	Param string
 	Parts []Filter

@@ -6,6 +6,11 @@
 -- for resources written before this migration.
 DROP TABLE search_token;
 
+-- Byte order for type and id, as SQLite compares them, so the default
+-- order of search results and _sort=_id agree on both backends whatever
+-- the database's collation.
+ALTER TABLE resources ALTER COLUMN type TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C";
+
 CREATE TABLE search_string (
     tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
     value  text COLLATE "C" NOT NULL, -- normalised (lower case, no accents)
@@ -84,6 +89,7 @@ CREATE TABLE store_meta (
 );
 
 -- +goose Down
+ALTER TABLE resources ALTER COLUMN type TYPE text COLLATE "default", ALTER COLUMN id TYPE text COLLATE "default";
 DROP TABLE store_meta;
 DROP TABLE search_text;
 DROP TABLE search_uri;

@@ -16,7 +16,7 @@ import (
 // times as Unix milliseconds and FTS5 for full text.
 type dialect struct{}
 
-func (dialect) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
+func (dialect) Placeholder(n int) string       { return "?" + strconv.Itoa(n) }
 func (dialect) NotDeleted(alias string) string { return alias + ".deleted = 0" }
 func (dialect) LastUpdated(ms int64) any       { return ms }
 func (dialect) TextMatch(b *sqlsearch.Builder, alias string, types []string, m store.TextMatch) string {

@@ -307,7 +307,7 @@ func (b *Builder) match(s string, f store.Filter) (string, error) {
 // dateCond applies the FHIR prefix semantics to a search range [f.Lo, f.Hi]
 // and a row range [lo, hi] (FHIR R4 3.1.1.4.6):
 //
-//	eq  the row range lies within the search range
+//	eq  the row range lies within the search range; ne it does not
 //	gt  the row range extends above it; lt below it
 //	ge  the row range reaches the search range or above; le at or below
 //	sa  the row range starts after it; eb ends before it
@@ -316,6 +316,8 @@ func (b *Builder) dateCond(f store.DateMatch, lo, hi string, arg func(int64) str
 	switch f.Prefix {
 	case store.Eq, "":
 		return lo + ` >= ` + arg(f.Lo) + ` AND ` + hi + ` <= ` + arg(f.Hi), nil
+	case store.Ne:
+		return `NOT (` + lo + ` >= ` + arg(f.Lo) + ` AND ` + hi + ` <= ` + arg(f.Hi) + `)`, nil
 	case store.Gt:
 		return hi + ` > ` + arg(f.Hi), nil
 	case store.Lt:
@@ -339,6 +341,8 @@ func (b *Builder) numberCond(f store.NumberMatch, col string) (string, error) {
 	switch f.Prefix {
 	case store.Eq, "":
 		return col + ` >= ` + b.Arg(f.Lo) + ` AND ` + col + ` < ` + b.Arg(f.Hi), nil
+	case store.Ne:
+		return `NOT (` + col + ` >= ` + b.Arg(f.Lo) + ` AND ` + col + ` < ` + b.Arg(f.Hi) + `)`, nil
 	case store.Ap:
 		return col + ` >= ` + b.Arg(f.Lo) + ` AND ` + col + ` <= ` + b.Arg(f.Hi), nil
 	case store.Gt, store.Sa:
@@ -397,7 +401,7 @@ func (b *Builder) has(alias string, types []string, f store.Has) (string, error)
 }
 
 // composite: one item (grp) of composite f.Param whose component rows,
-// in their tables, all match.
+// each in its table under its own param, all match.
 func (b *Builder) composite(alias string, types []string, f store.Composite) (string, error) {
 	if len(f.Parts) == 0 {
 		return "", fmt.Errorf("sqlsearch: composite %q without parts", f.Param)
@@ -408,7 +412,7 @@ func (b *Builder) composite(alias string, types []string, f store.Composite) (st
 		conds []string
 	)
 	for i, p := range f.Parts {
-		table, _, ok := matchTable(p)
+		table, param, ok := matchTable(p)
 		if !ok {
 			return "", fmt.Errorf("sqlsearch: composite part %T", p)
 		}
@@ -418,20 +422,19 @@ func (b *Builder) composite(alias string, types []string, f store.Composite) (st
 			from.WriteString(`FROM search_` + string(table) + ` ` + s)
 		} else {
 			from.WriteString(` JOIN search_` + string(table) + ` ` + s + ` ON ` + s + `.tenant = ` + first + `.tenant AND ` +
-				s + `.type = ` + first + `.type AND ` + s + `.id = ` + first + `.id AND ` +
-				s + `.param = ` + first + `.param AND ` + s + `.grp = ` + first + `.grp`)
+				s + `.type = ` + first + `.type AND ` + s + `.id = ` + first + `.id AND ` + s + `.grp = ` + first + `.grp`)
 		}
 		c, err := b.match(s, p)
 		if err != nil {
 			return "", err
 		}
-		conds = append(conds, c)
+		conds = append(conds, s+`.param = `+b.Arg(param)+` AND `+c)
 	}
 	where := ` WHERE ` + first + `.tenant = ` + b.Tenant()
 	if len(types) > 0 {
 		where += ` AND ` + first + `.type ` + b.in(types)
 	}
-	where += ` AND ` + first + `.param = ` + b.Arg(f.Param) + ` AND ` + first + `.grp > 0 AND ` + strings.Join(conds, ` AND `)
+	where += ` AND ` + first + `.grp > 0 AND ` + strings.Join(conds, ` AND `)
 	return member(alias, types, first+`.type`, first+`.id`, from.String()+where), nil
 }
 
