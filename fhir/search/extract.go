@@ -174,13 +174,25 @@ func (x *Extractor) Extract(resource map[string]any) (store.Index, error) {
 			continue
 		}
 		for _, item := range values {
-			group++
+			// An item is indexed only when every component has a value:
+			// a composite search needs all of them, and half an item would
+			// only cost rows.
+			parts := make([][]fhirpath.Value, len(c.components))
+			complete := true
 			for i, comp := range c.components {
-				parts, err := comp.expr.EvaluateValue(item)
+				vs, err := comp.expr.EvaluateValue(item)
 				if err != nil {
 					return store.Index{}, fmt.Errorf("search parameter %s.%s component %s: %w", typ, c.param.Code, comp.param.Code, err)
 				}
-				for _, v := range parts {
+				parts[i] = vs
+				complete = complete && len(vs) > 0
+			}
+			if !complete {
+				continue
+			}
+			group++
+			for i, comp := range c.components {
+				for _, v := range parts[i] {
 					x.add(&idx, comp.param.Type, store.ComponentParam(c.param.Code, i), group, v)
 				}
 			}
@@ -194,7 +206,37 @@ func (x *Extractor) Extract(resource map[string]any) (store.Index, error) {
 		}
 	}
 	idx.Content = content(resource)
+	dedupe(&idx)
 	return idx, nil
+}
+
+// dedupe drops repeated rows: several parameters' expressions overlap
+// (Observation combo-code repeats code) and resources repeat values. A
+// repeated row never changes a result, and every row costs index writes.
+func dedupe(idx *store.Index) {
+	idx.Strings = unique(idx.Strings)
+	idx.Tokens = unique(idx.Tokens)
+	idx.Dates = unique(idx.Dates)
+	idx.Numbers = unique(idx.Numbers)
+	idx.Quantities = unique(idx.Quantities)
+	idx.References = unique(idx.References)
+	idx.URIs = unique(idx.URIs)
+}
+
+// unique removes repeated values, keeping the first of each.
+func unique[T comparable](rows []T) []T {
+	if len(rows) < 2 {
+		return rows
+	}
+	seen := make(map[T]bool, len(rows))
+	out := rows[:0]
+	for _, r := range rows {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // add appends the rows of one value of a parameter of type t.

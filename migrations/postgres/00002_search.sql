@@ -6,13 +6,16 @@
 -- for resources written before this migration.
 DROP TABLE search_token;
 
--- Byte order for type and id, as SQLite compares them, so the default
--- order of search results and _sort=_id agree on both backends whatever
--- the database's collation.
-ALTER TABLE resources ALTER COLUMN type TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C";
+-- Byte order ("C") for every key column, as SQLite compares them: the
+-- default order of search results and _sort=_id agree on both backends
+-- whatever the database's collation, and joins between resources, versions
+-- and index rows compare columns of one collation, which the planner needs
+-- to use the indexes.
+ALTER TABLE resources ALTER COLUMN tenant TYPE text COLLATE "C", ALTER COLUMN type TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C";
+ALTER TABLE resource_versions ALTER COLUMN tenant TYPE text COLLATE "C", ALTER COLUMN type TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C";
 
 CREATE TABLE search_string (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     value  text COLLATE "C" NOT NULL, -- normalised (lower case, no accents)
     exact  text COLLATE "C" NOT NULL
 );
@@ -20,15 +23,15 @@ CREATE INDEX search_string_lookup ON search_string (tenant, type, param, value, 
 CREATE INDEX search_string_resource ON search_string (tenant, type, id, param);
 
 CREATE TABLE search_token (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
-    system text NOT NULL,
-    code   text NOT NULL
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
+    system text COLLATE "C" NOT NULL,
+    code   text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system, id);
 CREATE INDEX search_token_resource ON search_token (tenant, type, id, param);
 
 CREATE TABLE search_date (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     lo     bigint NOT NULL, -- Unix ms, inclusive
     hi     bigint NOT NULL
 );
@@ -37,33 +40,32 @@ CREATE INDEX search_date_hi ON search_date (tenant, type, param, hi, lo);
 CREATE INDEX search_date_resource ON search_date (tenant, type, id, param);
 
 CREATE TABLE search_number (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     value  double precision NOT NULL
 );
 CREATE INDEX search_number_lookup ON search_number (tenant, type, param, value);
 CREATE INDEX search_number_resource ON search_number (tenant, type, id, param);
 
 CREATE TABLE search_quantity (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
-    system text NOT NULL,
-    code   text NOT NULL,
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
+    system text COLLATE "C" NOT NULL,
+    code   text COLLATE "C" NOT NULL,
     value  double precision NOT NULL
 );
 CREATE INDEX search_quantity_lookup ON search_quantity (tenant, type, param, code, value);
 CREATE INDEX search_quantity_resource ON search_quantity (tenant, type, id, param);
 
 CREATE TABLE search_reference (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
-    target_type text NOT NULL, -- '' for references that are not to this server (url)
-    target_id   text NOT NULL,
-    url         text NOT NULL
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
+    target_type text COLLATE "C" NOT NULL, -- '' for references that are not to this server (url)
+    target_id   text COLLATE "C" NOT NULL,
+    url         text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_reference_lookup ON search_reference (tenant, type, param, target_id, target_type, id);
-CREATE INDEX search_reference_url ON search_reference (tenant, type, param, url);
 CREATE INDEX search_reference_resource ON search_reference (tenant, type, id, param);
 
 CREATE TABLE search_uri (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL, param text NOT NULL, grp integer NOT NULL,
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     value  text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_uri_lookup ON search_uri (tenant, type, param, value);
@@ -73,7 +75,7 @@ CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param);
 -- configuration: Kiln normalises case and accents itself, the same way for
 -- both backends).
 CREATE TABLE search_text (
-    tenant text NOT NULL, type text NOT NULL, id text NOT NULL,
+    tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
     narrative tsvector NOT NULL,
     content   tsvector NOT NULL,
     PRIMARY KEY (tenant, type, id)
@@ -89,7 +91,8 @@ CREATE TABLE store_meta (
 );
 
 -- +goose Down
-ALTER TABLE resources ALTER COLUMN type TYPE text COLLATE "default", ALTER COLUMN id TYPE text COLLATE "default";
+ALTER TABLE resources ALTER COLUMN tenant TYPE text COLLATE "default", ALTER COLUMN type TYPE text COLLATE "default", ALTER COLUMN id TYPE text COLLATE "default";
+ALTER TABLE resource_versions ALTER COLUMN tenant TYPE text COLLATE "default", ALTER COLUMN type TYPE text COLLATE "default", ALTER COLUMN id TYPE text COLLATE "default";
 DROP TABLE store_meta;
 DROP TABLE search_text;
 DROP TABLE search_uri;
@@ -104,8 +107,8 @@ CREATE TABLE search_token (
     type   text NOT NULL,
     id     text NOT NULL,
     param  text NOT NULL,
-    system text NOT NULL,
-    code   text NOT NULL
+    system text COLLATE "C" NOT NULL,
+    code   text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system);
 CREATE INDEX search_token_resource ON search_token (tenant, type, id);

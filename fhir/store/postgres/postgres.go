@@ -63,6 +63,7 @@ import (
 type Store struct {
 	pool       *pgxpool.Pool
 	migrations *goose.Provider
+	analyzer   *analyzer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -88,7 +89,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, migrations: p}
+	s := &Store{pool: pool, migrations: p, analyzer: newAnalyzer(pool)}
 	if _, err := p.Up(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
@@ -134,6 +135,7 @@ func newMigrations(pool *pgxpool.Pool) (*goose.Provider, error) {
 
 // Close closes every connection of the store.
 func (s *Store) Close() error {
+	s.analyzer.close()
 	err := s.migrations.Close() // the database/sql view of the pool
 	s.pool.Close()
 	return err
@@ -207,12 +209,14 @@ func (s *Store) run(ctx context.Context, tenant string, opts pgx.TxOptions, fn f
 		return fmt.Errorf("postgres: tenant %q: %w", tenant, store.ErrNotFound)
 	}
 
-	if err := fn(&tx{tx: ptx, tenant: tenant, readOnly: opts.AccessMode == pgx.ReadOnly}); err != nil {
+	t := &tx{tx: ptx, tenant: tenant, readOnly: opts.AccessMode == pgx.ReadOnly}
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return wrap("commit", err)
 	}
+	s.analyzer.wrote(t.rows)
 	return nil
 }
 

@@ -131,6 +131,7 @@ func (t *tx) WriteIndex(ctx context.Context, entries []store.IndexEntry) error {
 		types = append(types, e.Type)
 		ids = append(ids, e.ID)
 		index.add(e.Type, e.ID, &e.Index)
+		t.rows += e.Index.Rows()
 	}
 	queueDeleteIndex(&b, t.tenant, types, ids)
 	index.queue(&b, t.tenant)

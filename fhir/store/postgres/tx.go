@@ -18,6 +18,7 @@ type tx struct {
 	tx       pgx.Tx
 	tenant   string
 	readOnly bool
+	rows     int // rows written (versions and index rows), for the analyzer
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -206,7 +207,9 @@ func (t *tx) write(ctx context.Context, writes []store.Write) error {
 		}
 		if !w.Deleted {
 			index.add(w.Type, w.ID, &w.Index)
+			t.rows += w.Index.Rows()
 		}
+		t.rows++
 	}
 
 	op := fmt.Sprintf("write %d resources", len(writes))

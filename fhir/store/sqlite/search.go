@@ -120,7 +120,9 @@ func insertIndexQuery(table string, rows int) string {
 	for i := range values {
 		values[i] = row
 	}
-	return `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ")
+	// OR IGNORE: a row repeated within one resource (Extract removes
+	// repeats, other writers may not) is one row of the primary key.
+	return `INSERT OR IGNORE INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ")
 }
 
 // indexQueries lists every index statement, for preparing.
@@ -151,33 +153,50 @@ func (t *tx) deleteIndex(ctx context.Context, typ, id string) error {
 	return nil
 }
 
-// insertIndex writes the index rows of a resource that has none.
-func (t *tx) insertIndex(ctx context.Context, typ, id string, x *store.Index) error {
-	for _, tr := range sqlsearch.IndexRows(x) {
-		rows := tr.Rows
+// insertIndexes writes the index rows of resources that have none, each
+// table's rows of all resources in as few multi-row INSERTs as chunkSizes
+// allow.
+func (t *tx) insertIndexes(ctx context.Context, entries []store.IndexEntry) error {
+	byTable := map[string][][]any{}
+	var tables []string
+	for i := range entries {
+		e := &entries[i]
+		for _, tr := range sqlsearch.IndexRows(&e.Index) {
+			if _, ok := byTable[tr.Table]; !ok {
+				tables = append(tables, tr.Table)
+			}
+			for _, row := range tr.Rows {
+				byTable[tr.Table] = append(byTable[tr.Table], append([]any{t.tenant, e.Type, e.ID}, row...))
+			}
+		}
+	}
+	for _, table := range tables {
+		rows := byTable[table]
 		for _, n := range chunkSizes {
 			for len(rows) >= n {
-				args := make([]any, 0, n*(3+len(tr.Columns)))
+				args := make([]any, 0, n*len(rows[0]))
 				for _, row := range rows[:n] {
-					args = append(args, t.tenant, typ, id)
 					args = append(args, row...)
 				}
-				if _, err := t.stmt(ctx, insertIndexQuery(tr.Table, n)).ExecContext(ctx, args...); err != nil {
-					return fmt.Errorf("insert %s rows: %w", tr.Table, err)
+				if _, err := t.stmt(ctx, insertIndexQuery(table, n)).ExecContext(ctx, args...); err != nil {
+					return fmt.Errorf("insert %s rows: %w", table, err)
 				}
 				rows = rows[n:]
 			}
 		}
 	}
-	if x.Narrative == "" && x.Content == "" {
-		return nil
-	}
-	var rowid int64
-	if err := t.stmt(ctx, qInsertTextDoc).QueryRowContext(ctx, t.tenant, typ, id).Scan(&rowid); err != nil {
-		return fmt.Errorf("insert text: %w", err)
-	}
-	if _, err := t.stmt(ctx, qInsertText).ExecContext(ctx, rowid, x.Narrative, x.Content); err != nil {
-		return fmt.Errorf("insert text: %w", err)
+	for i := range entries {
+		e := &entries[i]
+		if e.Index.Narrative == "" && e.Index.Content == "" {
+			continue
+		}
+		var rowid int64
+		if err := t.stmt(ctx, qInsertTextDoc).QueryRowContext(ctx, t.tenant, e.Type, e.ID).Scan(&rowid); err != nil {
+			return fmt.Errorf("insert text of %s/%s: %w", e.Type, e.ID, err)
+		}
+		if _, err := t.stmt(ctx, qInsertText).ExecContext(ctx, rowid, e.Index.Narrative, e.Index.Content); err != nil {
+			return fmt.Errorf("insert text of %s/%s: %w", e.Type, e.ID, err)
+		}
 	}
 	return nil
 }
@@ -186,6 +205,7 @@ func (t *tx) WriteIndex(ctx context.Context, entries []store.IndexEntry) error {
 	if !t.writable {
 		return errors.New("sqlite: write index in a read-only transaction")
 	}
+	current := entries[:0:0]
 	for _, e := range entries {
 		// One writer at a time: the version read here stays current until
 		// the transaction ends.
@@ -201,9 +221,10 @@ func (t *tx) WriteIndex(ctx context.Context, entries []store.IndexEntry) error {
 		if err := t.deleteIndex(ctx, e.Type, e.ID); err != nil {
 			return fmt.Errorf("sqlite: reindex %s/%s: %w", e.Type, e.ID, err)
 		}
-		if err := t.insertIndex(ctx, e.Type, e.ID, &e.Index); err != nil {
-			return fmt.Errorf("sqlite: reindex %s/%s: %w", e.Type, e.ID, err)
-		}
+		current = append(current, e)
+	}
+	if err := t.insertIndexes(ctx, current); err != nil {
+		return fmt.Errorf("sqlite: reindex: %w", err)
 	}
 	return nil
 }

@@ -49,8 +49,8 @@ import (
 // so only the write pool, which opens the file first, sets it.
 const (
 	writeParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)&_txlock=immediate"
-	readParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_query_only=1"
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)&_txlock=immediate"
+	readParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)&_query_only=1"
 )
 
 // Store is a store.Store on one SQLite database file. It is safe for

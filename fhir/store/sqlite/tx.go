@@ -140,10 +140,24 @@ func (t *tx) Write(ctx context.Context, writes []store.Write) error {
 	if !t.writable {
 		return errors.New("sqlite: write in a read-only transaction")
 	}
-	for _, w := range writes {
+	// Index rows go in last, all resources' rows of a table together (few
+	// multi-row INSERTs instead of one per row), and only for each
+	// resource's last write: an earlier version's rows would be stale.
+	last := make(map[store.Ref]int, len(writes))
+	for i, w := range writes {
 		if err := t.write(ctx, w); err != nil {
 			return fmt.Errorf("sqlite: write %s/%s/_history/%d: %w", w.Type, w.ID, w.Version, err)
 		}
+		last[store.Ref{Type: w.Type, ID: w.ID}] = i
+	}
+	entries := make([]store.IndexEntry, 0, len(writes))
+	for i, w := range writes {
+		if last[store.Ref{Type: w.Type, ID: w.ID}] == i && !w.Deleted {
+			entries = append(entries, store.IndexEntry{Type: w.Type, ID: w.ID, Version: w.Version, Index: w.Index})
+		}
+	}
+	if err := t.insertIndexes(ctx, entries); err != nil {
+		return fmt.Errorf("sqlite: write %d resources: %w", len(writes), err)
 	}
 	return nil
 }
@@ -182,14 +196,9 @@ func (t *tx) write(ctx context.Context, w store.Write) error {
 
 	// Index rows describe the current version only.
 	if w.Version > 1 {
-		if err := t.deleteIndex(ctx, w.Type, w.ID); err != nil {
-			return err
-		}
+		return t.deleteIndex(ctx, w.Type, w.ID)
 	}
-	if w.Deleted {
-		return nil
-	}
-	return t.insertIndex(ctx, w.Type, w.ID, &w.Index)
+	return nil
 }
 
 // scanResource scans versionColumns into r, after the columns of first.
