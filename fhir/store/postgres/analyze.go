@@ -18,9 +18,10 @@ import (
 // two-level chain over a few thousand rows into minutes. Autovacuum fixes
 // that within its naptime (a minute) of crossing its threshold; a server
 // just loaded with a transaction bundle should not wait for it. So after
-// every commit that brings the rows written since the last ANALYZE to a
-// tenth of the rows analysed then (at least minRows), one ANALYZE runs in
-// the background.
+// a commit that brings the rows written since the last ANALYZE to as many
+// as were written before it (at least minRows), one ANALYZE runs in the
+// background: a bulk load of n rows costs about log2(n/minRows) of them,
+// and steady traffic on a large store leaves the work to autovacuum.
 type analyzer struct {
 	pool      *pgxpool.Pool
 	pending   atomic.Int64 // rows written since the last ANALYZE started
@@ -50,7 +51,7 @@ func (a *analyzer) wrote(rows int) {
 		return
 	}
 	pending := a.pending.Add(int64(rows))
-	if pending < max(minRows, a.analysed.Load()/10) || !a.running.CompareAndSwap(false, true) {
+	if pending < max(minRows, a.analysed.Load()) || !a.running.CompareAndSwap(false, true) {
 		return
 	}
 	a.pending.Add(-pending)
