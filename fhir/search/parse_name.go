@@ -12,8 +12,11 @@ import (
 )
 
 // fhirModifiers are the modifier names the specification defines. One of
-// them used where it does not apply is a malformed search (400 whatever
-// the handling); any other modifier is unknown (400 only when strict).
+// them used where it does not apply is a malformed search; any other
+// modifier is unsupported. Both answer 400 whatever the handling, as the
+// specification requires for modifiers ("servers SHALL reject any search
+// request that contains a search parameter with an unsupported modifier"):
+// ignoring the parameter would widen the result.
 var fhirModifiers = map[string]bool{
 	"missing": true, "exact": true, "contains": true, "text": true, "not": true,
 	"above": true, "below": true, "in": true, "not-in": true, "of-type": true,
@@ -200,7 +203,7 @@ func (p *parser) badModifier(sp *searchparam.Param, mod string) error {
 	if fhirModifiers[mod] || fhir.IsResourceType(mod) {
 		return p.invalid("modifier :%s does not apply to %s parameter %q", mod, sp.Type, sp.Code)
 	}
-	return p.unknown("unknown modifier :%s on search parameter %q%s", mod, sp.Code, p.within(sp.Code+":"+mod))
+	return p.notSupported("unknown modifier :%s on search parameter %q%s", mod, sp.Code, p.within(sp.Code+":"+mod))
 }
 
 // leaf parses the value of a parameter that is not chained.
