@@ -24,29 +24,16 @@ func (dialect) LastUpdated(ms int64) any {
 	return time.UnixMilli(ms).UTC()
 }
 
-func (dialect) TextMatch(b *sqlsearch.Builder, alias string, types []string, m store.TextMatch) string {
-	if len(m.Terms) == 0 {
-		return "1 = 0"
-	}
+func (dialect) TextTable() string { return "search_text" }
+
+func (dialect) TextMatch(b *sqlsearch.Builder, m store.TextMatch) string {
 	col := "narrative"
 	if m.Content {
 		col = "content"
 	}
 	// plainto_tsquery ANDs the words; they are normalised already and the
 	// 'simple' configuration leaves them as they are.
-	q := `FROM search_text d WHERE d.tenant = ` + b.Tenant()
-	if len(types) > 0 {
-		ph := make([]string, len(types))
-		for i, t := range types {
-			ph[i] = b.Arg(t)
-		}
-		q += ` AND d.type IN (` + strings.Join(ph, ", ") + `)`
-	}
-	q += ` AND d.` + col + ` @@ plainto_tsquery('simple', ` + b.Arg(strings.Join(m.Terms, " ")) + `)`
-	if len(types) == 1 {
-		return alias + `.id IN (SELECT d.id ` + q + `)`
-	}
-	return `(` + alias + `.type, ` + alias + `.id) IN (SELECT d.type, d.id ` + q + `)`
+	return `d.` + col + ` @@ plainto_tsquery('simple', ` + b.Arg(strings.Join(m.Terms, " ")) + `)`
 }
 
 // searchColumns scans sqlsearch.Columns.

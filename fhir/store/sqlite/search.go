@@ -19,10 +19,12 @@ type dialect struct{}
 func (dialect) Placeholder(n int) string       { return "?" + strconv.Itoa(n) }
 func (dialect) NotDeleted(alias string) string { return alias + ".deleted = 0" }
 func (dialect) LastUpdated(ms int64) any       { return ms }
-func (dialect) TextMatch(b *sqlsearch.Builder, alias string, types []string, m store.TextMatch) string {
-	if len(m.Terms) == 0 {
-		return "1 = 0"
-	}
+
+// TextTable: search_text_doc maps resources to the rowids of the FTS5
+// table search_text.
+func (dialect) TextTable() string { return "search_text_doc" }
+
+func (dialect) TextMatch(b *sqlsearch.Builder, m store.TextMatch) string {
 	col := "narrative"
 	if m.Content {
 		col = "content"
@@ -33,20 +35,7 @@ func (dialect) TextMatch(b *sqlsearch.Builder, alias string, types []string, m s
 	for i, t := range m.Terms {
 		parts[i] = col + ` : "` + t + `"`
 	}
-	match := b.Arg(strings.Join(parts, " AND "))
-	cond := `SELECT d.id FROM search_text_doc d WHERE d.tenant = ` + b.Tenant()
-	if len(types) > 0 {
-		ph := make([]string, len(types))
-		for i, t := range types {
-			ph[i] = b.Arg(t)
-		}
-		cond += ` AND d.type IN (` + strings.Join(ph, ", ") + `)`
-	}
-	cond += ` AND d.rowid IN (SELECT rowid FROM search_text WHERE search_text MATCH ` + match + `)`
-	if len(types) == 1 {
-		return alias + `.id IN (` + cond + `)`
-	}
-	return `(` + alias + `.type, ` + alias + `.id) IN (` + strings.Replace(cond, "SELECT d.id", "SELECT d.type, d.id", 1) + `)`
+	return `d.rowid IN (SELECT rowid FROM search_text WHERE search_text MATCH ` + b.Arg(strings.Join(parts, " AND ")) + `)`
 }
 
 func (t *tx) Search(ctx context.Context, q store.Query) ([]store.Resource, int, error) {

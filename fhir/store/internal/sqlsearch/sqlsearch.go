@@ -21,10 +21,12 @@ type Dialect interface {
 	// LastUpdated converts Unix milliseconds into a value comparable with
 	// resources.last_updated.
 	LastUpdated(ms int64) any
-	// TextMatch returns a condition selecting (tenant, type, id) rows of
-	// resources that match m, in terms of alias's columns, binding values
-	// through arg.
-	TextMatch(b *Builder, alias string, types []string, m store.TextMatch) string
+	// TextTable names the backend's full-text table (with alias d and
+	// columns tenant, type, id, whatever else it has) and returns the
+	// condition on d that m's terms (never empty) impose, binding values
+	// through b.Arg.
+	TextTable() string
+	TextMatch(b *Builder, m store.TextMatch) string
 }
 
 // Columns are the columns Search and Related select, in order.
@@ -168,7 +170,14 @@ func (b *Builder) filter(alias string, types []string, f store.Filter) (string, 
 			return b.dateCond(f, col, col, func(ms int64) string { return b.Arg(b.d.LastUpdated(ms)) })
 		}
 	case store.TextMatch:
-		return b.d.TextMatch(b, alias, types, f), nil
+		if len(f.Terms) == 0 {
+			return `1 = 0`, nil
+		}
+		from := `FROM ` + b.d.TextTable() + ` d WHERE d.tenant = ` + b.Tenant()
+		if len(types) > 0 {
+			from += ` AND d.type ` + b.in(types)
+		}
+		return member(alias, types, `d.type`, `d.id`, from+` AND `+b.d.TextMatch(b, f)), nil
 	case store.Chain:
 		return b.chain(alias, types, f)
 	case store.Has:
@@ -225,10 +234,16 @@ func matchTable(f store.Filter) (store.Table, string, bool) {
 	return "", "", false
 }
 
-// prefixEnd is the smallest string greater than every string starting
-// with p in byte order (both backends compare these columns bytewise):
-// U+10FFFF encodes as the greatest 4-byte UTF-8 sequence.
-func prefixEnd(p string) string { return p + "\U0010FFFF" }
+// startsWith is the condition "col starts with p" as a range, which both
+// backends answer from a B-tree index (LIKE would need collation-specific
+// operator classes): col >= p and col < p + U+10FFFF, the greatest UTF-8
+// sequence, as both compare these columns bytewise.
+func (b *Builder) startsWith(col, p string) string {
+	if p == "" {
+		return `1 = 1`
+	}
+	return col + ` >= ` + b.Arg(p) + ` AND ` + col + ` < ` + b.Arg(p+"\U0010FFFF")
+}
 
 // likeEscape escapes LIKE wildcards with backslash.
 func likeEscape(s string) string {
@@ -245,10 +260,7 @@ func (b *Builder) match(s string, f store.Filter) (string, error) {
 		case store.StringContains:
 			return s + `.value LIKE ` + b.Arg("%"+likeEscape(f.Value)+"%") + ` ESCAPE '\'`, nil
 		default:
-			if f.Value == "" {
-				return `1 = 1`, nil
-			}
-			return s + `.value >= ` + b.Arg(f.Value) + ` AND ` + s + `.value < ` + b.Arg(prefixEnd(f.Value)), nil
+			return b.startsWith(s+`.value`, f.Value), nil
 		}
 	case store.TokenMatch:
 		var c []string
@@ -293,7 +305,7 @@ func (b *Builder) match(s string, f store.Filter) (string, error) {
 	case store.URIMatch:
 		switch f.Mode {
 		case store.URIBelow:
-			return s + `.value >= ` + b.Arg(f.Value) + ` AND ` + s + `.value < ` + b.Arg(prefixEnd(f.Value)), nil
+			return b.startsWith(s+`.value`, f.Value), nil
 		case store.URIAbove:
 			v := b.Arg(f.Value)
 			return `substr(` + v + `, 1, length(` + s + `.value)) = ` + s + `.value`, nil
