@@ -173,6 +173,11 @@ func TestConditionalInteractions(t *testing.T) {
 		r = h.do("POST", "Patient", fmt.Sprintf(patient, "B"), "If-None-Exist", "identifier="+sys+"|MRN-B")
 		expect(t, r, http.StatusCreated) // the deleted one no longer matches
 
+		// any search parameter may serve as criteria
+		expectOutcome(t, h.do("POST", "Patient", fmt.Sprintf(patient, "C"), "If-None-Exist", "name=synth"), http.StatusPreconditionFailed, "more than one")
+		expect(t, h.do("POST", "Patient", fmt.Sprintf(patient, "C"), "If-None-Exist", "name=synth&identifier=MRN-B&birthdate=1970"), http.StatusOK)
+		expect(t, h.do("POST", "Patient", fmt.Sprintf(patient, "C"), "If-None-Exist", "name=synth&identifier=MRN-B&birthdate=1971"), http.StatusCreated)
+
 		// criteria Kiln cannot evaluate are refused, never ignored (which
 		// would widen the delete), even without Prefer: handling=strict
 		expectOutcome(t, h.do("DELETE", "Patient?nickname=Synthetic", ""), http.StatusBadRequest, `unknown search parameter \"nickname\"`)
@@ -465,6 +470,7 @@ func TestMetadataAndHealth(t *testing.T) {
 				Resource []struct {
 					Type        string `json:"type"`
 					Interaction []struct{ Code string }
+					SearchParam []struct{ Name, Type, Definition string }
 				} `json:"resource"`
 				Interaction []struct{ Code string }
 			} `json:"rest"`
@@ -474,6 +480,29 @@ func TestMetadataAndHealth(t *testing.T) {
 		}
 		if len(cs.Rest) != 1 || len(cs.Rest[0].Resource) < 140 || len(cs.Rest[0].Interaction) != 4 {
 			t.Fatalf("CapabilityStatement lists %d resource types", len(cs.Rest[0].Resource))
+		}
+		// Search parameters per type, from the registry: Patient has its
+		// own and the common ones; near (special) is not offered.
+		params := map[string]map[string]string{}
+		for _, r := range cs.Rest[0].Resource {
+			params[r.Type] = map[string]string{}
+			for _, p := range r.SearchParam {
+				params[r.Type][p.Name] = p.Type
+			}
+		}
+		for typ, want := range map[string]map[string]string{
+			"Patient":     {"name": "string", "birthdate": "date", "identifier": "token", "general-practitioner": "reference", "_id": "token", "_lastUpdated": "date", "_text": "string", "_content": "string"},
+			"Observation": {"code": "token", "value-quantity": "quantity", "code-value-quantity": "composite", "subject": "reference"},
+			"Location":    {"address-city": "string"},
+		} {
+			for name, typ2 := range want {
+				if got := params[typ][name]; got != typ2 {
+					t.Errorf("CapabilityStatement %s searchParam %s has type %q, want %q", typ, name, got, typ2)
+				}
+			}
+		}
+		if _, ok := params["Location"]["near"]; ok {
+			t.Error("CapabilityStatement offers Location near, which is not supported")
 		}
 		expect(t, h.do("GET", "/healthz", ""), http.StatusOK)
 		r = h.do("GET", "/readyz", "")
