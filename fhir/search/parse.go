@@ -202,6 +202,7 @@ func (p *parser) param(name string, values []string) error {
 			return err
 		}
 	}
+	var filters []store.Filter
 	for _, v := range values {
 		f, err := p.filterAll(name, v)
 		ok, err := p.settle(err)
@@ -211,10 +212,39 @@ func (p *parser) param(name string, values []string) error {
 		if !ok || f == nil {
 			continue
 		}
-		p.req.Query.Filters = append(p.req.Query.Filters, f)
+		filters = append(filters, f)
 		p.req.Used.Add(name, v)
 	}
+	p.req.Query.Filters = append(p.req.Query.Filters, sameDateRange(filters)...)
 	return nil
+}
+
+// dateBounds are the prefixes that bound a date range on one side.
+var dateBounds = map[store.Prefix]bool{store.Gt: true, store.Ge: true, store.Lt: true, store.Le: true, store.Sa: true, store.Eb: true}
+
+// sameDateRange joins the repeated single-valued bounds of one date
+// parameter ("date=ge2020-01&date=lt2020-02") into one store.SameValue:
+// the bounds must hold for the same date, as HAPI FHIR reads them. It is
+// also what lets the stores answer a range from one index scan.
+// _lastUpdated has one value per resource, so it needs no joining.
+func sameDateRange(filters []store.Filter) []store.Filter {
+	var bounds []store.Filter
+	out := filters[:0:0]
+	for _, f := range filters {
+		if m, ok := f.(store.DateMatch); ok && dateBounds[m.Prefix] && m.Param != "_lastUpdated" {
+			bounds = append(bounds, m)
+			continue
+		}
+		out = append(out, f)
+	}
+	switch len(bounds) {
+	case 0:
+	case 1:
+		out = append(out, bounds[0])
+	default:
+		out = append(out, store.SameValue{Filters: bounds})
+	}
+	return out
 }
 
 // filterAll parses one occurrence for every searched type. A store query

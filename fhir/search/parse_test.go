@@ -159,6 +159,14 @@ func TestParseDate(t *testing.T) {
 		{"fraction", tObs, "date=sa2020-02-03T10:15:30.250Z", []store.Filter{
 			dm("date", store.Sa, "2020-02-03T10:15:30.250Z", "2020-02-03T10:15:30.251Z")}},
 		{"ne", tPatient, "birthdate=ne2020", []store.Filter{dm("birthdate", store.Ne, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z")}},
+		{"repeated bounds are one range", tPatient, "birthdate=ge2020&birthdate=lt2021-06", []store.Filter{store.SameValue{Filters: []store.Filter{
+			dm("birthdate", store.Ge, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"),
+			dm("birthdate", store.Lt, "2021-06-01T00:00:00Z", "2021-07-01T00:00:00Z"),
+		}}}},
+		{"eq is not a bound", tPatient, "birthdate=ge2020&birthdate=2021", []store.Filter{
+			dm("birthdate", store.Eq, "2021-01-01T00:00:00Z", "2022-01-01T00:00:00Z"),
+			dm("birthdate", store.Ge, "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"),
+		}},
 		{"ap far from now", tPatient, "birthdate=ap2016-01-01", []store.Filter{far}},
 		{"ap near now", tPatient, "birthdate=ap2026-01-01", []store.Filter{near}},
 		{"eb and le", tPatient, "birthdate=eb2020,le2019", []store.Filter{store.AnyOf{

@@ -195,6 +195,15 @@ type Composite struct {
 	Parts []Filter
 }
 
+// SameValue matches resources with one index row that satisfies every
+// filter, all value matches of one parameter and table: "date=ge2020&
+// date=lt2021" as one range a single date must fall in, as HAPI FHIR reads
+// repeated bounds on a date parameter (two independent conditions would
+// also match a resource with one date before 2020 and another after 2021).
+type SameValue struct {
+	Filters []Filter
+}
+
 // Sort is one sort key. Param "_id" and "_lastUpdated" sort by the
 // resource's own id and timestamp; any other sorts by the smallest (largest
 // when Desc) index value of Param in Table.
@@ -238,3 +247,4 @@ func (TextMatch) filter()      {}
 func (Chain) filter()          {}
 func (Has) filter()            {}
 func (Composite) filter()      {}
+func (SameValue) filter()      {}

@@ -11,8 +11,8 @@ import (
 	"github.com/kiln-health/kiln/fhir/store/internal/sqlsearch"
 )
 
-// analyzer refreshes the planner statistics of the search tables after
-// bulk writes. Search queries nest semi-joins (chains, _has); on tables
+// analyzer refreshes the planner statistics (and visibility map) of the
+// search tables after bulk writes. Search queries nest semi-joins (chains, _has); on tables
 // the planner has never analysed it expects one row everywhere and picks
 // nested loops that filter instead of probing an index, which turns a
 // two-level chain over a few thousand rows into minutes. Autovacuum fixes
@@ -37,7 +37,7 @@ type analyzer struct {
 const minRows = 1000
 
 // analyzedTables are the tables search queries join.
-var analyzedTables = strings.Join(append([]string{"resources", "search_text"}, sqlsearch.IndexTables...), ", ")
+var analyzedTables = strings.Join(append([]string{"resources", "resource_versions", "search_text"}, sqlsearch.IndexTables...), ", ")
 
 func newAnalyzer(pool *pgxpool.Pool) *analyzer {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -58,7 +58,9 @@ func (a *analyzer) wrote(rows int) {
 	a.analysed.Add(pending)
 	a.wg.Go(func() {
 		defer a.running.Store(false)
-		_, err := a.pool.Exec(a.ctx, `ANALYZE `+analyzedTables)
+		// VACUUM as well: it marks the new pages all-visible, without
+		// which index-only scans of the index tables visit the heap.
+		_, err := a.pool.Exec(a.ctx, `VACUUM (ANALYZE) `+analyzedTables)
 		if a.onAnalyze != nil {
 			a.onAnalyze(err)
 		}

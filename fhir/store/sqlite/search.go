@@ -91,12 +91,25 @@ func (t *tx) query(ctx context.Context, query string, args []any) ([]store.Resou
 var chunkSizes = []int{128, 16, 1}
 
 const (
-	qDeleteTextRow = `DELETE FROM search_text WHERE rowid = (SELECT rowid FROM search_text_doc WHERE tenant = ? AND type = ? AND id = ?)`
-	qDeleteTextDoc = `DELETE FROM search_text_doc WHERE tenant = ? AND type = ? AND id = ?`
-	qInsertTextDoc = `INSERT INTO search_text_doc (tenant, type, id) VALUES (?, ?, ?)
-		ON CONFLICT (tenant, type, id) DO UPDATE SET id = excluded.id RETURNING rowid`
-	qInsertText = `INSERT INTO search_text (rowid, narrative, content) VALUES (?, ?, ?)`
+	// A resource's search_text_doc row stays (its docid is reused by
+	// the next version); only its full-text row goes.
+	qDeleteTextRow = `DELETE FROM search_text WHERE rowid = (SELECT docid FROM search_text_doc WHERE tenant = ? AND type = ? AND id = ?)`
 )
+
+// insertTextDocs and insertTexts are the multi-row statements that give
+// resources their docids and full-text rows.
+func insertTextDocs(rows int) string {
+	return `INSERT OR IGNORE INTO search_text_doc (tenant, type, id) VALUES ` + repeatRow("(?, ?, ?)", rows)
+}
+
+func insertTexts(rows int) string {
+	return `INSERT INTO search_text (rowid, narrative, content) VALUES ` +
+		repeatRow("((SELECT docid FROM search_text_doc WHERE tenant = ? AND type = ? AND id = ?), ?, ?)", rows)
+}
+
+func repeatRow(row string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
 
 func deleteIndexQuery(table string) string {
 	return `DELETE FROM ` + table + ` WHERE tenant = ? AND type = ? AND id = ?`
@@ -104,19 +117,18 @@ func deleteIndexQuery(table string) string {
 
 func insertIndexQuery(table string, rows int) string {
 	cols := append([]string{"tenant", "type", "id"}, sqlsearch.IndexColumns(table)...)
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	values := make([]string, rows)
-	for i := range values {
-		values[i] = row
-	}
 	// OR IGNORE: a row repeated within one resource (Extract removes
 	// repeats, other writers may not) is one row of the primary key.
-	return `INSERT OR IGNORE INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` + strings.Join(values, ", ")
+	return `INSERT OR IGNORE INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES ` +
+		repeatRow("("+repeatRow("?", len(cols))+")", rows)
 }
 
 // indexQueries lists every index statement, for preparing.
 func indexQueries() []string {
-	qs := []string{qDeleteTextRow, qDeleteTextDoc, qInsertTextDoc, qInsertText}
+	qs := []string{qDeleteTextRow}
+	for _, n := range chunkSizes {
+		qs = append(qs, insertTextDocs(n), insertTexts(n))
+	}
 	for _, table := range sqlsearch.IndexTables {
 		qs = append(qs, deleteIndexQuery(table))
 		for _, n := range chunkSizes {
@@ -134,9 +146,6 @@ func (t *tx) deleteIndex(ctx context.Context, typ, id string) error {
 		}
 	}
 	if _, err := t.stmt(ctx, qDeleteTextRow).ExecContext(ctx, t.tenant, typ, id); err != nil {
-		return fmt.Errorf("delete text: %w", err)
-	}
-	if _, err := t.stmt(ctx, qDeleteTextDoc).ExecContext(ctx, t.tenant, typ, id); err != nil {
 		return fmt.Errorf("delete text: %w", err)
 	}
 	return nil
@@ -160,31 +169,40 @@ func (t *tx) insertIndexes(ctx context.Context, entries []store.IndexEntry) erro
 		}
 	}
 	for _, table := range tables {
-		rows := byTable[table]
-		for _, n := range chunkSizes {
-			for len(rows) >= n {
-				args := make([]any, 0, n*len(rows[0]))
-				for _, row := range rows[:n] {
-					args = append(args, row...)
-				}
-				if _, err := t.stmt(ctx, insertIndexQuery(table, n)).ExecContext(ctx, args...); err != nil {
-					return fmt.Errorf("insert %s rows: %w", table, err)
-				}
-				rows = rows[n:]
-			}
+		if err := t.insertChunked(ctx, func(n int) string { return insertIndexQuery(table, n) }, byTable[table]); err != nil {
+			return fmt.Errorf("insert %s rows: %w", table, err)
 		}
 	}
+	var docs, texts [][]any
 	for i := range entries {
 		e := &entries[i]
-		if e.Index.Narrative == "" && e.Index.Content == "" {
-			continue
+		if e.Index.Narrative != "" || e.Index.Content != "" {
+			docs = append(docs, []any{t.tenant, e.Type, e.ID})
+			texts = append(texts, []any{t.tenant, e.Type, e.ID, e.Index.Narrative, e.Index.Content})
 		}
-		var rowid int64
-		if err := t.stmt(ctx, qInsertTextDoc).QueryRowContext(ctx, t.tenant, e.Type, e.ID).Scan(&rowid); err != nil {
-			return fmt.Errorf("insert text of %s/%s: %w", e.Type, e.ID, err)
-		}
-		if _, err := t.stmt(ctx, qInsertText).ExecContext(ctx, rowid, e.Index.Narrative, e.Index.Content); err != nil {
-			return fmt.Errorf("insert text of %s/%s: %w", e.Type, e.ID, err)
+	}
+	if err := t.insertChunked(ctx, insertTextDocs, docs); err != nil {
+		return fmt.Errorf("insert text documents: %w", err)
+	}
+	if err := t.insertChunked(ctx, insertTexts, texts); err != nil {
+		return fmt.Errorf("insert text: %w", err)
+	}
+	return nil
+}
+
+// insertChunked inserts rows with the multi-row statements query(n), n
+// taken from chunkSizes, largest first.
+func (t *tx) insertChunked(ctx context.Context, query func(n int) string, rows [][]any) error {
+	for _, n := range chunkSizes {
+		for len(rows) >= n {
+			args := make([]any, 0, n*len(rows[0]))
+			for _, row := range rows[:n] {
+				args = append(args, row...)
+			}
+			if _, err := t.stmt(ctx, query(n)).ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			rows = rows[n:]
 		}
 	}
 	return nil

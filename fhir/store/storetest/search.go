@@ -1730,3 +1730,29 @@ func testSearchAfter(h *harness) {
 		h.Errorf("walk with deletes = %q, want %q", got, want)
 	}
 }
+
+// testSearchSameValue checks that SameValue wants one row meeting every
+// bound, where AllOf lets different rows meet different bounds.
+func testSearchSameValue(h *harness) {
+	tn := h.tenant("t")
+	dates := func(ds ...string) store.Index {
+		var x store.Index
+		for _, d := range ds {
+			x.Dates = append(x.Dates, dateValue("date", d))
+		}
+		return x
+	}
+	h.write(tn,
+		ires("Observation", "inside", 1, t0, dates("2020-06-15")),
+		ires("Observation", "around", 1, t0, dates("2010-01-01", "2030-01-01")),
+		ires("Observation", "before", 1, t0, dates("2019-12-31")),
+		ires("Observation", "other-param", 1, t0, store.Index{Dates: []store.DateValue{dateValue("issued", "2020-06-15")}}),
+	)
+	ge, lt := dateMatch("date", store.Ge, "2020-01-01"), dateMatch("date", store.Lt, "2021-01-01")
+	h.checkSearches(tn, "Observation", true, []searchCase{
+		{"one date in the range", fs(store.SameValue{Filters: fs(ge, lt)}), []string{"inside"}},
+		{"bounds met by different dates", fs(ge, lt), []string{"around", "inside"}},
+		{"one bound", fs(store.SameValue{Filters: fs(ge)}), []string{"around", "inside"}},
+		{"not", fs(store.Not{Filter: store.SameValue{Filters: fs(ge, lt)}}), []string{"around", "before", "other-param"}},
+	})
+}

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SearchString", testSearchString},
 		{"SearchToken", testSearchToken},
 		{"SearchDate", testSearchDate},
+		{"SearchSameValue", testSearchSameValue},
 		{"SearchLastUpdated", testSearchLastUpdated},
 		{"SearchNumber", testSearchNumber},
 		{"SearchQuantity", testSearchQuantity},

@@ -81,13 +81,29 @@ func Search(d Dialect, tenant string, q store.Query) (page string, pageArgs []an
 	if q.Limit <= 0 {
 		return "", nil, count, countArgs, nil
 	}
-	order, err := b.orderBy("r", q.Sort)
+	keys, err := b.sortKeys("r", q.Sort)
 	if err != nil {
 		return "", nil, "", nil, err
 	}
-	page = `SELECT ` + Columns + ` FROM resources r JOIN resource_versions v
-		ON v.tenant = r.tenant AND v.type = r.type AND v.id = r.id AND v.version = r.version
-		WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ` + b.Arg(q.Limit) + ` OFFSET ` + b.Arg(q.Offset)
+	// The page is chosen from resources alone, then joined to the version
+	// rows for the bodies: joining first would make the database fetch
+	// (and sort) the body of every match, not just of one page.
+	inner, innerOrder, outerOrder := `r.tenant, r.type, r.id, r.version`, `r.type, r.id`, `p.type, p.id`
+	if len(keys) > 0 {
+		var io, oo []string
+		for i, k := range keys {
+			name := fmt.Sprintf("k%d", i)
+			inner += `, ` + k.expr + ` AS ` + name
+			io = append(io, name+k.dir)
+			oo = append(oo, `p.`+name+k.dir)
+		}
+		innerOrder = strings.Join(io, `, `) + `, ` + innerOrder
+		outerOrder = strings.Join(oo, `, `) + `, ` + outerOrder
+	}
+	page = `SELECT p.type, p.id, v.version, v.last_updated, v.method, v.deleted, v.body, v.seq FROM (SELECT ` + inner +
+		` FROM resources r WHERE ` + where + ` ORDER BY ` + innerOrder + ` LIMIT ` + b.Arg(q.Limit) + ` OFFSET ` + b.Arg(q.Offset) + `) p
+		JOIN resource_versions v ON v.tenant = p.tenant AND v.type = p.type AND v.id = p.id AND v.version = p.version
+		ORDER BY ` + outerOrder
 	return page, b.args, count, countArgs, nil
 }
 
@@ -184,6 +200,8 @@ func (b *Builder) filter(alias string, types []string, f store.Filter) (string, 
 		return b.has(alias, types, f)
 	case store.Composite:
 		return b.composite(alias, types, f)
+	case store.SameValue:
+		return b.sameValue(alias, types, f)
 	}
 	table, param, ok := matchTable(f)
 	if !ok {
@@ -450,6 +468,30 @@ func (b *Builder) composite(alias string, types []string, f store.Composite) (st
 	return member(alias, types, first+`.type`, first+`.id`, from.String()+where), nil
 }
 
+// sameValue: one row of the filters' table and parameter meets them all.
+func (b *Builder) sameValue(alias string, types []string, f store.SameValue) (string, error) {
+	if len(f.Filters) == 0 {
+		return "", fmt.Errorf("sqlsearch: SameValue without filters")
+	}
+	table, param, ok := matchTable(f.Filters[0])
+	if !ok {
+		return "", fmt.Errorf("sqlsearch: SameValue of %T", f.Filters[0])
+	}
+	s := b.newAlias("s")
+	from := b.indexScope(s, table, types, param)
+	for _, m := range f.Filters {
+		if t, p, ok := matchTable(m); !ok || t != table || p != param {
+			return "", fmt.Errorf("sqlsearch: SameValue mixes %s/%s with %T", table, param, m)
+		}
+		c, err := b.match(s, m)
+		if err != nil {
+			return "", err
+		}
+		from += ` AND ` + c
+	}
+	return member(alias, types, s+`.type`, s+`.id`, from), nil
+}
+
 // sortColumns maps an index table to the column _sort orders by, for
 // ascending and descending order.
 var sortColumns = map[store.Table][2]string{
@@ -462,37 +504,41 @@ var sortColumns = map[store.Table][2]string{
 	store.URITable:       {"value", "value"},
 }
 
-// orderBy builds the ORDER BY list: each sort key, then type and id.
-func (b *Builder) orderBy(alias string, sorts []store.Sort) (string, error) {
-	var keys []string
+// sortKey is one ORDER BY key: an expression over the resource row and
+// its direction (with NULLS LAST: resources without a value come last).
+type sortKey struct{ expr, dir string }
+
+// sortKeys builds the sort keys of sorts; type and id, the tie-break,
+// follow them.
+func (b *Builder) sortKeys(alias string, sorts []store.Sort) ([]sortKey, error) {
+	var keys []sortKey
 	for _, s := range sorts {
-		dir := ` ASC`
+		dir := ` ASC NULLS LAST`
 		if s.Desc {
-			dir = ` DESC`
+			dir = ` DESC NULLS LAST`
 		}
 		switch s.Param {
 		case "_id":
-			keys = append(keys, alias+`.id`+dir)
+			keys = append(keys, sortKey{alias + `.id`, dir})
 			continue
 		case "_lastUpdated":
-			keys = append(keys, alias+`.last_updated`+dir)
+			keys = append(keys, sortKey{alias + `.last_updated`, dir})
 			continue
 		}
 		cols, ok := sortColumns[s.Table]
 		if !ok {
-			return "", fmt.Errorf("sqlsearch: cannot sort by %q in table %q", s.Param, s.Table)
+			return nil, fmt.Errorf("sqlsearch: cannot sort by %q in table %q", s.Param, s.Table)
 		}
 		col, agg := cols[0], `MIN`
 		if s.Desc {
 			col, agg = cols[1], `MAX`
 		}
 		x := b.newAlias("o")
-		keys = append(keys, `(SELECT `+agg+`(`+x+`.`+col+`) FROM search_`+string(s.Table)+` `+x+
-			` WHERE `+x+`.tenant = `+alias+`.tenant AND `+x+`.type = `+alias+`.type AND `+x+`.id = `+alias+`.id AND `+
-			x+`.param = `+b.Arg(s.Param)+`)`+dir+` NULLS LAST`)
+		keys = append(keys, sortKey{`(SELECT ` + agg + `(` + x + `.` + col + `) FROM search_` + string(s.Table) + ` ` + x +
+			` WHERE ` + x + `.tenant = ` + alias + `.tenant AND ` + x + `.type = ` + alias + `.type AND ` + x + `.id = ` + alias + `.id AND ` +
+			x + `.param = ` + b.Arg(s.Param) + `)`, dir})
 	}
-	keys = append(keys, alias+`.type`, alias+`.id`)
-	return strings.Join(keys, `, `), nil
+	return keys, nil
 }
 
 // Related returns the query of a RelatedQuery.
