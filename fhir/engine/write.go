@@ -116,6 +116,20 @@ func (e *Engine) prepareAll(ops []*op) []error {
 	return parallel(len(ops), func(i int) error { return e.prepare(ops[i]) })
 }
 
+// newID returns a server-assigned resource id: a time-ordered UUID
+// (version 7). Ids created together sort together, so every index keyed by
+// id (the current-version pointers, the per-resource index of each search
+// table) grows at its end instead of at a random page, which keeps bulk
+// loads from dirtying a page per row. (Its first 48 bits are the creation
+// time in milliseconds, which meta.lastUpdated discloses anyway.)
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString() // the clock failed: a random id will do
+	}
+	return id.String()
+}
+
 // parallel runs fn(0..n-1) on every core and returns the errors by index.
 func parallel(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
@@ -470,7 +484,7 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 			}
 		}
 		// A POSTed id is ignored (the server assigns ids), as the spec says.
-		id := uuid.NewString()
+		id := newID()
 		if err := x.claim(o, o.Type, id); err != nil {
 			return err
 		}
@@ -481,7 +495,7 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 	case http.MethodPut:
 		if id == "" { // conditional update with no match: create
 			if id = o.obj.ID(); id == "" {
-				id = uuid.NewString()
+				id = newID()
 			}
 		} else if bodyID := o.obj.ID(); bodyID != "" && bodyID != id {
 			return fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "the resource id %q does not match the resource the criteria found (%s)", bodyID, id)

@@ -1,7 +1,9 @@
 -- +goose Up
 -- Search indexes: one table per search parameter type, holding rows of
 -- current versions only (fhir/store/index.go). grp ties together the rows
--- of one composite item (0 otherwise). Rows are derived data: kiln reindex
+-- of one composite item (0 otherwise). The per-resource indexes (used to
+-- delete a resource's rows, to sort and to follow includes) carry the
+-- value columns, so sorting and _include read them without the table. Rows are derived data: kiln reindex
 -- rebuilds them from the stored resources, which is also what fills them
 -- for resources written before this migration.
 DROP TABLE search_token;
@@ -13,6 +15,9 @@ DROP TABLE search_token;
 -- to use the indexes.
 ALTER TABLE resources ALTER COLUMN tenant TYPE text COLLATE "C", ALTER COLUMN type TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C";
 ALTER TABLE resource_versions ALTER COLUMN tenant TYPE text COLLATE "C", ALTER COLUMN type TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C";
+-- The planner needs statistics of the keys, not of the bodies; sampling
+-- bodies would make every ANALYZE after a bulk load read megabytes of JSON.
+ALTER TABLE resource_versions ALTER COLUMN body SET STATISTICS 0;
 
 CREATE TABLE search_string (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
@@ -20,7 +25,7 @@ CREATE TABLE search_string (
     exact  text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_string_lookup ON search_string (tenant, type, param, value, id);
-CREATE INDEX search_string_resource ON search_string (tenant, type, id, param);
+CREATE INDEX search_string_resource ON search_string (tenant, type, id, param) INCLUDE (value);
 
 CREATE TABLE search_token (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
@@ -28,7 +33,7 @@ CREATE TABLE search_token (
     code   text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system, id);
-CREATE INDEX search_token_resource ON search_token (tenant, type, id, param);
+CREATE INDEX search_token_resource ON search_token (tenant, type, id, param) INCLUDE (code);
 
 CREATE TABLE search_date (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
@@ -37,14 +42,14 @@ CREATE TABLE search_date (
 );
 CREATE INDEX search_date_lo ON search_date (tenant, type, param, lo, hi);
 CREATE INDEX search_date_hi ON search_date (tenant, type, param, hi, lo);
-CREATE INDEX search_date_resource ON search_date (tenant, type, id, param);
+CREATE INDEX search_date_resource ON search_date (tenant, type, id, param) INCLUDE (lo, hi);
 
 CREATE TABLE search_number (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     value  double precision NOT NULL
 );
 CREATE INDEX search_number_lookup ON search_number (tenant, type, param, value);
-CREATE INDEX search_number_resource ON search_number (tenant, type, id, param);
+CREATE INDEX search_number_resource ON search_number (tenant, type, id, param) INCLUDE (value);
 
 CREATE TABLE search_quantity (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
@@ -53,7 +58,7 @@ CREATE TABLE search_quantity (
     value  double precision NOT NULL
 );
 CREATE INDEX search_quantity_lookup ON search_quantity (tenant, type, param, code, value);
-CREATE INDEX search_quantity_resource ON search_quantity (tenant, type, id, param);
+CREATE INDEX search_quantity_resource ON search_quantity (tenant, type, id, param) INCLUDE (value);
 
 CREATE TABLE search_reference (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
@@ -62,14 +67,14 @@ CREATE TABLE search_reference (
     url         text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_reference_lookup ON search_reference (tenant, type, param, target_id, target_type, id);
-CREATE INDEX search_reference_resource ON search_reference (tenant, type, id, param);
+CREATE INDEX search_reference_resource ON search_reference (tenant, type, id, param) INCLUDE (target_type, target_id);
 
 CREATE TABLE search_uri (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     value  text COLLATE "C" NOT NULL
 );
 CREATE INDEX search_uri_lookup ON search_uri (tenant, type, param, value);
-CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param);
+CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param) INCLUDE (value);
 
 -- Full text (_text, _content): normalised text as tsvectors ('simple'
 -- configuration: Kiln normalises case and accents itself, the same way for

@@ -66,9 +66,11 @@ CREATE TABLE search_uri (
 ) WITHOUT ROWID;
 CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param);
 
--- Full text (_text, _content): an FTS5 table whose rowid is the rowid of
--- the resource's row in search_text_doc.
+-- Full text (_text, _content): an FTS5 table whose rowid is the docid of
+-- the resource in search_text_doc. A resource keeps its docid for good
+-- (an explicit INTEGER PRIMARY KEY, which VACUUM does not renumber).
 CREATE TABLE search_text_doc (
+    docid  INTEGER PRIMARY KEY,
     tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
     UNIQUE (tenant, type, id)
 );

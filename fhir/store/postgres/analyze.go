@@ -33,8 +33,12 @@ type analyzer struct {
 	onAnalyze func(error) // tests observe runs; nil in production
 }
 
-// minRows is the fewest written rows that trigger an ANALYZE.
-const minRows = 1000
+// minRows is the fewest written rows that trigger an ANALYZE; from
+// vacuumRows on, it is a VACUUM (ANALYZE).
+const (
+	minRows    = 1000
+	vacuumRows = 200_000
+)
 
 // analyzedTables are the tables search queries join.
 var analyzedTables = strings.Join(append([]string{"resources", "resource_versions", "search_text"}, sqlsearch.IndexTables...), ", ")
@@ -58,9 +62,15 @@ func (a *analyzer) wrote(rows int) {
 	a.analysed.Add(pending)
 	a.wg.Go(func() {
 		defer a.running.Store(false)
-		// VACUUM as well: it marks the new pages all-visible, without
-		// which index-only scans of the index tables visit the heap.
-		_, err := a.pool.Exec(a.ctx, `VACUUM (ANALYZE) `+analyzedTables)
+		// Past vacuumRows, VACUUM as well: it marks the new pages
+		// all-visible, without which index-only scans of the index tables
+		// visit the heap. Below, the tables are small enough to be cached
+		// and a VACUUM would cost a bulk load more than it saves.
+		stmt := `ANALYZE `
+		if a.analysed.Load() >= vacuumRows {
+			stmt = `VACUUM (ANALYZE) `
+		}
+		_, err := a.pool.Exec(a.ctx, stmt+analyzedTables)
 		if a.onAnalyze != nil {
 			a.onAnalyze(err)
 		}
