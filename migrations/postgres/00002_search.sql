@@ -76,17 +76,17 @@ CREATE TABLE search_uri (
 CREATE INDEX search_uri_lookup ON search_uri (tenant, type, param, value);
 CREATE INDEX search_uri_resource ON search_uri (tenant, type, id, param) INCLUDE (value);
 
--- Full text (_text, _content): normalised text as tsvectors ('simple'
--- configuration: Kiln normalises case and accents itself, the same way for
--- both backends).
+-- Full text (_text, _content): normalised text as one tsvector per
+-- resource ('simple' configuration: Kiln normalises case and accents
+-- itself, the same way for both backends). The narrative's words carry
+-- weight A, so _text matches word:A and _content any word, from one GIN
+-- index: a second index would make every write update two.
 CREATE TABLE search_text (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
-    narrative tsvector NOT NULL,
-    content   tsvector NOT NULL,
+    doc tsvector NOT NULL,
     PRIMARY KEY (tenant, type, id)
 );
-CREATE INDEX search_text_narrative ON search_text USING gin (narrative);
-CREATE INDEX search_text_content ON search_text USING gin (content);
+CREATE INDEX search_text_doc ON search_text USING gin (doc);
 
 -- Settings of the store as a whole, such as the index version the rows
 -- above were built with.

@@ -27,13 +27,18 @@ func (dialect) LastUpdated(ms int64) any {
 func (dialect) TextTable() string { return "search_text" }
 
 func (dialect) TextMatch(b *sqlsearch.Builder, m store.TextMatch) string {
-	col := "narrative"
+	// Terms are letters and digits only (search.Words), so they are safe
+	// tsquery operands; the query itself is still a bound value. Narrative
+	// words carry weight A (see the migration).
+	weight := ":A"
 	if m.Content {
-		col = "content"
+		weight = ""
 	}
-	// plainto_tsquery ANDs the words; they are normalised already and the
-	// 'simple' configuration leaves them as they are.
-	return `d.` + col + ` @@ plainto_tsquery('simple', ` + b.Arg(strings.Join(m.Terms, " ")) + `)`
+	parts := make([]string, len(m.Terms))
+	for i, t := range m.Terms {
+		parts[i] = "'" + t + "'" + weight
+	}
+	return `d.doc @@ to_tsquery('simple', ` + b.Arg(strings.Join(parts, " & ")) + `)`
 }
 
 // searchColumns scans sqlsearch.Columns.
@@ -229,8 +234,8 @@ func (x *indexRows) queue(b *pgx.Batch, tenant string) {
 			SELECT $1, * FROM unnest(`+strings.Join(casts, ", ")+`)`, args...)
 	}
 	if len(x.textIDs) > 0 {
-		b.Queue(`INSERT INTO search_text (tenant, type, id, narrative, content)
-			SELECT $1, w.type, w.id, to_tsvector('simple', w.narrative), to_tsvector('simple', w.content)
+		b.Queue(`INSERT INTO search_text (tenant, type, id, doc)
+			SELECT $1, w.type, w.id, setweight(to_tsvector('simple', w.narrative), 'A') || to_tsvector('simple', w.content)
 			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS w (type, id, narrative, content)`,
 			tenant, x.textTypes, x.textIDs, x.narratives, x.contents)
 	}
