@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kiln-health/kiln/fhir/model"
+	"github.com/kiln-health/kiln/internal/shared"
 )
 
 const (
@@ -28,7 +29,7 @@ func loadSearchParams(t testing.TB) []searchParam {
 	t.Helper()
 	data, err := os.ReadFile(searchParamsFile)
 	if err != nil {
-		t.Skipf("search parameters not available: %v", err)
+		shared.Missing(t, "R4 search parameters", err)
 	}
 	var b struct {
 		Entry []struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/searchparam"
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/internal/shared"
 )
 
 func decode(t *testing.T, body string) map[string]any {
@@ -165,7 +166,7 @@ func TestExtractSamples(t *testing.T) {
 	x := search.DefaultExtractor()
 	files, _ := filepath.Glob("../../../shared/fhir-samples/r4-examples/examples/*.json")
 	if len(files) == 0 {
-		t.Skip("../shared/fhir-samples not present")
+		shared.Missing(t, "R4 examples", os.ErrNotExist)
 	}
 	rows := 0
 	for _, f := range files {
