@@ -418,6 +418,12 @@ func searchCases(env searchEnv) []searchCase {
 	return []searchCase{
 		// ---- string ----
 		{name: "string/name prefix", path: "Patient?name=peter", match: ty("Patient", "example")},
+		// phonetic compares Soundex codes of name parts: Chalmers and
+		// Chalmrz are C456 (Patient/example's family); Peeter is P360, as
+		// are Peter (example) and Pieter (f001).
+		{name: "string/phonetic family", path: "Patient?phonetic=Chalmrz", match: ty("Patient", "example")},
+		{name: "string/phonetic given", path: "Patient?phonetic=Peeter", match: ty("Patient", "example f001")},
+		{name: "string/phonetic has no :exact", path: "Patient?phonetic:exact=Chalmers", status: 400},
 		{name: "string/name case-insensitive", path: "Patient?name=PETER", match: ty("Patient", "example")},
 		// "le" starts the family Levin (glossy, xcda) and the given Leia
 		// (infant-mom); nothing else starts with it.

@@ -19,7 +19,7 @@ import (
 // extractorVersion changes whenever what Extract writes for the same
 // resource changes; with the registry's content it makes IndexVersion, which
 // tells an operator that kiln reindex is due.
-const extractorVersion = "1"
+const extractorVersion = "2"
 
 // maxStringIndex bounds an indexed string (bytes). Longer values are cut:
 // starts-with still works on them; :exact compares the cut value.
@@ -166,6 +166,16 @@ func (x *Extractor) Extract(resource map[string]any) (store.Index, error) {
 		values, err := c.expr.Evaluate(resource)
 		if err != nil {
 			return store.Index{}, fmt.Errorf("search parameter %s.%s (%s): %w", typ, c.param.Code, c.param.Expression, err)
+		}
+		if c.param.XPathUsage == "phonetic" {
+			for _, v := range values {
+				for _, s := range stringsOf(v) {
+					if code := Phonetic(s); code != "" {
+						idx.Strings = append(idx.Strings, store.StringValue{Param: c.param.Code, Value: code, Exact: code})
+					}
+				}
+			}
+			continue
 		}
 		if c.param.Type != searchparam.Composite {
 			for _, v := range values {

@@ -271,6 +271,15 @@ func (p *parser) valueParser(sp *searchparam.Param, mod string) (func(string) (s
 	code := sp.Code
 	switch sp.Type {
 	case searchparam.String:
+		if sp.XPathUsage == "phonetic" {
+			if mod == "" {
+				// Indexed as Soundex codes (see Phonetic): compare codes.
+				return func(v string) (store.Filter, error) {
+					return store.StringMatch{Param: code, Mode: store.StringExact, Value: Phonetic(v)}, nil
+				}, nil
+			}
+			break
+		}
 		if mode, ok := stringModes[mod]; ok {
 			return func(v string) (store.Filter, error) { return stringMatch(code, mode, v), nil }, nil
 		}
