@@ -211,7 +211,7 @@ func (x *Extractor) Extract(resource map[string]any) (store.Index, error) {
 	if typ != "Bundle" && typ != "Binary" && typ != "Parameters" {
 		if text, ok := resource["text"].(map[string]any); ok {
 			if div, ok := text["div"].(string); ok {
-				idx.Narrative = strings.Join(Words(htmlText(div)), " ")
+				idx.Narrative = strings.Join(unique(Words(htmlText(div))), " ")
 			}
 		}
 	}
@@ -563,10 +563,12 @@ func htmlText(div string) string {
 	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ").Replace(b.String())
 }
 
-// content gathers the words of every string in the resource (narrative
-// included, base64 data and ids of structure excluded), for _content.
+// content gathers the distinct words of every string in the resource
+// (narrative included, base64 data and ids of structure excluded), for
+// _content.
 func content(resource map[string]any) string {
 	var words []string
+	seen := map[string]bool{}
 	size := 0
 	var walk func(key string, v any)
 	walk = func(key string, v any) {
@@ -595,8 +597,13 @@ func content(resource map[string]any) string {
 				v = htmlText(v)
 			}
 			for _, w := range Words(v) {
-				words = append(words, w)
-				size += len(w) + 1
+				// Each word once: the searches match words, not phrases or
+				// frequencies, and every repeat costs full-text index work.
+				if !seen[w] {
+					seen[w] = true
+					words = append(words, w)
+					size += len(w) + 1
+				}
 			}
 		}
 	}
