@@ -41,7 +41,7 @@ func (dialect) TextMatch(b *sqlsearch.Builder, m store.TextMatch) string {
 	return `d.doc @@ to_tsquery('simple', ` + b.Arg(strings.Join(parts, " & ")) + `)`
 }
 
-// searchColumns scans sqlsearch.Columns.
+// scanSearch scans the columns of sqlsearch queries.
 func scanSearch(row pgx.CollectableRow) (store.Resource, error) {
 	var r store.Resource
 	var method string

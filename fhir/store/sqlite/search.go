@@ -68,7 +68,7 @@ func (t *tx) Related(ctx context.Context, q store.RelatedQuery) ([]store.Resourc
 	return rs, nil
 }
 
-// query runs a query selecting sqlsearch.Columns.
+// query runs a sqlsearch query (type, id, then the version columns).
 func (t *tx) query(ctx context.Context, query string, args []any) ([]store.Resource, error) {
 	rows, err := t.tx.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -29,8 +29,12 @@ type Dialect interface {
 	TextMatch(b *Builder, m store.TextMatch) string
 }
 
-// Columns are the columns Search and Related select, in order.
-const Columns = `r.type, r.id, v.version, v.last_updated, v.method, v.deleted, v.body, v.seq`
+// columns are the columns Search and Related select, in this order: type,
+// id, version, last_updated, method, deleted, body, seq; a is the alias
+// of the row holding type and id, v the version row.
+func columns(a string) string {
+	return a + `.type, ` + a + `.id, v.version, v.last_updated, v.method, v.deleted, v.body, v.seq`
+}
 
 // MaxDepth bounds the nesting of chains and _has the builder accepts. The
 // parser enforces a lower limit; this is a guard against runaway input.
@@ -100,7 +104,7 @@ func Search(d Dialect, tenant string, q store.Query) (page string, pageArgs []an
 		innerOrder = strings.Join(io, `, `) + `, ` + innerOrder
 		outerOrder = strings.Join(oo, `, `) + `, ` + outerOrder
 	}
-	page = `SELECT p.type, p.id, v.version, v.last_updated, v.method, v.deleted, v.body, v.seq FROM (SELECT ` + inner +
+	page = `SELECT ` + columns("p") + ` FROM (SELECT ` + inner +
 		` FROM resources r WHERE ` + where + ` ORDER BY ` + innerOrder + ` LIMIT ` + b.Arg(q.Limit) + ` OFFSET ` + b.Arg(q.Offset) + `) p
 		JOIN resource_versions v ON v.tenant = p.tenant AND v.type = p.type AND v.id = p.id AND v.version = p.version
 		ORDER BY ` + outerOrder
@@ -591,7 +595,7 @@ func Related(d Dialect, tenant string, q store.RelatedQuery) (string, []any) {
 		from += ` AND (` + strings.Join(targets, ` OR `) + `)`
 		cond = `r.type = ` + b.Arg(q.SourceType) + ` AND r.id IN (SELECT ` + s + `.id ` + from + `)`
 	}
-	query := `SELECT ` + Columns + ` FROM resources r JOIN resource_versions v
+	query := `SELECT ` + columns("r") + ` FROM resources r JOIN resource_versions v
 		ON v.tenant = r.tenant AND v.type = r.type AND v.id = r.id AND v.version = r.version
 		WHERE r.tenant = ` + b.Tenant() + ` AND ` + d.NotDeleted("r") + ` AND ` + cond +
 		` ORDER BY r.type, r.id LIMIT ` + b.Arg(q.Limit)
