@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/fhir/store/postgres"
@@ -312,22 +313,8 @@ var searchMix = []searchQuery{
 	}},
 }
 
-// searchset is the part of a search response the benchmark checks.
-type searchset struct {
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Total        *int   `json:"total"`
-	Link         []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		Resource json.RawMessage `json:"resource"`
-		Search   *struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-	} `json:"entry"`
-}
+// searchset is a search response.
+type searchset = fhir.Bundle
 
 // get sends one GET and returns the body and its latency.
 func get(client *http.Client, u string) ([]byte, time.Duration, error) {

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kiln-health/kiln/fhir"
 )
 
 // extraDir holds the hand-made resources (repository root testdata/search).
@@ -92,23 +94,18 @@ func escapeForm(query string) string {
 	return strings.Join(parts, "&")
 }
 
-// searchPage is one searchset Bundle.
+// searchPage is one searchset Bundle and its bytes.
 type searchPage struct {
-	raw          []byte
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Total        *int   `json:"total"`
-	Link         []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		FullURL  string          `json:"fullUrl"`
-		Resource json.RawMessage `json:"resource"`
-		Search   struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-	} `json:"entry"`
+	raw []byte
+	fhir.Bundle
+}
+
+// mode is an entry's search mode ("" without Bundle.entry.search).
+func mode(e fhir.BundleEntry) string {
+	if e.Search == nil {
+		return ""
+	}
+	return e.Search.Mode
 }
 
 func (p *searchPage) link(rel string) string {
@@ -121,11 +118,11 @@ func (p *searchPage) link(rel string) string {
 }
 
 // refs lists the "Type/id" of the entries in one search mode, in order.
-func (p *searchPage) refs(t *testing.T, mode string) []string {
+func (p *searchPage) refs(t *testing.T, want string) []string {
 	t.Helper()
 	var out []string
 	for _, e := range p.Entry {
-		if e.Search.Mode != mode {
+		if mode(e) != want {
 			continue
 		}
 		var r struct {
@@ -157,7 +154,7 @@ func parsePage(t *testing.T, r response) *searchPage {
 		t.Fatalf("want a searchset Bundle, got %s/%s", p.ResourceType, p.Type)
 	}
 	for _, e := range p.Entry {
-		if m := e.Search.Mode; m != "match" && m != "include" {
+		if m := mode(e); m != "match" && m != "include" {
 			t.Errorf("entry with search.mode %q: %s", m, e.Resource)
 		}
 	}
@@ -962,7 +959,7 @@ func resourcesOf(t *testing.T, p *searchPage) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, e := range p.Entry {
-		if e.Search.Mode != "match" {
+		if mode(e) != "match" {
 			continue
 		}
 		var m map[string]any

@@ -29,15 +29,17 @@ func run(t *testing.T, args ...string) string {
 	return out.String()
 }
 
+// cliBackends are the storage flags of a fresh store on each backend.
+var cliBackends = []struct {
+	name string
+	args func(t *testing.T) []string
+}{
+	{"sqlite", func(t *testing.T) []string { return []string{"--data", t.TempDir()} }},
+	{"postgres", func(t *testing.T) []string { return []string{"--database-url", pgtest.NewDatabase(t)} }},
+}
+
 func TestTenantsAndMigrateOnBothBackends(t *testing.T) {
-	backends := []struct {
-		name string
-		args func(t *testing.T) []string
-	}{
-		{"sqlite", func(t *testing.T) []string { return []string{"--data", t.TempDir()} }},
-		{"postgres", func(t *testing.T) []string { return []string{"--database-url", pgtest.NewDatabase(t)} }},
-	}
-	for _, b := range backends {
+	for _, b := range cliBackends {
 		t.Run(b.name, func(t *testing.T) {
 			storage := b.args(t)
 			run(t, append([]string{"migrate"}, storage...)...)
@@ -84,14 +86,7 @@ func TestRefusesBadInput(t *testing.T) {
 // upgrade whose rules index differently) and checks that kiln reindex
 // rebuilds it and records the index version, on both backends.
 func TestReindex(t *testing.T) {
-	backends := []struct {
-		name string
-		args func(t *testing.T) []string
-	}{
-		{"sqlite", func(t *testing.T) []string { return []string{"--data", t.TempDir()} }},
-		{"postgres", func(t *testing.T) []string { return []string{"--database-url", pgtest.NewDatabase(t)} }},
-	}
-	for _, b := range backends {
+	for _, b := range cliBackends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := t.Context()
 			storage := b.args(t)
