@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 
+	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 )
@@ -39,52 +41,134 @@ type SearchResult struct {
 
 // Search runs a search and returns one page of it, with its includes.
 func (e *Engine) Search(ctx context.Context, tenant string, req SearchRequest) (SearchResult, error) {
-	var types []string
-	if req.Type != "" {
-		if err := CheckType(req.Type); err != nil {
-			return SearchResult{}, err
-		}
-		types = []string{req.Type}
-	}
-	parsed, err := search.Parse(types, req.Params, search.Options{
-		Strict:       req.Strict,
-		BaseURL:      req.BaseURL,
-		Now:          e.now(),
-		DefaultCount: e.limits.DefaultPageSize,
-		MaxCount:     e.limits.MaxPageSize,
-	})
+	parsed, err := e.parseSearch(req)
 	if err != nil {
 		return SearchResult{}, err
 	}
-	res := SearchResult{Request: parsed, Offset: parsed.Query.Offset, Count: parsed.Query.Limit, Total: -1}
-	q := parsed.Query
-	if q.Limit > 0 {
-		q.Limit++ // one more tells whether a next page exists
-	}
-	err = e.store.View(ctx, tenant, func(tx store.Tx) error {
-		matches, total, err := tx.Search(ctx, q)
-		if err != nil {
-			return fmt.Errorf("engine: search: %w", err)
-		}
-		if parsed.Query.Limit > 0 && len(matches) > parsed.Query.Limit {
-			matches = matches[:parsed.Query.Limit]
-			res.HasNext = true
-		}
-		res.Matches, res.Total = matches, total
-		if !parsed.Query.Total && !res.HasNext && parsed.TotalMode != "none" {
-			// The whole result is known without counting.
-			res.Total = parsed.Query.Offset + len(matches)
-			if len(matches) == 0 && parsed.Query.Offset > 0 {
-				res.Total = -1 // past the end: unknown without a count
-			}
-		}
-		res.Included, res.IncludesCut, err = includes(ctx, tx, parsed.Includes, matches)
+	var res SearchResult
+	err = e.store.View(ctx, tenant, func(tx store.Tx) (err error) {
+		res, err = searchIn(ctx, tx, parsed)
 		return err
 	})
 	if err != nil {
 		return SearchResult{}, err
 	}
 	return res, nil
+}
+
+// parseSearch checks a search's type and parses its parameters.
+func (e *Engine) parseSearch(req SearchRequest) (*search.Request, error) {
+	var types []string
+	if req.Type != "" {
+		if err := CheckType(req.Type); err != nil {
+			return nil, err
+		}
+		types = []string{req.Type}
+	}
+	return search.Parse(types, req.Params, search.Options{
+		Strict:       req.Strict,
+		BaseURL:      req.BaseURL,
+		Now:          e.now(),
+		DefaultCount: e.limits.DefaultPageSize,
+		MaxCount:     e.limits.MaxPageSize,
+	})
+}
+
+// searchIn runs a parsed search in a transaction: one page and its
+// includes.
+func searchIn(ctx context.Context, tx store.Tx, parsed *search.Request) (SearchResult, error) {
+	res := SearchResult{Request: parsed, Offset: parsed.Query.Offset, Count: parsed.Query.Limit, Total: -1}
+	q := parsed.Query
+	if q.Limit > 0 {
+		q.Limit++ // one more tells whether a next page exists
+	}
+	matches, total, err := tx.Search(ctx, q)
+	if err != nil {
+		return SearchResult{}, fmt.Errorf("engine: search: %w", err)
+	}
+	if parsed.Query.Limit > 0 && len(matches) > parsed.Query.Limit {
+		matches = matches[:parsed.Query.Limit]
+		res.HasNext = true
+	}
+	res.Matches, res.Total = matches, total
+	if !parsed.Query.Total && !res.HasNext && parsed.TotalMode != "none" {
+		// The whole result is known without counting.
+		res.Total = parsed.Query.Offset + len(matches)
+		if len(matches) == 0 && parsed.Query.Offset > 0 {
+			res.Total = -1 // past the end: unknown without a count
+		}
+	}
+	res.Included, res.IncludesCut, err = includes(ctx, tx, parsed.Includes, matches)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	return res, nil
+}
+
+// Bundle is the searchset Bundle of one page, under the tenant's base URL
+// (typ "" for a system-level search), with links that repeat the
+// parameters the search applied.
+func (r SearchResult) Bundle(base, typ string) (*fhir.Bundle, error) {
+	self := base
+	if typ != "" {
+		self += "/" + typ
+	}
+	link := func(offset int) string {
+		q := url.Values{}
+		for k, v := range r.Request.Used {
+			q[k] = v
+		}
+		q.Set("_count", strconv.Itoa(r.Count))
+		if offset > 0 {
+			q.Set("_offset", strconv.Itoa(offset))
+		} else {
+			q.Del("_offset")
+		}
+		return self + "?" + q.Encode()
+	}
+	b := &fhir.Bundle{ResourceType: "Bundle", Type: "searchset", Link: []fhir.BundleLink{
+		{Relation: "self", URL: link(r.Offset)},
+	}}
+	if r.Total >= 0 {
+		total := r.Total
+		b.Total = &total
+	}
+	if r.Count > 0 {
+		b.Link = append(b.Link, fhir.BundleLink{Relation: "first", URL: link(0)})
+		if r.Offset > 0 {
+			b.Link = append(b.Link, fhir.BundleLink{Relation: "previous", URL: link(max(0, r.Offset-r.Count))})
+		}
+		if r.HasNext {
+			b.Link = append(b.Link, fhir.BundleLink{Relation: "next", URL: link(r.Offset + r.Count)})
+		}
+		if r.Total > 0 {
+			last := (r.Total - 1) / r.Count * r.Count
+			b.Link = append(b.Link, fhir.BundleLink{Relation: "last", URL: link(last)})
+		}
+	}
+	shape := search.Shaper(r.Request.Summary, r.Request.Elements)
+	for _, group := range []struct {
+		mode      string
+		resources []store.Resource
+	}{{"match", r.Matches}, {"include", r.Included}} {
+		for _, res := range group.resources {
+			body, err := shape(res.Type, res.Body)
+			if err != nil {
+				return nil, err
+			}
+			b.Entry = append(b.Entry, fhir.BundleEntry{FullURL: base + "/" + res.Type + "/" + res.ID, Resource: body, Search: &fhir.BundleSearch{Mode: group.mode}})
+		}
+	}
+	if r.IncludesCut {
+		oo := fhir.OperationOutcome{Issues: []fhir.Issue{{Severity: fhir.SeverityWarning, Code: fhir.IssueTooCostly,
+			Diagnostics: "_include/_revinclude found more than " + strconv.Itoa(MaxIncluded) + " resources; the rest are left out"}}}
+		body, err := fhir.Marshal(oo)
+		if err != nil {
+			return nil, err
+		}
+		b.Entry = append(b.Entry, fhir.BundleEntry{Resource: body, Search: &fhir.BundleSearch{Mode: "outcome"}})
+	}
+	return b, nil
 }
 
 // includes follows _include and _revinclude from the matches, then the
