@@ -138,7 +138,7 @@ func ingest(b *testing.B, s store.Store, c *corpus, clients int) {
 	}
 	eng := engine.New(s, newValidator(b), engine.Options{})
 	post := func(bd bundle) error {
-		resp, err := eng.Bundle(ctx, tenant, bd.body, false)
+		resp, err := eng.Bundle(ctx, tenant, bd.body, engine.BundleOptions{})
 		if err != nil {
 			return fmt.Errorf("%s: %w", bd.name, err)
 		}

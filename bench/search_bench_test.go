@@ -163,7 +163,7 @@ func loadScaled(b *testing.B, backend string, st store.Store, sc *scaled, copies
 	n := 0
 	post := func(name string, body []byte) []string {
 		start := time.Now()
-		resp, err := eng.Bundle(ctx, searchTenant, body, false)
+		resp, err := eng.Bundle(ctx, searchTenant, body, engine.BundleOptions{})
 		spent += time.Since(start)
 		if err != nil {
 			b.Fatalf("load %s: %v", name, err)

@@ -149,3 +149,54 @@ func TestBundleEntryLimit(t *testing.T) {
 		expectOutcome(t, h.do("POST", "", `{"resourceType":"Bundle","type":"transaction","entry":[`+e+`,`+e+`,`+e+`]}`), http.StatusRequestEntityTooLarge, "at most 2")
 	})
 }
+
+// TestSearchEntries: GET entries with search parameters answer searchset
+// Bundles; in a transaction they see the transaction's own writes, and a
+// malformed search fails its entry (batch) or the transaction.
+func TestSearchEntries(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		expect(t, h.do("POST", "Patient", `{"resourceType":"Patient","name":[{"family":"Searchentry"}],"gender":"female"}`), http.StatusCreated)
+
+		r := h.do("POST", "", `{"resourceType":"Bundle","type":"transaction","entry":[
+		 {"request":{"method":"GET","url":"Patient?family=searchentry&_sort=gender"}},
+		 {"resource":{"resourceType":"Patient","name":[{"family":"Searchentry"}],"gender":"male"},"request":{"method":"POST","url":"Patient"}}
+		]}`)
+		expect(t, r, http.StatusOK)
+		es := entries(t, r)
+		if got := str(es[0], "response", "status"); got != "200 OK" {
+			t.Fatalf("search entry status %q", got)
+		}
+		found, _ := es[0]["resource"].(map[string]any)
+		if found["type"] != "searchset" || fmt.Sprint(found["total"]) != "2" {
+			t.Fatalf("search entry resource: type %v total %v, want a searchset of 2 (the POST in the same transaction included)", found["type"], found["total"])
+		}
+		matches, _ := found["entry"].([]any)
+		var genders []string
+		for _, m := range matches {
+			e := m.(map[string]any)
+			genders = append(genders, str(e, "resource", "gender"))
+			if !strings.HasPrefix(str(e, "fullUrl"), h.srv.URL+"/fhir/default/Patient/") {
+				t.Errorf("match fullUrl %q is not under the tenant's base", str(e, "fullUrl"))
+			}
+		}
+		if strings.Join(genders, ",") != "female,male" {
+			t.Errorf("sorted matches %v, want female,male", genders)
+		}
+
+		// batch: a bad search fails only its entry
+		r = h.do("POST", "", `{"resourceType":"Bundle","type":"batch","entry":[
+		 {"request":{"method":"GET","url":"Patient?birthdate=2020-13"}},
+		 {"request":{"method":"GET","url":"Patient?family=searchentry&_summary=count"}}
+		]}`)
+		expect(t, r, http.StatusOK)
+		if got := statuses(t, r); strings.Join(got, ",") != "400 Bad Request,200 OK" {
+			t.Fatalf("batch statuses %v", got)
+		}
+		// transaction: it fails the whole transaction, naming the entry
+		r = h.do("POST", "", `{"resourceType":"Bundle","type":"transaction","entry":[
+		 {"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
+		 {"request":{"method":"GET","url":"Patient?birthdate=xx2020"}}
+		]}`)
+		expectOutcome(t, r, http.StatusBadRequest, "Bundle.entry[1]")
+	})
+}

@@ -191,7 +191,10 @@ func (s *Server) bundle(c *gin.Context) {
 	if !ok {
 		return
 	}
-	out, err := s.engine.Bundle(c.Request.Context(), c.Param("tenant"), body, preferReturn(c) == "representation" && c.GetHeader("Prefer") != "")
+	out, err := s.engine.Bundle(c.Request.Context(), c.Param("tenant"), body, engine.BundleOptions{
+		WithResources: preferReturn(c) == "representation" && c.GetHeader("Prefer") != "",
+		BaseURL:       s.base(c),
+	})
 	if err != nil {
 		s.fail(c, err)
 		return

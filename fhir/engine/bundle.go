@@ -27,12 +27,23 @@ type bundleIn struct {
 	} `json:"entry"`
 }
 
+// BundleOptions shape a batch or transaction response.
+type BundleOptions struct {
+	// WithResources puts the resources written in the response entries
+	// (Prefer: return=representation).
+	WithResources bool
+	// BaseURL is the tenant's FHIR base, for the fullUrls and links of
+	// search results in GET entries.
+	BaseURL string
+}
+
 // Bundle processes a batch or transaction Bundle and returns the
 // batch-response or transaction-response. A transaction is all or nothing:
 // if any entry fails, the error names it and nothing is written. Batch
-// entries succeed or fail on their own. With withResources the response
-// entries carry the resources written (Prefer: return=representation).
-func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, withResources bool) (*fhir.Bundle, error) {
+// entries succeed or fail on their own. A GET entry with search parameters
+// (or none, and no id) answers a searchset Bundle; in a transaction it
+// sees the transaction's writes.
+func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, opts BundleOptions) (*fhir.Bundle, error) {
 	var in bundleIn
 	if err := fhir.Unmarshal(body, &in); err != nil {
 		if _, perr := fhir.ParseObject(body); perr != nil {
@@ -80,7 +91,7 @@ func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, withRes
 			}
 			return nil, err
 		}
-		return e.response("transaction-response", ops, entryErrs, withResources)
+		return e.response("transaction-response", ops, entryErrs, opts)
 	}
 
 	// Batch: each entry in its own transaction, in the spec's processing order.
@@ -101,7 +112,7 @@ func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, withRes
 			entryErrs[o.index] = err
 		}
 	}
-	return e.response("batch-response", ops, entryErrs, withResources)
+	return e.response("batch-response", ops, entryErrs, opts)
 }
 
 // parseRequest reads Bundle.entry.request into o.
@@ -135,8 +146,8 @@ func parseRequest(o *op, req *fhir.BundleRequest) error {
 		return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "request.url %q is not a supported interaction URL", req.URL)
 	}
 	if u.RawQuery != "" {
-		if o.ID != "" || o.Method == http.MethodPost || o.Method == http.MethodGet {
-			return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "request.url %q: search criteria are supported only on conditional PUT, PATCH and DELETE", req.URL)
+		if o.ID != "" || o.Method == http.MethodPost {
+			return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "request.url %q: search criteria belong to GET (search) and conditional PUT, PATCH and DELETE", req.URL)
 		}
 		q, err := parseQuery(u.RawQuery)
 		if err != nil {
@@ -163,7 +174,7 @@ func binaryPatch(body []byte) ([]byte, error) {
 	return bin.Data, nil
 }
 
-func (e *Engine) response(typ string, ops []*op, errs []error, withResources bool) (*fhir.Bundle, error) {
+func (e *Engine) response(typ string, ops []*op, errs []error, opts BundleOptions) (*fhir.Bundle, error) {
 	out := &fhir.Bundle{ResourceType: "Bundle", ID: uuid.NewString(), Type: typ,
 		Timestamp: fhir.FormatInstant(e.now()), Entry: make([]fhir.BundleEntry, len(ops))}
 	for i, o := range ops {
@@ -178,11 +189,20 @@ func (e *Engine) response(typ string, ops []*op, errs []error, withResources boo
 		}
 		r := o.result
 		resp := &fhir.BundleResponse{Status: statusLine(r.Status)}
+		if o.found != nil {
+			b, err := o.found.Bundle(opts.BaseURL, o.Type)
+			if err != nil {
+				return nil, err
+			}
+			if out.Entry[i].Resource, err = fhir.Marshal(b); err != nil {
+				return nil, err
+			}
+		}
 		if r.Resource.Version > 0 {
 			resp.Etag = ETag(r.Resource.Version)
 			resp.LastModified = fhir.FormatInstant(r.Resource.LastUpdated)
 			resp.Location = fmt.Sprintf("%s/%s/_history/%d", r.Resource.Type, r.Resource.ID, r.Resource.Version)
-			if withResources || o.Method == http.MethodGet {
+			if opts.WithResources || o.Method == http.MethodGet {
 				out.Entry[i].Resource = r.Resource.Body
 			}
 		}

@@ -54,6 +54,8 @@ type op struct {
 	// the body, found while validating so the transaction need not walk it.
 	condRefs []string
 	patch    jsonpatch.Patch // PATCH
+	search   *search.Request // GET without an id: a search
+	found    *SearchResult   // its result
 	result   Result
 	write    *store.Write // the version this op writes, if any
 }
@@ -169,7 +171,11 @@ func (e *Engine) prepare(o *op) error {
 	switch o.Method {
 	case http.MethodGet, http.MethodHead:
 		if o.ID == "" {
-			return fhir.Errorf(http.StatusBadRequest, fhir.IssueNotSupported, "search in bundle entries is not supported yet")
+			s, err := e.parseSearch(SearchRequest{Type: o.Type, Params: o.Query})
+			if err != nil {
+				return err
+			}
+			o.search = s
 		}
 		return nil
 	case http.MethodDelete:
@@ -321,6 +327,14 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, ops []*op) error {
 	}
 	for _, o := range ordered {
 		if methodOrder(o.Method) != 3 {
+			continue
+		}
+		if o.search != nil {
+			found, err := searchIn(ctx, tx, o.search)
+			if err != nil {
+				return &opError{o.index, err}
+			}
+			o.found, o.result = &found, Result{Status: http.StatusOK}
 			continue
 		}
 		r, err := readIn(ctx, tx, o.Type, o.ID, o.Version)
