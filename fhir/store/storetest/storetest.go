@@ -47,8 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"History", testHistory},
 		{"HistoryPaging", testHistoryPaging},
 		{"TenantIsolation", testTenantIsolation},
-		{"Find", testFind},
-		{"FindTokensFollowCurrentVersion", testFindTokensFollowCurrentVersion},
+		{"Criteria", testCriteria},
+		{"CriteriaFollowCurrentVersion", testCriteriaFollowCurrentVersion},
 		{"UpdateRollsBackOnError", testUpdateRollsBack},
 		{"Conflict", testConflict},
 		{"WriteInViewFails", testWriteInView},
@@ -561,7 +561,7 @@ func testTenantIsolation(h *harness) {
 		{Tokens: []store.TokenMatch{{Param: "identifier", Code: "1", AnySystem: true}}},
 	} {
 		if got := h.find(b, "Patient", c, 10); len(got) != 0 {
-			h.Errorf("Find(%+v) from another tenant = %q, want none", c, got)
+			h.Errorf("Search(%+v) from another tenant = %q, want none", c, got)
 		}
 	}
 
@@ -585,7 +585,7 @@ func testTenantIsolation(h *harness) {
 	}
 }
 
-func testFind(h *harness) {
+func testCriteria(h *harness) {
 	tn := h.tenant("t")
 	h.write(tn,
 		res("Patient", "p1", 1, t0, identifier("sys1", "123"), identifier("sys2", "abc")),
@@ -625,53 +625,53 @@ func testFind(h *harness) {
 	}
 	for _, tt := range tests {
 		if got := h.find(tn, "Patient", tt.c, 100); !slices.Equal(got, tt.want) {
-			h.Errorf("%s: Find(Patient, %+v) = %q, want %q", tt.name, tt.c, got, tt.want)
+			h.Errorf("%s: Search(Patient, %+v) = %q, want %q", tt.name, tt.c, got, tt.want)
 		}
 	}
 	if got := h.find(tn, "Observation", criteria{Tokens: []store.TokenMatch{exact("sys1", "123")}}, 100); !slices.Equal(got, []string{"o1"}) {
-		h.Errorf("Find(Observation, sys1|123) = %q, want [o1]", got)
+		h.Errorf("Search(Observation, sys1|123) = %q, want [o1]", got)
 	}
 
 	// The limit caps the ids returned.
 	for limit := 1; limit <= 3; limit++ {
 		got := h.find(tn, "Patient", criteria{}, limit)
 		if len(got) != limit {
-			h.Errorf("Find(everything, limit %d) = %q, want %d ids", limit, got, limit)
+			h.Errorf("Search(everything, limit %d) = %q, want %d ids", limit, got, limit)
 		}
 		for _, id := range got {
 			if !slices.Contains([]string{"p1", "p2", "p3"}, id) {
-				h.Errorf("Find(everything, limit %d) returned %q", limit, id)
+				h.Errorf("Search(everything, limit %d) returned %q", limit, id)
 			}
 		}
 	}
 	if got := h.find(tn, "Patient", criteria{Tokens: []store.TokenMatch{anySystem("123")}}, 1); len(got) != 1 {
-		h.Errorf("Find(any|123, limit 1) = %q, want 1 id", got)
+		h.Errorf("Search(any|123, limit 1) = %q, want 1 id", got)
 	}
 }
 
-func testFindTokensFollowCurrentVersion(h *harness) {
+func testCriteriaFollowCurrentVersion(h *harness) {
 	tn := h.tenant("t")
 	byIdentifier := func(code string) criteria {
 		return criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 	}
 	h.write(tn, res("Patient", "p", 1, t0, identifier("sys", "old")))
 	if got := h.find(tn, "Patient", byIdentifier("old"), 10); !slices.Equal(got, []string{"p"}) {
-		h.Fatalf("Find(old) = %q, want [p]", got)
+		h.Fatalf("Search(old) = %q, want [p]", got)
 	}
 
 	// An update replaces the index rows.
 	h.write(tn, res("Patient", "p", 2, t0.Add(time.Second), identifier("sys", "new")))
 	if got := h.find(tn, "Patient", byIdentifier("old"), 10); len(got) != 0 {
-		h.Errorf("after update, Find(old) = %q, want none", got)
+		h.Errorf("after update, Search(old) = %q, want none", got)
 	}
 	if got := h.find(tn, "Patient", byIdentifier("new"), 10); !slices.Equal(got, []string{"p"}) {
-		h.Errorf("after update, Find(new) = %q, want [p]", got)
+		h.Errorf("after update, Search(new) = %q, want [p]", got)
 	}
 
 	// An update without tokens removes them.
 	h.write(tn, res("Patient", "p", 3, t0.Add(2*time.Second)))
 	if got := h.find(tn, "Patient", byIdentifier("new"), 10); len(got) != 0 {
-		h.Errorf("after update without identifiers, Find(new) = %q, want none", got)
+		h.Errorf("after update without identifiers, Search(new) = %q, want none", got)
 	}
 
 	// A tombstone removes them.
@@ -679,16 +679,16 @@ func testFindTokensFollowCurrentVersion(h *harness) {
 	del := tombstone("Patient", "p", 5, t0.Add(4*time.Second))
 	h.write(tn, del)
 	if got := h.find(tn, "Patient", byIdentifier("new"), 10); len(got) != 0 {
-		h.Errorf("after delete, Find(new) = %q, want none", got)
+		h.Errorf("after delete, Search(new) = %q, want none", got)
 	}
 	if got := h.find(tn, "Patient", criteria{}, 10); len(got) != 0 {
-		h.Errorf("after delete, Find(everything) = %q, want none", got)
+		h.Errorf("after delete, Search(everything) = %q, want none", got)
 	}
 
 	// A write after the delete brings it back with its new tokens.
 	h.write(tn, res("Patient", "p", 6, t0.Add(5*time.Second), identifier("sys", "again")))
 	if got := h.find(tn, "Patient", byIdentifier("again"), 10); !slices.Equal(got, []string{"p"}) {
-		h.Errorf("after undelete, Find(again) = %q, want [p]", got)
+		h.Errorf("after undelete, Search(again) = %q, want [p]", got)
 	}
 }
 
@@ -723,12 +723,12 @@ func testUpdateRollsBack(h *harness) {
 	for _, code := range []string{"2", "3"} {
 		c := criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 		if got := h.find(tn, "Patient", c, 10); len(got) != 0 {
-			h.Errorf("Find(sys|%s) after a failed Update = %q, want none", code, got)
+			h.Errorf("Search(sys|%s) after a failed Update = %q, want none", code, got)
 		}
 	}
 	c := criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: "1"}}}
 	if got := h.find(tn, "Patient", c, 10); !slices.Equal(got, []string{"old"}) {
-		h.Errorf("Find(sys|1) after a failed Update = %q, want [old]", got)
+		h.Errorf("Search(sys|1) after a failed Update = %q, want [old]", got)
 	}
 }
 
@@ -814,7 +814,7 @@ func testReadOwnWrites(h *harness) {
 		}
 		h.checkResource(r, v1)
 		if ids, err := searchIDs(h.ctx, tx, "Patient", byIdentifier("1"), 10); err != nil || !slices.Equal(ids, []string{"p"}) {
-			h.Errorf("Find(sys|1) after writing v1 = %q, %v; want [p]", ids, err)
+			h.Errorf("Search(sys|1) after writing v1 = %q, %v; want [p]", ids, err)
 		}
 
 		if err := tx.Write(h.ctx, []store.Write{v2}); err != nil {
@@ -836,10 +836,10 @@ func testReadOwnWrites(h *harness) {
 			h.Errorf("History in the Update = %q, want both versions", keys(hist))
 		}
 		if ids, err := searchIDs(h.ctx, tx, "Patient", byIdentifier("1"), 10); err != nil || len(ids) != 0 {
-			h.Errorf("Find(sys|1) after writing v2 = %q, %v; want none", ids, err)
+			h.Errorf("Search(sys|1) after writing v2 = %q, %v; want none", ids, err)
 		}
 		if ids, err := searchIDs(h.ctx, tx, "Patient", byIdentifier("2"), 10); err != nil || !slices.Equal(ids, []string{"p"}) {
-			h.Errorf("Find(sys|2) after writing v2 = %q, %v; want [p]", ids, err)
+			h.Errorf("Search(sys|2) after writing v2 = %q, %v; want [p]", ids, err)
 		}
 		return nil
 	})
