@@ -578,10 +578,10 @@ func testTenantIsolation(h *harness) {
 		return criteria{Tokens: []store.TokenMatch{{Param: "identifier", System: "sys", Code: code}}}
 	}
 	if got := h.find(a, "Patient", tok("2"), 10); len(got) != 0 {
-		h.Errorf("Find in a of b's identifier = %q, want none", got)
+		h.Errorf("Search in a of b's identifier = %q, want none", got)
 	}
 	if got := h.find(b, "Patient", tok("2"), 10); !slices.Equal(got, []string{"x"}) {
-		h.Errorf("Find in b of its identifier = %q, want [x]", got)
+		h.Errorf("Search in b of its identifier = %q, want [x]", got)
 	}
 }
 
@@ -884,7 +884,7 @@ func testNoLostUpdate(h *harness) {
 }
 
 // testLockSerialisesConditionalCreate runs the engine's conditional-create
-// pattern (Lock criteria, Find, create if nothing matched) from 20
+// pattern (Lock criteria, Search, create if nothing matched) from 20
 // goroutines: exactly one resource may be created.
 func testLockSerialisesConditionalCreate(h *harness) {
 	tn := h.tenant("t")
@@ -899,7 +899,7 @@ func testLockSerialisesConditionalCreate(h *harness) {
 			if err != nil || len(ids) > 0 {
 				return err
 			}
-			// Widen the window between Find and Write so that, without
+			// Widen the window between Search and Write so that, without
 			// the lock, concurrent transactions would all find nothing.
 			time.Sleep(50 * time.Millisecond)
 			w := res("Patient", fmt.Sprintf("p%d", i), 1, t0)
