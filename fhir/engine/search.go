@@ -34,7 +34,10 @@ type SearchResult struct {
 	Offset   int
 	Count    int  // the page size used
 	HasNext  bool // another page follows
-	Request  *search.Request
+	// NextCursor is the last match when another page follows in the
+	// default order: the next link pages after it (search.Request.Cursor).
+	NextCursor *store.Ref
+	Request    *search.Request
 	// IncludesCut is set when MaxIncluded stopped the includes.
 	IncludesCut bool
 }
@@ -77,7 +80,7 @@ func (e *Engine) parseSearch(req SearchRequest) (*search.Request, error) {
 // searchIn runs a parsed search in a transaction: one page and its
 // includes.
 func searchIn(ctx context.Context, tx store.Tx, parsed *search.Request) (SearchResult, error) {
-	res := SearchResult{Request: parsed, Offset: parsed.Query.Offset, Count: parsed.Query.Limit, Total: -1}
+	res := SearchResult{Request: parsed, Offset: parsed.Offset, Count: parsed.Query.Limit, Total: -1}
 	q := parsed.Query
 	if q.Limit > 0 {
 		q.Limit++ // one more tells whether a next page exists
@@ -89,12 +92,16 @@ func searchIn(ctx context.Context, tx store.Tx, parsed *search.Request) (SearchR
 	if parsed.Query.Limit > 0 && len(matches) > parsed.Query.Limit {
 		matches = matches[:parsed.Query.Limit]
 		res.HasNext = true
+		if len(parsed.Query.Sort) == 0 {
+			last := matches[len(matches)-1]
+			res.NextCursor = &store.Ref{Type: last.Type, ID: last.ID}
+		}
 	}
 	res.Matches, res.Total = matches, total
 	if !parsed.Query.Total && !res.HasNext && parsed.TotalMode != "none" {
 		// The whole result is known without counting.
-		res.Total = parsed.Query.Offset + len(matches)
-		if len(matches) == 0 && parsed.Query.Offset > 0 {
+		res.Total = parsed.Offset + len(matches)
+		if len(matches) == 0 && parsed.Offset > 0 {
 			res.Total = -1 // past the end: unknown without a count
 		}
 	}
@@ -113,7 +120,10 @@ func (r SearchResult) Bundle(base, typ string) (*fhir.Bundle, error) {
 	if typ != "" {
 		self += "/" + typ
 	}
-	link := func(offset int) string {
+	// Links page by _offset; a next link in the default order also
+	// carries _cursor, the page's last match, which the store pages by
+	// (the offset then only numbers the page).
+	link := func(offset int, cursor *store.Ref) string {
 		q := url.Values{}
 		for k, v := range r.Request.Used {
 			q[k] = v
@@ -121,29 +131,30 @@ func (r SearchResult) Bundle(base, typ string) (*fhir.Bundle, error) {
 		q.Set("_count", strconv.Itoa(r.Count))
 		if offset > 0 {
 			q.Set("_offset", strconv.Itoa(offset))
-		} else {
-			q.Del("_offset")
+		}
+		if cursor != nil {
+			q.Set("_cursor", cursor.Type+"/"+cursor.ID)
 		}
 		return self + "?" + q.Encode()
 	}
 	b := &fhir.Bundle{ResourceType: "Bundle", Type: "searchset", Link: []fhir.BundleLink{
-		{Relation: "self", URL: link(r.Offset)},
+		{Relation: "self", URL: link(r.Offset, r.Request.Cursor)},
 	}}
 	if r.Total >= 0 {
 		total := r.Total
 		b.Total = &total
 	}
 	if r.Count > 0 {
-		b.Link = append(b.Link, fhir.BundleLink{Relation: "first", URL: link(0)})
+		b.Link = append(b.Link, fhir.BundleLink{Relation: "first", URL: link(0, nil)})
 		if r.Offset > 0 {
-			b.Link = append(b.Link, fhir.BundleLink{Relation: "previous", URL: link(max(0, r.Offset-r.Count))})
+			b.Link = append(b.Link, fhir.BundleLink{Relation: "previous", URL: link(max(0, r.Offset-r.Count), nil)})
 		}
 		if r.HasNext {
-			b.Link = append(b.Link, fhir.BundleLink{Relation: "next", URL: link(r.Offset + r.Count)})
+			b.Link = append(b.Link, fhir.BundleLink{Relation: "next", URL: link(r.Offset+r.Count, r.NextCursor)})
 		}
 		if r.Total > 0 {
 			last := (r.Total - 1) / r.Count * r.Count
-			b.Link = append(b.Link, fhir.BundleLink{Relation: "last", URL: link(last)})
+			b.Link = append(b.Link, fhir.BundleLink{Relation: "last", URL: link(last, nil)})
 		}
 	}
 	shape := search.Shaper(r.Request.Summary, r.Request.Elements)

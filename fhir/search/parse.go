@@ -72,6 +72,15 @@ type Request struct {
 	Elements []string
 	// TotalMode is _total: "", "none", "estimate" or "accurate".
 	TotalMode string
+	// Offset is the position of the page's first match in the whole
+	// result: _offset. With _cursor the store pages by Query.After instead
+	// (Query.Offset is 0) and Offset only numbers the page for its links.
+	Offset int
+	// Cursor is _cursor: the last match of the previous page, in the
+	// default (type, id) order. Next links carry it, so that a page
+	// follows on from the one before even when resources before it are
+	// created or deleted between requests.
+	Cursor *store.Ref
 	// Used holds the parameters actually applied, as the client wrote
 	// them (a capped _count and the applied _sort keys are rewritten), for
 	// the Bundle's self link. _offset is left out (the pager sets it), as
@@ -109,6 +118,12 @@ func Parse(types []string, params url.Values, opt Options) (*Request, error) {
 		}
 	}
 	p.finish()
+	if c := p.req.Cursor; c != nil {
+		if len(p.req.Query.Sort) > 0 {
+			return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "_cursor pages the default order only; with _sort, page with _offset")
+		}
+		p.req.Query.After, p.req.Query.Offset = c, 0
+	}
 	return p.req, nil
 }
 

@@ -17,6 +17,7 @@ import (
 var resultParams = map[string]func(*parser, []string) error{
 	"_count":    (*parser).countParam,
 	"_offset":   (*parser).offsetParam,
+	"_cursor":   (*parser).cursorParam,
 	"_total":    (*parser).totalParam,
 	"_summary":  (*parser).summaryParam,
 	"_elements": (*parser).elementsParam,
@@ -101,8 +102,23 @@ func (p *parser) countParam(values []string) error {
 // writes it into each page link itself.
 func (p *parser) offsetParam(values []string) error {
 	n, err := p.nonNegative(values)
-	p.req.Query.Offset = n
+	p.req.Query.Offset, p.req.Offset = n, n
 	return err
+}
+
+// cursorParam reads _cursor, "Type/id" (see Request.Cursor). Like
+// _offset, it is left out of Used: the links add it.
+func (p *parser) cursorParam(values []string) error {
+	v, err := p.once(values)
+	if err != nil {
+		return err
+	}
+	typ, id, ok := strings.Cut(v, "/")
+	if !ok || !fhir.IsResourceType(typ) || id == "" || strings.Contains(id, "/") {
+		return p.invalid("%q is not a paging cursor (Type/id) this server issued", v)
+	}
+	p.req.Cursor = &store.Ref{Type: typ, ID: id}
+	return nil
 }
 
 // enumParam reads a single value that must be one of allowed.

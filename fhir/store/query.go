@@ -18,9 +18,10 @@ type Query struct {
 	Offset, Limit int
 	// Total asks for the number of matches in all.
 	Total bool
-	// After, with no Sort, starts after this resource in (type, id) order:
-	// keyset paging for walks over a whole tenant that must not skip
-	// resources when others are deleted meanwhile (kiln reindex).
+	// After, with no Sort, starts the page after this resource in (type,
+	// id) order: keyset paging, which neither skips nor repeats resources
+	// when others are created or deleted between pages (search _cursor,
+	// kiln reindex). Total still counts every match.
 	After *Ref
 }
 

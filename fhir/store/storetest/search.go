@@ -1691,6 +1691,10 @@ func testSearchAfter(h *harness) {
 		prefixed("Patient", []string{"a", "c"}); !slices.Equal(got, want) {
 		h.Errorf("filtered walk of Patient = %q, want %q", got, want)
 	}
+	// Total counts the whole result, not what follows After.
+	if rs, total, err := h.searchErr(tn, store.Query{Types: []string{"Patient"}, After: &store.Ref{Type: "Patient", ID: "a"}, Limit: 1, Total: true}); err != nil || total != 3 || !slices.Equal(refs(rs), []string{"Patient/b"}) {
+		h.Errorf("page after Patient/a with Total = %q, total %d, %v; want [Patient/b], total 3", refs(rs), total, err)
+	}
 	// After is exclusive and need not name an existing resource.
 	tests := []struct {
 		after store.Ref

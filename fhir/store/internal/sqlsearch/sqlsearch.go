@@ -72,16 +72,18 @@ func Search(d Dialect, tenant string, q store.Query) (page string, pageArgs []an
 	if err != nil {
 		return "", nil, "", nil, err
 	}
+	if q.Total {
+		count = `SELECT count(*) FROM resources r WHERE ` + where
+		countArgs = append([]any(nil), b.args...)
+	}
+	// After pages; the total counts the whole result.
 	if q.After != nil {
 		if len(q.Sort) > 0 {
 			return "", nil, "", nil, fmt.Errorf("sqlsearch: After with Sort")
 		}
 		where += ` AND (r.type, r.id) > (` + b.Arg(q.After.Type) + `, ` + b.Arg(q.After.ID) + `)`
 	}
-	if q.Total {
-		count = `SELECT count(*) FROM resources r WHERE ` + where
-		countArgs = append([]any(nil), b.args...)
-	}
+
 	if q.Limit <= 0 {
 		return "", nil, count, countArgs, nil
 	}
