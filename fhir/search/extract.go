@@ -19,7 +19,7 @@ import (
 // extractorVersion changes whenever what Extract writes for the same
 // resource changes; with the registry's content it makes IndexVersion, which
 // tells an operator that kiln reindex is due.
-const extractorVersion = "2"
+const extractorVersion = "3"
 
 // maxStringIndex bounds an indexed string (bytes). Longer values are cut:
 // starts-with still works on them; :exact compares the cut value.
@@ -333,37 +333,37 @@ func stringsOf(v fhirpath.Value) []string {
 }
 
 func (x *Extractor) addToken(idx *store.Index, code string, group int, v fhirpath.Value) {
-	tok := func(system, c string) {
+	tok := func(system, c, display string) {
 		if c != "" {
-			idx.Tokens = append(idx.Tokens, store.TokenValue{Param: code, Group: group, System: system, Code: c})
-		}
-	}
-	text := func(s string) {
-		if s != "" && group == 0 {
-			addString(idx, code+":text", 0, s)
+			idx.Tokens = append(idx.Tokens, store.TokenValue{Param: code, Group: group, System: system, Code: c, Text: textOf(display, group)})
 		}
 	}
 	switch d := v.Data.(type) {
 	case string:
-		tok("", d)
+		tok("", d, "")
 	case bool:
-		tok("", strconv.FormatBool(d))
+		tok("", strconv.FormatBool(d), "")
 	case json.Number:
-		tok("", d.String())
+		tok("", d.String(), "")
 	case map[string]any:
 		switch v.Type {
 		case "Coding":
-			tok(str(d, "system"), str(d, "code"))
-			text(str(d, "display"))
+			tok(str(d, "system"), str(d, "code"), str(d, "display"))
 		case "CodeableConcept":
+			text := textOf(str(d, "text"), group)
+			seen := false
 			for _, c := range objects(d["coding"]) {
-				tok(str(c, "system"), str(c, "code"))
-				text(str(c, "display"))
+				display := textOf(str(c, "display"), group)
+				seen = seen || display == text
+				tok(str(c, "system"), str(c, "code"), str(c, "display"))
 			}
-			text(str(d, "text"))
+			if text != "" && !seen {
+				// The concept's text on a row of its own, without a code.
+				idx.Tokens = append(idx.Tokens, store.TokenValue{Param: code, Group: group, Text: text})
+			}
 		case "Identifier":
 			value := str(d, "value")
-			tok(str(d, "system"), value)
+			tok(str(d, "system"), value, "")
 			if t, ok := d["type"].(map[string]any); ok && value != "" && group == 0 {
 				for _, c := range objects(t["coding"]) {
 					if cc := str(c, "code"); cc != "" {
@@ -371,17 +371,25 @@ func (x *Extractor) addToken(idx *store.Index, code string, group int, v fhirpat
 					}
 				}
 			}
-			text(str(d, "type", "text"))
 		case "ContactPoint":
-			tok(str(d, "system"), str(d, "value"))
+			tok(str(d, "system"), str(d, "value"), "")
 		case "Quantity", "Age", "Duration", "Distance", "Count", "SimpleQuantity", "MoneyQuantity":
-			tok(str(d, "system"), str(d, "code"))
+			tok(str(d, "system"), str(d, "code"), "")
 		case "Reference":
 			if id, ok := d["identifier"].(map[string]any); ok {
-				tok(str(id, "system"), str(id, "value"))
+				tok(str(id, "system"), str(id, "value"), "")
 			}
 		}
 	}
+}
+
+// textOf is the :text value of a display or text: normalised and cut to
+// the indexed length; composite components do not carry it.
+func textOf(s string, group int) string {
+	if group != 0 {
+		return ""
+	}
+	return truncate(Normalize(s), maxStringIndex)
 }
 
 func (x *Extractor) addQuantity(idx *store.Index, code string, group int, v fhirpath.Value) {

@@ -331,7 +331,7 @@ func (p *parser) tokenParser(sp *searchparam.Param, mod string) (func(string) (s
 		return func(v string) (store.Filter, error) { return p.token(code, v) }, nil
 	case "text":
 		return func(v string) (store.Filter, error) {
-			return store.StringMatch{Param: code + ":text", Value: Normalize(unescapeValue(v))}, nil
+			return store.TokenTextMatch{Param: code, Value: Normalize(unescapeValue(v))}, nil
 		}, nil
 	case "of-type":
 		if !strings.Contains(strings.ToLower(sp.Expression), "identifier") {

@@ -125,7 +125,7 @@ func TestParseToken(t *testing.T) {
 		{"not", tPatient, "gender:not=male", []store.Filter{store.Not{Filter: atm("gender", "male")}}},
 		{"not of several", tPatient, "gender:not=male,female", []store.Filter{
 			store.Not{Filter: store.AnyOf{atm("gender", "male"), atm("gender", "female")}}}},
-		{"text", tObs, "code:text=Blood%20PRESSURE", []store.Filter{sm("code:text", "blood pressure")}},
+		{"text", tObs, "code:text=Blood%20PRESSURE", []store.Filter{store.TokenTextMatch{Param: "code", Value: "blood pressure"}}},
 		{"of-type", tPatient, "identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|446053", []store.Filter{
 			tm("identifier:of-type", "http://terminology.hl7.org/CodeSystem/v2-0203", "MR|446053")}},
 		{"tag", tPatient, "_tag=http://sys|vip", []store.Filter{tm("_tag", "http://sys", "vip")}},

@@ -13,11 +13,10 @@ import "strconv"
 // search can demand that all its components match the same item, each in
 // its own role (two token components stay apart).
 //
-// Some modifiers are served by rows under a derived key rather than by
-// extra columns: token ":text" reads String rows of "<code>:text",
-// identifier ":of-type" reads Token rows of "<code>:of-type" (System and
-// Code of the identifier type, Code "<type code>|<value>"), and reference
-// ":identifier" reads Token rows of "<code>:identifier".
+// Two modifiers are served by Token rows under a derived key: identifier
+// ":of-type" reads rows of "<code>:of-type" (System and Code of the
+// identifier type, Code "<type code>|<value>"), reference ":identifier"
+// rows of "<code>:identifier".
 type Index struct {
 	Strings    []StringValue
 	Tokens     []TokenValue
@@ -55,12 +54,16 @@ type StringValue struct {
 	Exact string
 }
 
-// TokenValue indexes a token parameter. System is "" when the value has none.
+// TokenValue indexes a token parameter. System is "" when the value has
+// none. Text is the normalised display (Coding.display) or text
+// (CodeableConcept.text) that :text searches; a CodeableConcept's text
+// without a coding of that text is a row of its own with no code.
 type TokenValue struct {
 	Param  string
 	Group  int
 	System string
 	Code   string
+	Text   string
 }
 
 // DateValue indexes a date parameter as the range of instants it covers,

@@ -89,6 +89,13 @@ type TokenMatch struct {
 	AnyCode   bool
 }
 
+// TokenTextMatch matches token rows whose Text starts with Value (both
+// normalised): token :text.
+type TokenTextMatch struct {
+	Param string
+	Value string
+}
+
 // Prefix is a FHIR comparison prefix.
 type Prefix string
 
@@ -238,6 +245,7 @@ func (Not) filter()            {}
 func (Missing) filter()        {}
 func (StringMatch) filter()    {}
 func (TokenMatch) filter()     {}
+func (TokenTextMatch) filter() {}
 func (DateMatch) filter()      {}
 func (NumberMatch) filter()    {}
 func (QuantityMatch) filter()  {}

@@ -30,7 +30,8 @@ CREATE INDEX search_string_resource ON search_string (tenant, type, id, param) I
 CREATE TABLE search_token (
     tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, param text COLLATE "C" NOT NULL, grp integer NOT NULL,
     system text COLLATE "C" NOT NULL,
-    code   text COLLATE "C" NOT NULL
+    code   text COLLATE "C" NOT NULL,
+    text   text COLLATE "C" NOT NULL -- normalised display or text, for :text
 );
 CREATE INDEX search_token_lookup ON search_token (tenant, type, param, code, system, id);
 CREATE INDEX search_token_resource ON search_token (tenant, type, id, param) INCLUDE (code);

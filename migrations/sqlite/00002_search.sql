@@ -22,7 +22,8 @@ CREATE TABLE search_token (
     tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, grp INTEGER NOT NULL,
     system TEXT NOT NULL,
     code   TEXT NOT NULL,
-    PRIMARY KEY (tenant, type, param, code, system, id, grp)
+    text   TEXT NOT NULL, -- normalised display or text, for :text
+    PRIMARY KEY (tenant, type, param, code, system, id, grp, text)
 ) WITHOUT ROWID;
 CREATE INDEX search_token_resource ON search_token (tenant, type, id, param);
 

@@ -306,6 +306,22 @@ func testSearchToken(h *harness) {
 		ires("Observation", "none", 1, t0, store.Index{}),
 	)
 	h.gone(tn, "Observation", "gone", codes(tok("code", loinc, "1234-5")))
+	// :text, on a tenant of its own so the cases below keep their data.
+	tt := h.tenant("texts")
+	h.write(tt,
+		ires("Observation", "texts", 1, t0, codes(
+			store.TokenValue{Param: "code", System: loinc, Code: "8480-6", Text: "systolic blood pressure"},
+			store.TokenValue{Param: "code", Text: "bp reading"})),
+		ires("Observation", "plain", 1, t0, codes(tok("code", loinc, "8480-6"))),
+	)
+	text := func(v string) store.TokenTextMatch { return store.TokenTextMatch{Param: "code", Value: v} }
+	h.checkSearches(tt, "Observation", true, []searchCase{
+		{":text starts with a display", fs(text("systolic")), []string{"texts"}},
+		{":text of a text-only row", fs(text("bp rea")), []string{"texts"}},
+		{":text is a prefix, not a word", fs(text("blood")), nil},
+		{":text of another param", fs(store.TokenTextMatch{Param: "category", Value: "systolic"}), nil},
+		{"a text-only row has no code", fs(store.TokenMatch{Param: "code", Code: "", AnySystem: true}), nil},
+	})
 
 	anySystem := func(code string) store.TokenMatch {
 		return store.TokenMatch{Param: "code", Code: code, AnySystem: true}

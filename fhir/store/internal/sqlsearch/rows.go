@@ -13,7 +13,7 @@ var IndexTables = []string{
 // grp.
 var valueColumns = map[string][]string{
 	"search_string":    {"value", "exact"},
-	"search_token":     {"system", "code"},
+	"search_token":     {"system", "code", "text"},
 	"search_date":      {"lo", "hi"},
 	"search_number":    {"value"},
 	"search_quantity":  {"system", "code", "value"},
@@ -49,7 +49,7 @@ func IndexRows(x *store.Index) []TableRows {
 	})
 	add("search_token", len(x.Tokens), func(i int) []any {
 		v := x.Tokens[i]
-		return []any{v.Param, v.Group, v.System, v.Code}
+		return []any{v.Param, v.Group, v.System, v.Code, v.Text}
 	})
 	add("search_date", len(x.Dates), func(i int) []any {
 		v := x.Dates[i]

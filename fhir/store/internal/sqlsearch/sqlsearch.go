@@ -244,6 +244,8 @@ func matchTable(f store.Filter) (store.Table, string, bool) {
 		return store.StringTable, f.Param, true
 	case store.TokenMatch:
 		return store.TokenTable, f.Param, true
+	case store.TokenTextMatch:
+		return store.TokenTable, f.Param, true
 	case store.DateMatch:
 		return store.DateTable, f.Param, true
 	case store.NumberMatch:
@@ -287,17 +289,23 @@ func (b *Builder) match(s string, f store.Filter) (string, error) {
 			return b.startsWith(s+`.value`, f.Value), nil
 		}
 	case store.TokenMatch:
-		var c []string
+		// Rows without a code hold a concept's text only (:text).
+		c := []string{s + `.code <> ''`}
 		if !f.AnyCode {
-			c = append(c, s+`.code = `+b.Arg(f.Code))
+			if f.Code == "" {
+				return `1 = 0`, nil
+			}
+			c[0] = s + `.code = ` + b.Arg(f.Code)
 		}
 		if !f.AnySystem {
 			c = append(c, s+`.system = `+b.Arg(f.System))
 		}
-		if len(c) == 0 {
-			return `1 = 1`, nil
-		}
 		return strings.Join(c, ` AND `), nil
+	case store.TokenTextMatch:
+		if f.Value == "" {
+			return s + `.text <> ''`, nil
+		}
+		return b.startsWith(s+`.text`, f.Value), nil
 	case store.DateMatch:
 		arg := func(ms int64) string { return b.Arg(ms) }
 		return b.dateCond(f, s+`.lo`, s+`.hi`, arg)
@@ -540,7 +548,11 @@ func (b *Builder) sortKeys(alias string, sorts []store.Sort) ([]sortKey, error) 
 			col, agg = cols[1], `MAX`
 		}
 		x := b.newAlias("o")
-		keys = append(keys, sortKey{`(SELECT ` + agg + `(` + x + `.` + col + `) FROM search_` + string(s.Table) + ` ` + x +
+		value := x + `.` + col
+		if s.Table == store.TokenTable {
+			value = `NULLIF(` + value + `, '')` // a text-only row has no code to sort by
+		}
+		keys = append(keys, sortKey{`(SELECT ` + agg + `(` + value + `) FROM search_` + string(s.Table) + ` ` + x +
 			` WHERE ` + x + `.tenant = ` + alias + `.tenant AND ` + x + `.type = ` + alias + `.type AND ` + x + `.id = ` + alias + `.id AND ` +
 			x + `.param = ` + b.Arg(s.Param) + `)`, dir})
 	}
