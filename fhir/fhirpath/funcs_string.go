@@ -67,31 +67,15 @@ func init() {
 		return out, nil
 	})
 	register("replace", 2, 2, func(c *ctx, in []Value, n *funcNode) ([]Value, error) {
-		s, ok, err := inputString(in)
+		s, pattern, repl, ok, err := replaceArgs(c, in, n)
 		if !ok || err != nil {
-			return nil, err
-		}
-		pattern, ok1, err := n.argString(c, 0)
-		if err != nil {
-			return nil, err
-		}
-		repl, ok2, err := n.argString(c, 1)
-		if err != nil || !ok1 || !ok2 {
 			return nil, err
 		}
 		return []Value{strValue(strings.ReplaceAll(s, pattern, repl))}, nil
 	})
 	register("replaceMatches", 2, 2, func(c *ctx, in []Value, n *funcNode) ([]Value, error) {
-		s, ok, err := inputString(in)
+		s, pattern, repl, ok, err := replaceArgs(c, in, n)
 		if !ok || err != nil {
-			return nil, err
-		}
-		pattern, ok1, err := n.argString(c, 0)
-		if err != nil {
-			return nil, err
-		}
-		repl, ok2, err := n.argString(c, 1)
-		if err != nil || !ok1 || !ok2 {
 			return nil, err
 		}
 		if pattern == "" {
@@ -299,4 +283,23 @@ func unescapeJSON(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// replaceArgs reads the input string and the two string arguments of
+// replace and replaceMatches; ok is false when any of them is empty (the
+// result is then empty).
+func replaceArgs(c *ctx, in []Value, n *funcNode) (s, pattern, repl string, ok bool, err error) {
+	s, ok, err = inputString(in)
+	if !ok || err != nil {
+		return "", "", "", false, err
+	}
+	pattern, ok1, err := n.argString(c, 0)
+	if err != nil {
+		return "", "", "", false, err
+	}
+	repl, ok2, err := n.argString(c, 1)
+	if err != nil || !ok1 || !ok2 {
+		return "", "", "", false, err
+	}
+	return s, pattern, repl, true, nil
 }
