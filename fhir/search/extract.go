@@ -33,7 +33,6 @@ const maxContent = 64 << 10
 // is safe for concurrent use.
 type Extractor struct {
 	byType  map[string][]compiled
-	baseURL string
 	version string
 	// Skipped lists parameters that have no index rows: those served
 	// without (_id, _lastUpdated, _text, _content) and those whose
@@ -58,11 +57,9 @@ type component struct {
 var served = map[string]bool{"_id": true, "_lastUpdated": true, "_text": true, "_content": true}
 
 // NewExtractor compiles the expressions of every search parameter of every
-// resource type. baseURL is this server's FHIR base of the tenant
-// ("http://host/fhir/default"), whose absolute references are local; it
-// may be empty.
-func NewExtractor(baseURL string) *Extractor {
-	x := &Extractor{byType: map[string][]compiled{}, baseURL: strings.TrimSuffix(baseURL, "/"), skipped: map[string]string{}}
+// resource type.
+func NewExtractor() *Extractor {
+	x := &Extractor{byType: map[string][]compiled{}, skipped: map[string]string{}}
 	h := sha256.New()
 	fmt.Fprintf(h, "extractor %s\n", extractorVersion)
 	cache := map[string]*fhirpath.Expression{}
@@ -121,10 +118,9 @@ func NewExtractor(baseURL string) *Extractor {
 	return x
 }
 
-// DefaultExtractor returns the extractor without a base URL, built once:
-// compiling every expression of the registry takes a while, and the result
-// is immutable.
-var DefaultExtractor = sync.OnceValue(func() *Extractor { return NewExtractor("") })
+// DefaultExtractor returns an extractor built once: compiling every
+// expression of the registry takes a while, and the result is immutable.
+var DefaultExtractor = sync.OnceValue(NewExtractor)
 
 // Version identifies the registry and extraction rules; stores record it
 // after a reindex.
@@ -429,7 +425,7 @@ func (x *Extractor) addReference(idx *store.Index, code string, group int, v fhi
 		if ref == "" || strings.HasPrefix(ref, "#") {
 			return
 		}
-		if typ, id, ok := x.Local(ref); ok {
+		if typ, id, ok := localReference(ref); ok {
 			idx.References = append(idx.References, store.ReferenceValue{Param: code, Group: group, Type: typ, ID: id})
 			return
 		}
@@ -437,12 +433,11 @@ func (x *Extractor) addReference(idx *store.Index, code string, group int, v fhi
 	}
 }
 
-// Local splits a reference to a resource on this server ("Patient/1",
-// "Patient/1/_history/2", or an absolute URL under the base) into type and id.
-func (x *Extractor) Local(ref string) (typ, id string, ok bool) {
-	if x.baseURL != "" && strings.HasPrefix(ref, x.baseURL+"/") {
-		ref = ref[len(x.baseURL)+1:]
-	}
+// localReference splits a relative reference ("Patient/1",
+// "Patient/1/_history/2") into type and id. Absolute URLs, even to this
+// server, are indexed as URLs: the index is the same for every tenant's
+// base URL.
+func localReference(ref string) (typ, id string, ok bool) {
 	parts := strings.Split(ref, "/")
 	if len(parts) != 2 && !(len(parts) == 4 && parts[2] == "_history") {
 		return "", "", false
