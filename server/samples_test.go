@@ -27,9 +27,19 @@ var knownInvalidExamples = map[string]string{
 
 func readSamples(t *testing.T, pattern string) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(samplesDir, pattern))
-	if err != nil || len(files) == 0 {
+	files := readFiles(t, filepath.Join(samplesDir, pattern))
+	if len(files) == 0 {
 		shared.Missing(t, "samples at "+filepath.Join(samplesDir, pattern), os.ErrNotExist)
+	}
+	return files
+}
+
+// readFiles reads the files a glob pattern matches, by base name.
+func readFiles(t *testing.T, pattern string) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
 	}
 	out := map[string][]byte{}
 	for _, f := range files {

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -333,19 +332,11 @@ func loadResources(t *testing.T, h *harness, tenant string, files map[string][]b
 
 func readExtra(t *testing.T) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(extraDir, "*.json"))
-	if err != nil || len(files) == 0 {
+	files := readFiles(t, filepath.Join(extraDir, "*.json"))
+	if len(files) == 0 {
 		t.Fatalf("no test data at %s", extraDir)
 	}
-	out := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(f)] = b
-	}
-	return out
+	return files
 }
 
 // ofType keeps the refs of one type.
