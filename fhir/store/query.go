@@ -170,6 +170,10 @@ type URIMatch struct {
 // IDMatch matches resources by id (_id).
 type IDMatch struct{ IDs []string }
 
+// TypeMatch matches resources of any of Types. Access control uses it to
+// give each type of a system-level search its own restriction.
+type TypeMatch struct{ Types []string }
+
 // TextMatch matches the full-text document of a resource: its narrative
 // (_text) or all its text (_content). Terms are normalised words, all of
 // which must occur.
@@ -252,6 +256,7 @@ func (QuantityMatch) filter()  {}
 func (ReferenceMatch) filter() {}
 func (URIMatch) filter()       {}
 func (IDMatch) filter()        {}
+func (TypeMatch) filter()      {}
 func (TextMatch) filter()      {}
 func (Chain) filter()          {}
 func (Has) filter()            {}

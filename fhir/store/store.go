@@ -133,8 +133,48 @@ type IndexEntry struct {
 	Index    Index
 }
 
+// Record is one entry of Kiln's own configuration, kept in the same
+// database as the FHIR data but outside any FHIR resource: access
+// policies, registered clients, API keys, signing keys, used token ids.
+// Values are opaque to the store (callers encode JSON).
+type Record struct {
+	Tenant string // "" for records that belong to no tenant
+	Kind   string // e.g. "policy", "client", "apikey", "signing-key", "jti"
+	Key    string
+	Value  []byte
+	// Expires, when not zero, is when the record stops existing: stores
+	// treat an expired record as absent and may purge it at any time.
+	// Stores judge expiry by the real wall clock (time.Now), not by any
+	// clock a caller injects, so callers with a test clock must set
+	// Expires relative to the real time.
+	Expires time.Time
+}
+
+// Records keeps Records. Every method is its own transaction.
+type Records interface {
+	// GetRecord returns one record; ErrNotFound when absent or expired.
+	GetRecord(ctx context.Context, tenant, kind, key string) (Record, error)
+	// ListRecords returns the unexpired records of one tenant and kind,
+	// ordered by key.
+	ListRecords(ctx context.Context, tenant, kind string) ([]Record, error)
+	// PutRecord inserts or replaces a record.
+	PutRecord(ctx context.Context, r Record) error
+	// InsertRecord inserts a record that must not exist yet: ErrConflict
+	// (wrapped) when an unexpired record has that key. An expired one is
+	// replaced. Replay protection (one use of a token id) relies on it
+	// being atomic under concurrent callers.
+	InsertRecord(ctx context.Context, r Record) error
+	// DeleteRecord deletes a record; ErrNotFound when absent or expired.
+	DeleteRecord(ctx context.Context, tenant, kind, key string) error
+	// ReplaceRecords atomically replaces every record of one tenant and
+	// kind with rs (whose Tenant and Kind must match).
+	ReplaceRecords(ctx context.Context, tenant, kind string, rs []Record) error
+}
+
 // Store is a storage backend.
 type Store interface {
+	Records
+
 	// View runs fn in a read-only transaction of one tenant.
 	View(ctx context.Context, tenant string, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction of one tenant: everything

@@ -78,6 +78,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SearchIndexFollowsCurrentVersion", testSearchIndexFollowsCurrentVersion},
 		{"SearchTenantIsolation", testSearchTenantIsolation},
 		{"IndexVersion", testIndexVersion},
+		{"Records", testRecords},
+		{"InsertRecord", testInsertRecord},
+		{"ReplaceRecords", testReplaceRecords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -186,6 +186,11 @@ func (b *Builder) filter(alias string, types []string, f store.Filter) (string, 
 			return `1 = 0`, nil
 		}
 		return alias + `.id ` + b.in(f.IDs), nil
+	case store.TypeMatch:
+		if len(f.Types) == 0 {
+			return `1 = 0`, nil
+		}
+		return alias + `.type ` + b.in(f.Types), nil
 	case store.DateMatch:
 		if f.Param == "_lastUpdated" {
 			col := alias + `.last_updated`
