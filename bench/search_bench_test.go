@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/fhir/store/postgres"
@@ -154,7 +155,7 @@ type dataset struct {
 // bundles as transactions through the engine, one at a time (as
 // BenchmarkIngest with clients=1), timing only the engine.
 func loadScaled(b *testing.B, backend string, st store.Store, sc *scaled, copies int) *dataset {
-	ctx := context.Background()
+	ctx := engine.WithCaller(context.Background(), engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "bench", System: true}})
 	if err := st.CreateTenant(ctx, searchTenant); err != nil {
 		b.Fatal(err)
 	}

@@ -28,6 +28,9 @@ const (
 	IssueException       IssueType = "exception"
 	IssueInformational   IssueType = "informational"
 	IssueSecurity        IssueType = "security"
+	IssueForbidden       IssueType = "forbidden"
+	IssueLogin           IssueType = "login"
+	IssueThrottled       IssueType = "throttled"
 )
 
 // Severity is an OperationOutcome.issue.severity.

@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 )
 
@@ -59,7 +60,7 @@ func New(eng *engine.Engine, log *slog.Logger, cfg Config) *Server {
 	r.Use(s.requestID, s.accessLog, s.recover)
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	fhirRoutes := r.Group("/fhir/:tenant", s.limitBody, s.negotiate, s.tenant)
+	fhirRoutes := r.Group("/fhir/:tenant", s.limitBody, s.negotiate, s.tenant, s.authorize)
 	fhirRoutes.Any("", s.dispatch)
 	fhirRoutes.Any("/*path", s.dispatch)
 	r.NoRoute(func(c *gin.Context) {
@@ -154,6 +155,15 @@ func (s *Server) tenant(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	c.Next()
+}
+
+// authorize establishes who is calling and what they may do, and hands
+// that to the engine with the request's context. Without an authorizer
+// (development and tests) every caller may do everything.
+func (s *Server) authorize(c *gin.Context) {
+	caller := engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "anonymous", Address: c.ClientIP()}}
+	c.Request = c.Request.WithContext(engine.WithCaller(c.Request.Context(), caller))
 	c.Next()
 }
 

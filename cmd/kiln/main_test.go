@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/internal/pgtest"
@@ -101,6 +102,7 @@ func TestReindex(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			ctx = engine.WithCaller(ctx, engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "test", System: true}})
 			withEngine := func(fn func(e *engine.Engine, st store.Store)) {
 				st, err := sf.open(ctx)
 				if err != nil {

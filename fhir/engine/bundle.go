@@ -44,6 +44,29 @@ type BundleOptions struct {
 // (or none, and no id) answers a searchset Bundle; in a transaction it
 // sees the transaction's writes.
 func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, opts BundleOptions) (*fhir.Bundle, error) {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kind := "transaction" // until the Bundle says otherwise
+	out, err := e.bundle(ctx, tenant, c, body, opts, &kind)
+	if err != nil && !errors.As(err, new(*auditedError)) {
+		err = e.audited(ctx, tenant, c, kind, err, nil)
+	}
+	var ae *auditedError
+	if errors.As(err, &ae) {
+		err = ae.err
+	}
+	return out, err
+}
+
+// auditedError is an error whose AuditEvent is already recorded.
+type auditedError struct{ err error }
+
+func (e *auditedError) Error() string { return e.err.Error() }
+func (e *auditedError) Unwrap() error { return e.err }
+
+func (e *Engine) bundle(ctx context.Context, tenant string, c Caller, body []byte, opts BundleOptions, kind *string) (*fhir.Bundle, error) {
 	var in bundleIn
 	if err := fhir.Unmarshal(body, &in); err != nil {
 		if _, perr := fhir.ParseObject(body); perr != nil {
@@ -57,6 +80,7 @@ func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, opts Bu
 	if in.Type != "transaction" && in.Type != "batch" {
 		return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueInvalid, "Bundle.type must be transaction or batch, not %q", in.Type).WithExpression("Bundle.type")
 	}
+	*kind = in.Type
 	if n := len(in.Entry); n > e.limits.MaxBundleEntries {
 		return nil, fhir.Errorf(http.StatusRequestEntityTooLarge, fhir.IssueTooCostly,
 			"the Bundle has %d entries; this server accepts at most %d per batch or transaction", n, e.limits.MaxBundleEntries)
@@ -84,12 +108,12 @@ func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, opts Bu
 				return nil, fhir.AsError(err).InEntry(i)
 			}
 		}
-		if err := e.transact(ctx, tenant, ops); err != nil {
+		if err := e.transact(ctx, tenant, c, ops, "transaction"); err != nil {
 			var oe *opError
 			if errors.As(err, &oe) {
-				return nil, fhir.AsError(oe.err).InEntry(oe.index)
+				return nil, &auditedError{fhir.AsError(oe.err).InEntry(oe.index)}
 			}
-			return nil, err
+			return nil, &auditedError{err}
 		}
 		return e.response("transaction-response", ops, entryErrs, opts)
 	}
@@ -98,16 +122,19 @@ func (e *Engine) Bundle(ctx context.Context, tenant string, body []byte, opts Bu
 	ordered := slices.Clone(ops)
 	slices.SortStableFunc(ordered, func(a, b *op) int { return methodOrder(a.Method) - methodOrder(b.Method) })
 	for _, o := range ordered {
-		if entryErrs[o.index] != nil {
+		if err := entryErrs[o.index]; err != nil {
+			if err := e.record(ctx, tenant, c, opInteraction(o), err, opEntities(o)); err != nil {
+				return nil, &auditedError{err}
+			}
 			continue
 		}
-		if err := e.transact(ctx, tenant, []*op{o}); err != nil {
+		if err := e.transact(ctx, tenant, c, []*op{o}, ""); err != nil {
 			var oe *opError
 			if errors.As(err, &oe) {
 				err = oe.err
 			}
 			if fe := fhir.AsError(err); fe.Status >= 500 {
-				return nil, err // the store failed: not an answer about this entry
+				return nil, &auditedError{err} // the store failed: not an answer about this entry
 			}
 			entryErrs[o.index] = err
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 )
@@ -37,6 +38,10 @@ type Options struct {
 	Now func() time.Time
 	// Extractor computes search indexes. Defaults to search.DefaultExtractor.
 	Extractor *search.Extractor
+	// Audit records an AuditEvent for every interaction: in the same
+	// transaction as a write, and durably before the answer for reads,
+	// searches and refusals.
+	Audit bool
 }
 
 // Engine executes FHIR interactions. It is safe for concurrent use.
@@ -46,6 +51,7 @@ type Engine struct {
 	limits    Limits
 	now       func() time.Time
 	extractor *search.Extractor
+	audit     bool
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]bool // known to exist; tenants are never deleted
@@ -71,7 +77,7 @@ func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
 	if x == nil {
 		x = search.DefaultExtractor()
 	}
-	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, tenants: map[string]bool{}}
+	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, tenants: map[string]bool{}}
 }
 
 // Extractor returns the search index extractor (what the CapabilityStatement
@@ -124,29 +130,42 @@ func checkID(id string) error {
 // Read returns the current version of a resource: 404 if it never existed,
 // 410 if it is deleted.
 func (e *Engine) Read(ctx context.Context, tenant, typ, id string) (store.Resource, error) {
-	var r store.Resource
-	err := e.store.View(ctx, tenant, func(tx store.Tx) error {
-		var err error
-		r, err = readIn(ctx, tx, typ, id, "")
-		return err
-	})
-	return r, err
+	return e.read(ctx, tenant, typ, id, "")
 }
 
 // VRead returns one version of a resource: 404 if there is no such version,
 // 410 if that version is a deletion.
 func (e *Engine) VRead(ctx context.Context, tenant, typ, id, version string) (store.Resource, error) {
-	var r store.Resource
-	err := e.store.View(ctx, tenant, func(tx store.Tx) error {
-		var err error
-		r, err = readIn(ctx, tx, typ, id, version)
-		return err
-	})
-	return r, err
+	return e.read(ctx, tenant, typ, id, version)
 }
 
-func readIn(ctx context.Context, tx store.Tx, typ, id, version string) (store.Resource, error) {
+func (e *Engine) read(ctx context.Context, tenant, typ, id, version string) (store.Resource, error) {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return store.Resource{}, err
+	}
+	g := newGuard(c.Access)
+	var r store.Resource
+	err = e.store.View(ctx, tenant, func(tx store.Tx) error {
+		var err error
+		r, err = readIn(ctx, tx, g, typ, id, version)
+		return err
+	})
+	interaction, entity := "read", ref(typ, id)
+	if version != "" {
+		interaction, entity.Reference = "vread", entity.Reference+"/_history/"+version
+	}
+	return r, e.audited(ctx, tenant, c, interaction, err, []audit.Entity{entity})
+}
+
+// readIn reads a resource (a version, if given) that the caller may read.
+// A restricted caller's access is judged on the current version, which is
+// what the search indexes describe.
+func readIn(ctx context.Context, tx store.Tx, g *guard, typ, id, version string) (store.Resource, error) {
 	if err := CheckType(typ); err != nil {
+		return store.Resource{}, err
+	}
+	if _, err := g.require(typ, ActionRead); err != nil {
 		return store.Resource{}, err
 	}
 	if err := checkID(id); err != nil {
@@ -175,6 +194,9 @@ func readIn(ctx context.Context, tx store.Tx, typ, id, version string) (store.Re
 	case r.Deleted:
 		return r, fhir.Errorf(http.StatusGone, fhir.IssueDeleted, "%s/%s was deleted (version %d)", typ, id, r.Version)
 	}
+	if err := g.check(ctx, tx, typ, id, ActionRead); err != nil {
+		return store.Resource{}, err
+	}
 	return r, nil
 }
 
@@ -196,9 +218,41 @@ type HistoryPage struct {
 // History returns versions newest first. Instance history of a resource
 // that never existed is 404.
 func (e *Engine) History(ctx context.Context, tenant string, req HistoryRequest) (HistoryPage, error) {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	interaction, entity := "history-system", audit.Entity{}
+	switch {
+	case req.ID != "":
+		interaction, entity = "history-instance", ref(req.Type, req.ID)
+	case req.Type != "":
+		interaction, entity = "history-type", audit.Entity{Query: req.Type + "/_history"}
+	}
+	page, err := e.history(ctx, tenant, newGuard(c.Access), req)
+	return page, e.audited(ctx, tenant, c, interaction, err, []audit.Entity{entity})
+}
+
+func (e *Engine) history(ctx context.Context, tenant string, g *guard, req HistoryRequest) (HistoryPage, error) {
 	if req.Type != "" {
 		if err := CheckType(req.Type); err != nil {
 			return HistoryPage{}, err
+		}
+	}
+	// History cannot be narrowed by a search restriction, so a restricted
+	// caller gets the history of single resources it may read, and type or
+	// system history only where it may search without restriction.
+	if req.ID == "" {
+		var types []string
+		if req.Type != "" {
+			types = []string{req.Type}
+		}
+		f, _, err := g.typesFilter(types, ActionSearch)
+		if err != nil {
+			return HistoryPage{}, err
+		}
+		if f != nil {
+			return HistoryPage{}, forbidden("type and system history are not permitted for a caller restricted to some resources; search instead, or read the history of one resource")
 		}
 	}
 	count := req.Count
@@ -217,6 +271,27 @@ func (e *Engine) History(ctx context.Context, tenant string, req HistoryRequest)
 		})
 		if err != nil {
 			return fmt.Errorf("engine: history: %w", err)
+		}
+		if req.ID != "" {
+			if _, err := g.require(req.Type, ActionRead); err != nil {
+				return err
+			}
+			cur, err := tx.Current(ctx, req.Type, req.ID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				// 404 below
+			case err != nil:
+				return fmt.Errorf("engine: history: %w", err)
+			case !cur.Deleted:
+				if err := g.check(ctx, tx, req.Type, req.ID, ActionRead); err != nil {
+					return err
+				}
+			default:
+				// A deleted resource has no index to judge it by.
+				if f, _, _ := g.restrict(req.Type, ActionRead); f != nil {
+					return forbidden("the history of a deleted %s is not permitted for a caller restricted to some resources", req.Type)
+				}
+			}
 		}
 		if req.ID != "" && len(vs) == 0 && req.BeforeSeq == 0 {
 			// Empty instance history: 404 unless the resource exists and _since filtered everything.

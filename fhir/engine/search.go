@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 )
@@ -44,19 +46,43 @@ type SearchResult struct {
 
 // Search runs a search and returns one page of it, with its includes.
 func (e *Engine) Search(ctx context.Context, tenant string, req SearchRequest) (SearchResult, error) {
-	parsed, err := e.parseSearch(req)
+	c, err := callerFrom(ctx)
 	if err != nil {
 		return SearchResult{}, err
 	}
 	var res SearchResult
-	err = e.store.View(ctx, tenant, func(tx store.Tx) (err error) {
-		res, err = searchIn(ctx, tx, parsed)
-		return err
-	})
-	if err != nil {
-		return SearchResult{}, err
+	parsed, err := e.parseSearch(req)
+	if err == nil {
+		err = e.store.View(ctx, tenant, func(tx store.Tx) (err error) {
+			res, err = searchIn(ctx, tx, newGuard(c.Access), parsed)
+			return err
+		})
 	}
-	return res, nil
+	interaction := "search-type"
+	if req.Type == "" {
+		interaction = "search-system"
+	}
+	if err != nil {
+		return SearchResult{}, e.audited(ctx, tenant, c, interaction, err, []audit.Entity{searchEntity(req.Type, req.Params)})
+	}
+	return res, e.audited(ctx, tenant, c, interaction, nil, res.auditEntities(req.Type, req.Params))
+}
+
+// searchEntity is the query of a search as its AuditEvent records it.
+func searchEntity(typ string, params url.Values) audit.Entity {
+	return audit.Entity{Query: typ + "?" + params.Encode()}
+}
+
+// auditEntities lists the query and every resource a search returned.
+func (r SearchResult) auditEntities(typ string, params url.Values) []audit.Entity {
+	out := make([]audit.Entity, 0, 1+len(r.Matches)+len(r.Included))
+	out = append(out, searchEntity(typ, params))
+	for _, rs := range [][]store.Resource{r.Matches, r.Included} {
+		for _, m := range rs {
+			out = append(out, ref(m.Type, m.ID))
+		}
+	}
+	return out
 }
 
 // parseSearch checks a search's type and parses its parameters.
@@ -79,9 +105,13 @@ func (e *Engine) parseSearch(req SearchRequest) (*search.Request, error) {
 
 // searchIn runs a parsed search in a transaction: one page and its
 // includes.
-func searchIn(ctx context.Context, tx store.Tx, parsed *search.Request) (SearchResult, error) {
+func searchIn(ctx context.Context, tx store.Tx, g *guard, parsed *search.Request) (SearchResult, error) {
 	res := SearchResult{Request: parsed, Offset: parsed.Offset, Count: parsed.Query.Limit, Total: -1}
 	q := parsed.Query
+	q.Filters = slices.Clone(q.Filters)
+	if err := g.restrictQuery(&q); err != nil {
+		return SearchResult{}, err
+	}
 	if q.Limit > 0 {
 		q.Limit++ // one more tells whether a next page exists
 	}
@@ -105,7 +135,7 @@ func searchIn(ctx context.Context, tx store.Tx, parsed *search.Request) (SearchR
 			res.Total = -1 // past the end: unknown without a count
 		}
 	}
-	res.Included, res.IncludesCut, err = includes(ctx, tx, parsed.Includes, matches)
+	res.Included, res.IncludesCut, err = includes(ctx, tx, g, parsed.Includes, matches)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -184,7 +214,7 @@ func (r SearchResult) Bundle(base, typ string) (*fhir.Bundle, error) {
 
 // includes follows _include and _revinclude from the matches, then the
 // :iterate ones from everything found so far until nothing new turns up.
-func includes(ctx context.Context, tx store.Tx, incs []search.Include, matches []store.Resource) ([]store.Resource, bool, error) {
+func includes(ctx context.Context, tx store.Tx, g *guard, incs []search.Include, matches []store.Resource) ([]store.Resource, bool, error) {
 	if len(incs) == 0 || len(matches) == 0 {
 		return nil, false, nil
 	}
@@ -203,6 +233,10 @@ func includes(ctx context.Context, tx store.Tx, incs []search.Include, matches [
 			}
 			rs, err := follow(ctx, tx, inc, from)
 			if err != nil {
+				return nil, false, err
+			}
+			// Only what the caller may read is included, or followed further.
+			if rs, err = g.filterResources(ctx, tx, rs, ActionRead); err != nil {
 				return nil, false, err
 			}
 			for _, r := range rs {

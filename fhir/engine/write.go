@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 )
@@ -58,6 +59,7 @@ type op struct {
 	found    *SearchResult   // its result
 	result   Result
 	write    *store.Write // the version this op writes, if any
+	action   Action       // what the write does, for the access check after it
 }
 
 // opError locates an error in a bundle entry.
@@ -71,11 +73,15 @@ func (e *opError) Unwrap() error { return e.err }
 
 // Do executes one interaction in its own transaction.
 func (e *Engine) Do(ctx context.Context, tenant string, in Interaction) (Result, error) {
-	o := &op{Interaction: in}
-	if err := e.prepare(o); err != nil {
+	c, err := callerFrom(ctx)
+	if err != nil {
 		return Result{}, err
 	}
-	err := e.transact(ctx, tenant, []*op{o})
+	o := &op{Interaction: in}
+	if err := e.prepare(o); err != nil {
+		return Result{}, e.audited(ctx, tenant, c, opInteraction(o), err, opEntities(o))
+	}
+	err = e.transact(ctx, tenant, c, []*op{o}, "")
 	var oe *opError
 	if errors.As(err, &oe) {
 		err = oe.err
@@ -86,12 +92,32 @@ func (e *Engine) Do(ctx context.Context, tenant string, in Interaction) (Result,
 // transact runs ops atomically, retrying when a concurrent writer won a race
 // on the same resource (store.ErrConflict): the retry re-reads current
 // versions, so If-Match preconditions are judged again, never skipped.
-func (e *Engine) transact(ctx context.Context, tenant string, ops []*op) error {
+// Its AuditEvent (interaction, or the one op's own) commits with the ops;
+// a failure is recorded on its own.
+func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*op, interaction string) error {
+	if interaction == "" {
+		interaction = opInteraction(ops[0])
+	}
 	const attempts = 5
 	var err error
 	for attempt := range attempts {
 		err = e.store.Update(ctx, tenant, func(tx store.Tx) error {
-			return e.execute(ctx, tx, ops)
+			now := e.now().UTC().Truncate(time.Millisecond)
+			if err := e.execute(ctx, tx, newGuard(c.Access), now, ops); err != nil {
+				return err
+			}
+			if !e.audit {
+				return nil
+			}
+			var entities []audit.Entity
+			for _, o := range ops {
+				entities = append(entities, opEntities(o)...)
+			}
+			w, err := e.auditWrite(c, now, interaction, nil, entities)
+			if err != nil {
+				return err
+			}
+			return tx.Write(ctx, []store.Write{w})
 		})
 		if !errors.Is(err, store.ErrConflict) {
 			break
@@ -106,9 +132,68 @@ func (e *Engine) transact(ctx context.Context, tenant string, ops []*op) error {
 		}
 	}
 	if errors.Is(err, store.ErrConflict) {
-		return fhir.Errorf(http.StatusConflict, fhir.IssueConflict, "the resource was changed concurrently; retry the request").Wrap(err)
+		err = fhir.Errorf(http.StatusConflict, fhir.IssueConflict, "the resource was changed concurrently; retry the request").Wrap(err)
+	}
+	if err != nil {
+		var entities []audit.Entity
+		for _, o := range ops {
+			entities = append(entities, opEntities(o)...)
+		}
+		auditErr := err
+		var oe *opError
+		if errors.As(err, &oe) {
+			auditErr = oe.err
+		}
+		if aerr := e.record(ctx, tenant, c, interaction, auditErr, entities); aerr != nil {
+			return errors.Join(err, aerr)
+		}
 	}
 	return err
+}
+
+// opInteraction is the restful-interaction code of an op, for its AuditEvent.
+func opInteraction(o *op) string {
+	switch o.Method {
+	case http.MethodPost:
+		return "create"
+	case http.MethodPut:
+		if o.result.Status == http.StatusCreated {
+			return "create"
+		}
+		return "update"
+	case http.MethodPatch:
+		return "patch"
+	case http.MethodDelete:
+		return "delete"
+	}
+	switch {
+	case o.search != nil || (o.ID == "" && o.Type != ""):
+		return "search-type"
+	case o.Version != "":
+		return "vread"
+	}
+	return "read"
+}
+
+// opEntities is what an op touched, for its AuditEvent: the version it
+// wrote or read, the resources a search returned, or what the request
+// named when it failed before that.
+func opEntities(o *op) []audit.Entity {
+	switch {
+	case o.found != nil:
+		return o.found.auditEntities(o.Type, o.search.Used)
+	case o.result.Resource.Version > 0:
+		return []audit.Entity{versionRef(o.result.Resource)}
+	case o.write != nil:
+		return []audit.Entity{ref(o.write.Type, o.write.ID)}
+	case o.ID != "":
+		return []audit.Entity{ref(o.Type, o.ID)}
+	case o.Query != nil:
+		return []audit.Entity{searchEntity(o.Type, o.Query)}
+	case o.IfNoneExist != "":
+		return []audit.Entity{{Query: o.Type + "?" + o.IfNoneExist}}
+	}
+	return nil
 }
 
 // prepareAll parses and validates the bodies of ops in parallel: validation
@@ -261,12 +346,11 @@ func methodOrder(m string) int {
 }
 
 // execute performs ops inside one transaction. Errors are *opError.
-func (e *Engine) execute(ctx context.Context, tx store.Tx, ops []*op) error {
-	now := e.now().UTC().Truncate(time.Millisecond)
+func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Time, ops []*op) error {
 	ordered := slices.Clone(ops)
 	slices.SortStableFunc(ordered, func(a, b *op) int { return methodOrder(a.Method) - methodOrder(b.Method) })
 
-	x := &execution{engine: e, tx: tx, now: now, refs: map[string]string{}, targets: map[string]int{}}
+	x := &execution{engine: e, tx: tx, guard: g, now: now, refs: map[string]string{}, targets: map[string]int{}}
 	for _, o := range ordered {
 		o.result, o.write = Result{}, nil
 		if o.used && (o.Method == http.MethodPost || o.Method == http.MethodPut) {
@@ -324,20 +408,23 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, ops []*op) error {
 		if err := tx.Write(ctx, writes); err != nil {
 			return fmt.Errorf("engine: write: %w", err)
 		}
+		if err := x.checkWritten(ctx, ordered); err != nil {
+			return err
+		}
 	}
 	for _, o := range ordered {
 		if methodOrder(o.Method) != 3 {
 			continue
 		}
 		if o.search != nil {
-			found, err := searchIn(ctx, tx, o.search)
+			found, err := searchIn(ctx, tx, g, o.search)
 			if err != nil {
 				return &opError{o.index, err}
 			}
 			o.found, o.result = &found, Result{Status: http.StatusOK}
 			continue
 		}
-		r, err := readIn(ctx, tx, o.Type, o.ID, o.Version)
+		r, err := readIn(ctx, tx, g, o.Type, o.ID, o.Version)
 		if err != nil {
 			return &opError{o.index, err}
 		}
@@ -350,6 +437,7 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, ops []*op) error {
 type execution struct {
 	engine  *Engine
 	tx      store.Tx
+	guard   *guard
 	now     time.Time
 	refs    map[string]string // entry fullUrl → "Type/id" it was given
 	targets map[string]int    // "Type/id" → index of the op acting on it
@@ -433,8 +521,83 @@ func describeVersion(r store.Resource) string {
 	return fmt.Sprintf("version %d", r.Version)
 }
 
+// checkWritten judges the versions just written by the caller's
+// restrictions: a restricted caller may only create or update resources
+// that it may then see (a patient/ token writes into its own patient's
+// compartment). The check runs on the index rows written in this
+// transaction, so a refusal rolls everything back.
+func (x *execution) checkWritten(ctx context.Context, ops []*op) error {
+	type key struct {
+		typ string
+		act Action
+	}
+	ids := map[key][]string{}
+	for _, o := range ops {
+		if o.write != nil && !o.write.Deleted {
+			k := key{o.write.Type, o.action}
+			ids[k] = append(ids[k], o.write.ID)
+		}
+	}
+	for k, list := range ids {
+		ok, err := x.guard.permitted(ctx, x.tx, k.typ, k.act, list)
+		if err != nil {
+			return err
+		}
+		for _, o := range ops {
+			if o.write != nil && !o.write.Deleted && o.write.Type == k.typ && o.action == k.act && !ok[o.write.ID] {
+				return &opError{o.index, forbidden("this caller may not %s %s/%s with this content: it would be outside what the caller may access", k.act, o.write.Type, o.write.ID)}
+			}
+		}
+	}
+	return nil
+}
+
+// authorize checks, before anything is written, that the caller may act
+// on the current version of typ/id (update, patch, delete).
+func (x *execution) authorize(ctx context.Context, o *op, id string, act Action) error {
+	if _, err := x.guard.require(o.Type, act); err != nil {
+		return err
+	}
+	return x.guard.check(ctx, x.tx, o.Type, id, act)
+}
+
+// immutable refuses changes to AuditEvents: the audit trail is
+// append-only. exists tells whether a PUT would update (refused) or
+// create (allowed, as a POST would be).
+func immutable(o *op, exists bool) error {
+	if o.Type != "AuditEvent" {
+		return nil
+	}
+	switch o.Method {
+	case http.MethodPatch, http.MethodDelete:
+	case http.MethodPut:
+		if !exists {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "AuditEvents are immutable: they cannot be updated, patched or deleted")
+}
+
 // resolve decides the id and version an op writes and checks its preconditions.
 func (x *execution) resolve(ctx context.Context, o *op) error {
+	if o.Method != http.MethodPut {
+		if err := immutable(o, true); err != nil {
+			return err
+		}
+	}
+	// Refuse early what the caller may not do to any resource of the type.
+	act := map[string]Action{http.MethodPost: ActionCreate, http.MethodDelete: ActionDelete, http.MethodPatch: ActionUpdate}[o.Method]
+	if o.Method == http.MethodPut {
+		act = ActionUpdate
+		if _, ok, err := x.guard.restrict(o.Type, ActionUpdate); err == nil && !ok {
+			act = ActionCreate // update-as-create may still be allowed
+		}
+	}
+	if _, err := x.guard.require(o.Type, act); err != nil {
+		return err
+	}
 	id := o.ID
 	if id == "" && o.Query != nil { // conditional update, patch or delete
 		ids, err := x.match(ctx, o.Type, o.Query, o.Method == http.MethodPut)
@@ -465,6 +628,10 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 			o.result = Result{Status: http.StatusOK, Message: fmt.Sprintf("%s/%s does not exist or is already deleted; nothing was deleted", o.Type, id)}
 			return nil
 		}
+		if err := x.authorize(ctx, o, id, ActionDelete); err != nil {
+			return err
+		}
+		o.action = ActionDelete
 		o.write = &store.Write{Type: o.Type, ID: id, Version: cur.Version + 1, LastUpdated: x.now, Method: store.MethodDelete, Deleted: true}
 		o.result = Result{Status: http.StatusOK, Message: fmt.Sprintf("deleted %s/%s (version %d)", o.Type, id, o.write.Version)}
 		return nil
@@ -491,6 +658,9 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 				if err != nil {
 					return fmt.Errorf("engine: read %s/%s: %w", o.Type, ids[0], err)
 				}
+				if err := x.guard.check(ctx, x.tx, o.Type, ids[0], ActionRead); err != nil {
+					return err
+				}
 				o.result = Result{Status: http.StatusOK, Resource: cur}
 				return nil
 			default:
@@ -502,6 +672,7 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 		if err := x.claim(o, o.Type, id); err != nil {
 			return err
 		}
+		o.action = ActionCreate
 		o.write = &store.Write{Type: o.Type, ID: id, Version: 1, LastUpdated: x.now, Method: store.MethodPost}
 		o.result = Result{Status: http.StatusCreated}
 		return nil
@@ -529,9 +700,20 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 				return fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueDuplicate, "%s/%s already exists (If-None-Match: *)", o.Type, id)
 			}
 		}
+		if err := immutable(o, exists); err != nil {
+			return err
+		}
 		status := http.StatusOK
-		if !exists {
-			status = http.StatusCreated
+		o.action = ActionUpdate
+		if exists {
+			if err := x.authorize(ctx, o, id, ActionUpdate); err != nil {
+				return err
+			}
+		} else {
+			if _, err := x.guard.require(o.Type, ActionCreate); err != nil {
+				return err
+			}
+			status, o.action = http.StatusCreated, ActionCreate
 		}
 		o.write = &store.Write{Type: o.Type, ID: id, Version: cur.Version + 1, LastUpdated: x.now, Method: store.MethodPut}
 		o.result = Result{Status: status}
@@ -554,11 +736,14 @@ func (x *execution) resolve(ctx context.Context, o *op) error {
 		case !exists:
 			return fhir.Errorf(http.StatusGone, fhir.IssueDeleted, "%s/%s was deleted", o.Type, id)
 		}
+		if err := x.authorize(ctx, o, id, ActionUpdate); err != nil {
+			return err
+		}
 		obj, err := x.engine.applyPatch(o, cur)
 		if err != nil {
 			return err
 		}
-		o.obj = obj
+		o.obj, o.action = obj, ActionUpdate
 		o.write = &store.Write{Type: o.Type, ID: id, Version: cur.Version + 1, LastUpdated: x.now, Method: store.MethodPatch}
 		o.result = Result{Status: http.StatusOK}
 		return nil
@@ -641,6 +826,10 @@ func (x *execution) resolveConditionalReference(ctx context.Context, ref string)
 	case 0:
 		return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueNotFound, "conditional reference %q matches no resource", ref)
 	case 1:
+		// Resolving a reference is a search by the caller.
+		if err := x.guard.check(ctx, x.tx, typ, ids[0], ActionSearch); err != nil {
+			return "", err
+		}
 		return typ + "/" + ids[0], nil
 	default:
 		return "", fhir.Errorf(http.StatusPreconditionFailed, fhir.IssueMultipleMatches, "conditional reference %q matches more than one resource", ref)
