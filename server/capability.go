@@ -92,10 +92,38 @@ func (s *Server) metadata(c *gin.Context) {
 			"interaction":   codes("transaction", "batch", "history-system", "search-system"),
 		}},
 	}
+	if s.auth != nil {
+		cs["rest"].([]map[string]any)[0]["security"] = s.security(c)
+	}
 	body, err := cs.Marshal()
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.writeBody(c, http.StatusOK, body)
+}
+
+// security is the CapabilityStatement's rest.security: SMART on FHIR, with
+// the OAuth URIs of Kiln's issuer as an extension (the SMART convention).
+func (s *Server) security(c *gin.Context) map[string]any {
+	conf := s.auth.SmartConfiguration(s.root(c), c.Param("tenant"))
+	uris := []map[string]any{
+		{"url": "token", "valueUri": conf["token_endpoint"]},
+		{"url": "introspect", "valueUri": conf["introspection_endpoint"]},
+	}
+	return map[string]any{
+		"cors": true,
+		"service": []map[string]any{{
+			"coding": []map[string]any{{
+				"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+				"code":   "SMART-on-FHIR",
+			}},
+			"text": "OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)",
+		}},
+		"extension": []map[string]any{{
+			"url":       "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+			"extension": uris,
+		}},
+		"description": "Bearer tokens from Kiln's Backend Services token endpoint or from the tenant's trusted OIDC issuers, or API keys; SMART v1 and v2 scopes with granular search parameters; Casbin policies per tenant. See .well-known/smart-configuration.",
+	}
 }

@@ -17,8 +17,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kiln-health/kiln/auth"
 	"github.com/kiln-health/kiln/fhir"
-	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 )
 
@@ -32,6 +32,10 @@ type Config struct {
 	BaseURL string
 	// Version is the software version reported in the CapabilityStatement.
 	Version string
+	// Auth authenticates requests and decides access. Nil disables
+	// authorization: every request may do everything (development only;
+	// kiln serve refuses it in production).
+	Auth *auth.Service
 }
 
 // DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
@@ -40,6 +44,7 @@ const DefaultMaxBodyBytes = 32 << 20
 // Server serves the API.
 type Server struct {
 	engine *engine.Engine
+	auth   *auth.Service
 	log    *slog.Logger
 	cfg    Config
 	router *gin.Engine
@@ -54,15 +59,16 @@ func New(eng *engine.Engine, log *slog.Logger, cfg Config) *Server {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{engine: eng, log: log, cfg: cfg, router: gin.New(), started: time.Now()}
+	s := &Server{engine: eng, auth: cfg.Auth, log: log, cfg: cfg, router: gin.New(), started: time.Now()}
 	r := s.router
 	r.HandleMethodNotAllowed = true
 	r.Use(s.requestID, s.accessLog, s.recover)
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	fhirRoutes := r.Group("/fhir/:tenant", s.limitBody, s.negotiate, s.tenant, s.authorize)
+	fhirRoutes := r.Group("/fhir/:tenant", s.limitBody, s.smartConfiguration, s.negotiate, s.tenant, s.authorize)
 	fhirRoutes.Any("", s.dispatch)
 	fhirRoutes.Any("/*path", s.dispatch)
+	s.oauthRoutes(r)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "no route for %s; the FHIR API lives under /fhir/{tenant}/", c.Request.URL.Path))
 	})
@@ -155,15 +161,6 @@ func (s *Server) tenant(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	c.Next()
-}
-
-// authorize establishes who is calling and what they may do, and hands
-// that to the engine with the request's context. Without an authorizer
-// (development and tests) every caller may do everything.
-func (s *Server) authorize(c *gin.Context) {
-	caller := engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "anonymous", Address: c.ClientIP()}}
-	c.Request = c.Request.WithContext(engine.WithCaller(c.Request.Context(), caller))
 	c.Next()
 }
 
