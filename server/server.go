@@ -69,6 +69,7 @@ func New(eng *engine.Engine, log *slog.Logger, cfg Config) *Server {
 	fhirRoutes.Any("", s.dispatch)
 	fhirRoutes.Any("/*path", s.dispatch)
 	s.oauthRoutes(r)
+	s.adminRoutes(r)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "no route for %s; the FHIR API lives under /fhir/{tenant}/", c.Request.URL.Path))
 	})

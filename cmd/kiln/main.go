@@ -107,6 +107,7 @@ func rootCmd() *cobra.Command {
 		},
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), reindexCmd())
+	root.AddCommand(accessCmds()...)
 	return root
 }
 
@@ -143,6 +144,7 @@ func serveCmd() *cobra.Command {
 		maxBody       int64
 		maxEntries    int
 		defaultTenant string
+		af            authFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -150,6 +152,9 @@ func serveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := newLogger(logFormat, logLevel)
 			if err != nil {
+				return err
+			}
+			if err := af.check(baseURL); err != nil {
 				return err
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -172,8 +177,15 @@ func serveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng := engine.New(st, v, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}})
-			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version})
+			eng := engine.New(st, v, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}, Audit: true})
+			authSvc, err := af.service(ctx, st)
+			if err != nil {
+				return err
+			}
+			if authSvc == nil {
+				log.Warn("authorization is disabled: every request may read and change every tenant's data")
+			}
+			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc})
 			if stale, err := eng.CheckIndex(ctx); err != nil {
 				return err
 			} else if stale {
@@ -184,7 +196,12 @@ func serveCmd() *cobra.Command {
 			srv := &http.Server{Addr: addr, Handler: api, ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.ListenAndServe() }()
-			log.Info("kiln serving", "addr", addr, "backend", st.Backend(), "version", version)
+			log.Info("kiln serving", "addr", addr, "backend", st.Backend(), "version", version, "env", af.env, "auth", authSvc != nil)
+			if authSvc != nil && !af.production() && defaultTenant != "" {
+				if err := devKey(ctx, authSvc, defaultTenant, publicBase(baseURL, addr)+"/fhir/"+defaultTenant, cmd.OutOrStdout()); err != nil {
+					return err
+				}
+			}
 			select {
 			case err := <-errc:
 				return err
@@ -205,6 +222,7 @@ func serveCmd() *cobra.Command {
 	fs.Int64Var(&maxBody, "max-body-bytes", server.DefaultMaxBodyBytes, "largest request body accepted, in bytes [KILN_MAX_BODY_BYTES]")
 	fs.IntVar(&maxEntries, "max-bundle-entries", engine.DefaultLimits.MaxBundleEntries, "most entries in one batch or transaction Bundle [KILN_MAX_BUNDLE_ENTRIES]")
 	fs.StringVar(&defaultTenant, "default-tenant", "default", "tenant created at start if missing; empty for none [KILN_DEFAULT_TENANT]")
+	af.register(fs)
 	return cmd
 }
 
