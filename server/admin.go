@@ -91,8 +91,7 @@ func (s *Server) listPolicy(c *gin.Context) {
 	if v.Rules, err = s.auth.Policy().Rules(ctx, tenant); err == nil {
 		v.Roles, err = s.auth.Policy().Roles(ctx, tenant)
 	}
-	s.audited(c, "GET policy", err)
-	if err != nil {
+	if err = s.audited(c, "GET policy", err); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -159,18 +158,19 @@ func (s *Server) finishChange(c *gin.Context, what string, err error) {
 	case errors.Is(err, store.ErrNotFound):
 		err = fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "%s: no such rule or assignment", what)
 	}
-	s.audited(c, what, err)
-	if err != nil {
+	if err = s.audited(c, what, err); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-// audited records an admin API call as an AuditEvent (subtype operation).
-func (s *Server) audited(c *gin.Context, what string, err error) {
+// audited records an admin API call as an AuditEvent (subtype operation)
+// and returns the call's error, or the failure to record it.
+func (s *Server) audited(c *gin.Context, what string, err error) error {
 	p := c.MustGet(principalKey).(auth.Principal)
-	if aerr := s.engine.Record(c.Request.Context(), c.Param("tenant"), p.Agent(), "operation", err, audit.Entity{Query: what}); aerr != nil {
-		c.Set(errorKey, aerr)
+	if aerr := s.engine.Record(c.Request.Context(), c.Param("tenant"), p.Agent(), "operation", err, audit.Entity{Query: what}); aerr != nil && err == nil {
+		return aerr
 	}
+	return err
 }

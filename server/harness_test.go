@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kiln-health/kiln/auth"
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
@@ -34,6 +35,9 @@ type harness struct {
 	srv   *httptest.Server
 	store store.Store
 	logs  *syncBuffer
+	// auth and clock are set by eachAuthBackend.
+	auth  *auth.Service
+	clock *clock
 }
 
 type syncBuffer struct {
@@ -56,6 +60,10 @@ func (b *syncBuffer) String() string {
 type options struct {
 	limits  engine.Limits
 	maxBody int64
+	// auth turns authorization and AuditEvents on, as kiln serve runs.
+	auth bool
+	// authOptions configure the auth service (its clock is the harness's).
+	authOptions auth.Options
 }
 
 // eachBackend runs fn against a fresh server on SQLite and on PostgreSQL,
@@ -75,10 +83,21 @@ func eachBackendWith(t *testing.T, opts options, fn func(t *testing.T, h *harnes
 			}
 			logs := &syncBuffer{}
 			log := slog.New(slog.NewJSONHandler(logs, nil))
-			eng := engine.New(st, validator(), engine.Options{Limits: opts.limits})
-			srv := httptest.NewServer(server.New(eng, log, server.Config{MaxBodyBytes: opts.maxBody, Version: "test"}))
-			t.Cleanup(srv.Close)
-			fn(t, &harness{t: t, srv: srv, store: st, logs: logs})
+			h := &harness{t: t, store: st, logs: logs, clock: newClock()}
+			cfg := server.Config{MaxBodyBytes: opts.maxBody, Version: "test"}
+			if opts.auth {
+				ao := opts.authOptions
+				ao.Now = h.clock.Now
+				svc, err := auth.New(t.Context(), st, ao)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.auth, cfg.Auth = svc, svc
+			}
+			eng := engine.New(st, validator(), engine.Options{Limits: opts.limits, Audit: opts.auth, Now: h.clock.Now})
+			h.srv = httptest.NewServer(server.New(eng, log, cfg))
+			t.Cleanup(h.srv.Close)
+			fn(t, h)
 		})
 	}
 }

@@ -61,7 +61,10 @@ func (e *Engine) record(ctx context.Context, tenant string, c Caller, interactio
 	}
 	w, aerr := e.auditWrite(c, e.now().UTC().Truncate(time.Millisecond), interaction, err, entities)
 	if aerr == nil {
-		aerr = e.store.Update(context.WithoutCancel(ctx), tenant, func(tx store.Tx) error {
+		// A client that hangs up must not take the record of its access
+		// with it.
+		ctx := context.WithoutCancel(ctx)
+		aerr = e.store.Update(ctx, tenant, func(tx store.Tx) error {
 			return tx.Write(ctx, []store.Write{w})
 		})
 	}
