@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +57,18 @@ type Engine struct {
 type snapshot struct {
 	enf *casbin.SyncedEnforcer
 	gen string
+	// decisions caches Decide's answers for these rules: a new set of
+	// rules comes with an empty cache, so nothing outlives a change.
+	decisions sync.Map // decisionKey → Labels
+	cached    atomic.Int64
 }
+
+// decisionKey names one Decide question.
+type decisionKey struct{ tenant, subjects, typ, action string }
+
+// maxCachedDecisions bounds the cache; past it, answers are computed
+// every time (a principal space that large is unusual).
+const maxCachedDecisions = 100_000
 
 // New returns an Engine on records, with the rules they hold now.
 func New(ctx context.Context, records store.Records, opts Options) (*Engine, error) {
@@ -162,16 +174,23 @@ func (e *Engine) Decide(ctx context.Context, tenant string, subjects []string, t
 	if err := e.maybeRefresh(ctx); err != nil {
 		return 0, err // already "policy: …"
 	}
-	enf := e.cur.Load().enf
+	snap := e.cur.Load()
+	key := decisionKey{tenant, strings.Join(subjects, "\x00"), typ, action}
+	if v, ok := snap.decisions.Load(key); ok {
+		return v.(Labels), nil
+	}
 	var allowed Labels
 	for _, c := range classes {
-		ok, err := decideClass(enf, tenant, subjects, typ, action, c.name)
+		ok, err := decideClass(snap.enf, tenant, subjects, typ, action, c.name)
 		if err != nil {
 			return 0, fmt.Errorf("policy: decide %s %s %s in %s: %w", action, typ, c.name, tenant, err)
 		}
 		if ok {
 			allowed |= c.bit
 		}
+	}
+	if snap.cached.Add(1) <= maxCachedDecisions {
+		snap.decisions.Store(key, allowed)
 	}
 	return allowed, nil
 }
