@@ -58,16 +58,23 @@ func (f *authFlags) check(baseURL string) error {
 	return nil
 }
 
-// pepper reads the configured API key pepper, if any.
-func (f *authFlags) pepper() ([]byte, error) {
-	if f.pepperFile == "" {
+// readPepper reads the API key pepper from file (none when file is
+// empty). Serve and the apikey commands must read it alike, or keys made
+// by one would not verify in the other: surrounding whitespace (the
+// newline an editor adds) is not part of it.
+func readPepper(file string) ([]byte, error) {
+	if file == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(f.pepperFile)
+	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("API key pepper: %w", err)
+		return nil, fmt.Errorf("--apikey-pepper-file: %w", err)
 	}
-	return []byte(strings.TrimSpace(string(b))), nil
+	b = []byte(strings.TrimSpace(string(b)))
+	if len(b) == 0 {
+		return nil, fmt.Errorf("--apikey-pepper-file %s is empty", file)
+	}
+	return b, nil
 }
 
 // service builds the auth service, or nil when authorization is disabled.
@@ -75,7 +82,7 @@ func (f *authFlags) service(ctx context.Context, st store.Store) (*auth.Service,
 	if !f.enabled {
 		return nil, nil
 	}
-	pepper, err := f.pepper()
+	pepper, err := readPepper(f.pepperFile)
 	if err != nil {
 		return nil, err
 	}
