@@ -151,16 +151,34 @@ type Failure struct {
 	Code        string // invalid_token, invalid_request, or "" (no credentials)
 	Description string
 	RetryAfter  time.Duration // 429
+	// Principal names the caller when its credential was genuine but
+	// refused (an API key over its rate or used on another tenant), for
+	// the AuditEvent.
+	Principal string
 }
 
 func (f *Failure) Error() string { return fmt.Sprintf("%d %s: %s", f.Status, f.Code, f.Description) }
 
-// WWWAuthenticate is the challenge of a 401.
+// WWWAuthenticate is the challenge of a 401 (RFC 6750 §3).
 func (f *Failure) WWWAuthenticate() string {
 	if f.Code == "" {
 		return `Bearer realm="kiln"`
 	}
-	return fmt.Sprintf(`Bearer realm="kiln", error=%q, error_description=%q`, f.Code, f.Description)
+	return `Bearer realm="kiln", error="` + f.Code + `", error_description="` + challengeText(f.Description) + `"`
+}
+
+// challengeText keeps what RFC 6750 allows in error_description: printable
+// ASCII without '"' and '\'.
+func challengeText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"' || r == '\\':
+			return '\''
+		case r < 0x20 || r > 0x7e:
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // Request is what authentication looks at in an HTTP request.
@@ -242,10 +260,12 @@ func (s *Service) apiKey(ctx context.Context, tenant, raw string) (Principal, er
 	case err != nil:
 		return Principal{}, fmt.Errorf("auth: verify API key: %w", err)
 	case k.Tenant != tenant:
-		return Principal{}, invalidToken("the API key is not valid for this tenant")
+		f := invalidToken("the API key is not valid for this tenant")
+		f.Principal = "apikey:" + k.ID
+		return Principal{}, f
 	}
 	if ok, wait := s.limiter.Allow(k.ID, k.Rate()); !ok {
-		return Principal{}, &Failure{Status: http.StatusTooManyRequests, Description: "this API key's rate limit is exceeded", RetryAfter: wait}
+		return Principal{}, &Failure{Status: http.StatusTooManyRequests, Description: "this API key's rate limit is exceeded", RetryAfter: wait, Principal: "apikey:" + k.ID}
 	}
 	scopes, err := scope.ParseSet(strings.Join(k.Scopes, " "))
 	if err != nil {

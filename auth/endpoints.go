@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/kiln-health/kiln/auth/backend"
 	"github.com/kiln-health/kiln/auth/token"
@@ -49,6 +50,21 @@ func TokenURL(root, tenant string) string { return IssuerURL(root, tenant) + "/t
 func (s *Service) Token(ctx context.Context, root, tenant string, form url.Values) (backend.TokenResponse, *backend.Error) {
 	ctx = context.WithValue(ctx, rootKey{}, root)
 	return s.endpoint.Token(ctx, tenant, TokenURL(root, tenant), form)
+}
+
+// AssertedClient is the client a token request's assertion claims to
+// come from (its unverified "iss"), to name the requester in the audit
+// trail of refused requests; "" if the assertion is unreadable.
+func AssertedClient(form url.Values) string {
+	tok, err := jwt.ParseSigned(form.Get("client_assertion"), []jose.SignatureAlgorithm{jose.RS384, jose.ES384, jose.RS256, jose.ES256, jose.PS384})
+	if err != nil {
+		return ""
+	}
+	var c jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil || len(c.Issuer) > 200 {
+		return ""
+	}
+	return c.Issuer
 }
 
 // Introspect answers RFC 7662 token introspection for one of the tenant's

@@ -43,40 +43,33 @@ func (s *Server) requireAdmin(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	ctx, tenant := c.Request.Context(), c.Param("tenant")
-	p, err := s.auth.Authenticate(ctx, auth.Request{HTTP: c.Request, Tenant: tenant, Root: s.root(c)})
-	if err != nil {
-		var f *auth.Failure
-		if errors.As(err, &f) && f.Status == http.StatusUnauthorized {
-			c.Header("WWW-Authenticate", f.WWWAuthenticate())
-		}
-		s.refuseAdmin(c, audit.Agent{Who: "unauthenticated"}, err)
+	p, ok := s.authenticate(c, adminEntity, s.fail)
+	if !ok {
 		return
 	}
-	ok, err := s.auth.IsAdmin(ctx, p)
+	admin, err := s.auth.IsAdmin(c.Request.Context(), p)
 	if err != nil {
 		s.fail(c, err)
 		c.Abort()
 		return
 	}
-	if !ok {
-		s.refuseAdmin(c, p.Agent(), fhir.Errorf(http.StatusForbidden, fhir.IssueForbidden, "the policy API needs the admin role"))
+	if !admin {
+		err := fhir.Errorf(http.StatusForbidden, fhir.IssueForbidden, "the policy API needs the admin role")
+		interaction, entities := adminEntity(c)
+		if aerr := s.engine.Record(c.Request.Context(), c.Param("tenant"), p.Agent(), interaction, err, entities...); aerr != nil {
+			err = fhir.AsError(aerr)
+		}
+		s.fail(c, err)
+		c.Abort()
 		return
 	}
 	c.Set(principalKey, p)
 	c.Next()
 }
 
-func (s *Server) refuseAdmin(c *gin.Context, agent audit.Agent, err error) {
-	var f *auth.Failure
-	if errors.As(err, &f) {
-		err = fhir.Errorf(f.Status, fhir.IssueSecurity, "%s", f.Description)
-	}
-	if aerr := s.engine.Record(c.Request.Context(), c.Param("tenant"), agent, "operation", err, audit.Entity{Query: c.Request.Method + " " + c.Request.URL.Path}); aerr != nil {
-		err = aerr
-	}
-	s.fail(c, err)
-	c.Abort()
+// adminEntity describes an admin API request for its AuditEvent.
+func adminEntity(c *gin.Context) (string, []audit.Entity) {
+	return "operation", []audit.Entity{{Query: c.Request.Method + " " + c.Request.URL.Path}}
 }
 
 type policyView struct {

@@ -27,10 +27,15 @@ func (s *Server) root(c *gin.Context) string {
 	return scheme + "://" + c.Request.Host
 }
 
-// publicPaths are the parts of a tenant's FHIR API anyone may read: the
-// CapabilityStatement and the SMART configuration (SMART App Launch and
-// ONC (g)(10) require both without authorization). They hold no data.
+// publicPath reports whether the request reads a part of a tenant's FHIR
+// API anyone may read: the CapabilityStatement and the SMART
+// configuration (SMART App Launch and ONC (g)(10) require both without
+// authorization). They hold no data. Any other method on them must
+// authenticate like every request.
 func publicPath(c *gin.Context) bool {
+	if m := c.Request.Method; m != http.MethodGet && m != http.MethodHead {
+		return false
+	}
 	p := strings.Trim(c.Param("path"), "/")
 	return p == "metadata" || p == ".well-known/smart-configuration"
 }
@@ -50,43 +55,65 @@ func (s *Server) authorize(c *gin.Context) {
 		c.Next() // no caller: anything that reaches the engine is refused
 		return
 	}
-	ctx, tenant := c.Request.Context(), c.Param("tenant")
-	p, err := s.auth.Authenticate(ctx, auth.Request{HTTP: c.Request, Tenant: tenant, Root: s.root(c)})
-	if err != nil {
-		var f *auth.Failure
-		if !errors.As(err, &f) {
-			s.fail(c, err)
-			c.Abort()
-			return
-		}
-		fe := fhir.Errorf(f.Status, fhir.IssueSecurity, "%s", f.Description)
-		switch f.Status {
-		case http.StatusUnauthorized:
-			fe = fhir.Errorf(f.Status, fhir.IssueLogin, "%s", f.Description)
-			c.Header("WWW-Authenticate", f.WWWAuthenticate())
-		case http.StatusForbidden:
-			fe = fhir.Errorf(f.Status, fhir.IssueForbidden, "%s", f.Description)
-		case http.StatusTooManyRequests:
-			fe = fhir.Errorf(f.Status, fhir.IssueThrottled, "%s", f.Description)
-			c.Header("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds()+0.999)))
-		}
-		agent := audit.Agent{Who: "unauthenticated"}
-		if addr := s.auth.ClientAddress(c.Request); addr.IsValid() {
-			agent.Address = addr.String()
-		}
-		interaction, entity := describe(c)
-		if aerr := s.engine.Record(ctx, tenant, agent, interaction, fe, entity...); aerr != nil {
-			s.fail(c, aerr)
-			c.Abort()
-			return
-		}
-		s.fail(c, fe)
-		c.Abort()
+	ctx := c.Request.Context()
+	p, ok := s.authenticate(c, describe, s.fail)
+	if !ok {
 		return
 	}
 	caller := s.auth.Caller(ctx, p, s.base(c))
 	c.Request = c.Request.WithContext(engine.WithCaller(ctx, caller))
 	c.Next()
+}
+
+// authenticate establishes the request's principal. When it cannot, it
+// records the refusal as an AuditEvent named by describe, answers with
+// answer (401 with a challenge, 403, 429 with Retry-After, or 500),
+// aborts and returns false.
+func (s *Server) authenticate(c *gin.Context, describe func(*gin.Context) (string, []audit.Entity), answer func(*gin.Context, error)) (auth.Principal, bool) {
+	ctx, tenant := c.Request.Context(), c.Param("tenant")
+	p, err := s.auth.Authenticate(ctx, auth.Request{HTTP: c.Request, Tenant: tenant, Root: s.root(c)})
+	if err == nil {
+		return p, true
+	}
+	var f *auth.Failure
+	if !errors.As(err, &f) {
+		answer(c, err)
+		c.Abort()
+		return p, false
+	}
+	fe := refusal(c, f)
+	agent := audit.Agent{Who: "unauthenticated"}
+	if f.Principal != "" {
+		agent.Who = f.Principal
+	}
+	if addr := s.auth.ClientAddress(c.Request); addr.IsValid() {
+		agent.Address = addr.String()
+	}
+	interaction, entity := describe(c)
+	if aerr := s.engine.Record(ctx, tenant, agent, interaction, fe, entity...); aerr != nil {
+		answer(c, aerr)
+		c.Abort()
+		return p, false
+	}
+	answer(c, fe)
+	c.Abort()
+	return p, false
+}
+
+// refusal is the OperationOutcome of a refused authentication, with the
+// headers its status calls for.
+func refusal(c *gin.Context, f *auth.Failure) *fhir.Error {
+	switch f.Status {
+	case http.StatusUnauthorized:
+		c.Header("WWW-Authenticate", f.WWWAuthenticate())
+		return fhir.Errorf(f.Status, fhir.IssueLogin, "%s", f.Description)
+	case http.StatusForbidden:
+		return fhir.Errorf(f.Status, fhir.IssueForbidden, "%s", f.Description)
+	case http.StatusTooManyRequests:
+		c.Header("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds()+0.999)))
+		return fhir.Errorf(f.Status, fhir.IssueThrottled, "%s", f.Description)
+	}
+	return fhir.Errorf(f.Status, fhir.IssueSecurity, "%s", f.Description)
 }
 
 // describe names a refused request's interaction and target for its
@@ -195,7 +222,25 @@ func (s *Server) token(c *gin.Context) {
 		writeOAuthError(c, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
 		return
 	}
-	resp, oerr := s.auth.Token(c.Request.Context(), s.root(c), c.Param("tenant"), c.Request.PostForm)
+	ctx, tenant := c.Request.Context(), c.Param("tenant")
+	resp, oerr := s.auth.Token(ctx, s.root(c), tenant, c.Request.PostForm)
+	// Every token request is audited: who asked (the assertion's client,
+	// as claimed), for what, and whether it was granted.
+	agent := audit.Agent{Who: "client:" + c.Request.PostForm.Get("client_id"), System: true}
+	if id := auth.AssertedClient(c.Request.PostForm); id != "" {
+		agent.Who, agent.ClientID = "client:"+id, id
+	}
+	if addr := s.auth.ClientAddress(c.Request); addr.IsValid() {
+		agent.Address = addr.String()
+	}
+	var aerr error
+	if oerr != nil {
+		aerr = fhir.Errorf(oerr.Status, fhir.IssueLogin, "%s: %s", oerr.Code, oerr.Description)
+	}
+	if err := s.engine.Record(ctx, tenant, agent, "operation", aerr, audit.Entity{Query: "token scope=" + c.Request.PostForm.Get("scope")}); err != nil {
+		oerr = &backend.Error{Status: http.StatusInternalServerError, Code: backend.CodeServerError, Description: "the request could not be audited"}
+		c.Set(errorKey, err)
+	}
 	s.writeTokenResponse(c, resp, oerr)
 }
 
@@ -215,21 +260,40 @@ func (s *Server) jwks(c *gin.Context) {
 // a valid credential of the tenant (a resource server or an admin).
 func (s *Server) introspect(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
-	if _, err := s.auth.Authenticate(c.Request.Context(), auth.Request{HTTP: c.Request, Tenant: c.Param("tenant"), Root: s.root(c)}); err != nil {
-		var f *auth.Failure
-		if errors.As(err, &f) && f.Status == http.StatusUnauthorized {
-			c.Header("WWW-Authenticate", f.WWWAuthenticate())
-			writeOAuthError(c, http.StatusUnauthorized, "invalid_client", "introspection needs the caller's own bearer token or API key")
-			return
-		}
-		writeOAuthError(c, http.StatusForbidden, "access_denied", "introspection is not allowed for this caller")
+	p, ok := s.authenticate(c, func(*gin.Context) (string, []audit.Entity) {
+		return "operation", []audit.Entity{{Query: "introspect"}}
+	}, s.oauthFail)
+	if !ok {
 		return
 	}
 	if err := c.Request.ParseForm(); err != nil {
 		writeOAuthError(c, http.StatusBadRequest, "invalid_request", "the body must be application/x-www-form-urlencoded")
 		return
 	}
-	c.JSON(http.StatusOK, s.auth.Introspect(c.Request.Context(), s.root(c), c.Param("tenant"), c.Request.PostForm.Get("token")))
+	resp := s.auth.Introspect(c.Request.Context(), s.root(c), c.Param("tenant"), c.Request.PostForm.Get("token"))
+	if err := s.engine.Record(c.Request.Context(), c.Param("tenant"), p.Agent(), "operation", nil, audit.Entity{Query: "introspect"}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+// oauthFail answers a refused call to an OAuth endpoint in OAuth's JSON
+// error form rather than as an OperationOutcome.
+func (s *Server) oauthFail(c *gin.Context, err error) {
+	fe := fhir.AsError(err)
+	desc := "internal server error"
+	if fe.Status < 500 && len(fe.Issues) > 0 {
+		desc = fe.Issues[0].Diagnostics
+	} else {
+		c.Set(errorKey, err)
+	}
+	code := map[int]string{http.StatusUnauthorized: "invalid_client", http.StatusForbidden: "access_denied",
+		http.StatusTooManyRequests: "slow_down"}[fe.Status]
+	if code == "" {
+		code = "server_error"
+	}
+	writeOAuthError(c, fe.Status, code, desc)
 }
 
 func writeOAuthError(c *gin.Context, status int, code, desc string) {

@@ -65,7 +65,7 @@ func New(eng *engine.Engine, log *slog.Logger, cfg Config) *Server {
 	r.Use(s.requestID, s.accessLog, s.recover)
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	fhirRoutes := r.Group("/fhir/:tenant", s.limitBody, s.smartConfiguration, s.negotiate, s.tenant, s.authorize)
+	fhirRoutes := r.Group("/fhir/:tenant", s.limitBody, s.smartConfiguration, s.tenant, s.authorize, s.negotiate)
 	fhirRoutes.Any("", s.dispatch)
 	fhirRoutes.Any("/*path", s.dispatch)
 	s.oauthRoutes(r)

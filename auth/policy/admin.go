@@ -51,7 +51,12 @@ const (
 // all three in a deny rule, so restricted data is only ever granted by
 // name.
 type Rule struct {
-	Subject, Tenant, Type, Action, Label, Effect string
+	Subject string `json:"subject"`
+	Tenant  string `json:"tenant"`
+	Type    string `json:"type"`
+	Action  string `json:"action"`
+	Label   string `json:"label"`
+	Effect  string `json:"effect"`
 }
 
 func (r Rule) values() []string {
@@ -70,7 +75,9 @@ func (r Rule) String() string { return "p, " + strings.Join(r.values(), ", ") }
 
 // Assignment gives Subject the role Role in Tenant (or "*", every tenant).
 type Assignment struct {
-	Subject, Role, Tenant string
+	Subject string `json:"subject"`
+	Role    string `json:"role"`
+	Tenant  string `json:"tenant"`
 }
 
 // String writes a as a Casbin grouping line.
