@@ -108,6 +108,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), reindexCmd())
 	root.AddCommand(accessCmds()...)
+	root.AddCommand(phiCmd())
 	return root
 }
 
