@@ -1,8 +1,6 @@
 package token
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kiln-health/kiln/fhir/store/sqlite"
+	"github.com/kiln-health/kiln/internal/oidctest"
 )
 
 // fakeClock is a settable clock shared by an Issuer and a Verifier.
@@ -70,44 +69,10 @@ func wantInvalid(t *testing.T, err error, raw, want string) {
 }
 
 // payload decodes a JWT's claims without verifying it.
-func payload(t *testing.T, raw string) map[string]any {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a compact JWS: %d parts", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+func payload(t *testing.T, raw string) map[string]any { return oidctest.Payload(t, raw) }
 
 // header decodes a JWT's protected header.
-func header(t *testing.T, raw string) map[string]any {
-	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+func header(t *testing.T, raw string) map[string]any { return oidctest.Header(t, raw) }
 
 // unsigned builds an alg "none" JWT with the given claims.
-func unsigned(t *testing.T, claims map[string]any) string {
-	t.Helper()
-	h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
-	b, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h + "." + base64.RawURLEncoding.EncodeToString(b) + "."
-}
+func unsigned(t *testing.T, claims map[string]any) string { return oidctest.Unsigned(t, claims) }

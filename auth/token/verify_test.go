@@ -15,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/internal/oidctest"
 )
 
 const (
@@ -29,7 +30,7 @@ const (
 // extEnv is a tenant "a" that trusts a real OpenID provider, and a tenant
 // "b" that trusts nothing.
 type extEnv struct {
-	op    *testOP
+	op    *oidctest.Provider
 	st    store.Records
 	clock *fakeClock
 	v     *Verifier
@@ -38,18 +39,9 @@ type extEnv struct {
 func newExtEnv(t *testing.T) *extEnv {
 	t.Helper()
 	st := openStore(t)
-	o := newTestOP(t, map[string]opClient{
-		"svc": {secret: "s3cret", audience: []string{fhirA}, claims: map[string]any{
-			"kiln_roles": []string{"reader", "writer"},
-			"pat":        "123",
-			"fhirUser":   "Practitioner/9",
-			"scp":        []string{"system/Patient.rs", "system/Observation.rs"},
-		}},
-		"svc-api":       {secret: "s3cret", audience: []string{"kiln-api"}},
-		"svc-elsewhere": {secret: "s3cret", audience: []string{"https://elsewhere.example/fhir"}},
-	})
+	o := oidctest.Start(t)
 	if err := TrustIssuer(t.Context(), st, tenantA, Trust{
-		Issuer:       o.URL,
+		Issuer:       o.Issuer(),
 		Audiences:    []string{"kiln-api"},
 		RolesClaim:   "kiln_roles",
 		PatientClaim: "pat",
@@ -59,6 +51,20 @@ func newExtEnv(t *testing.T) *extEnv {
 	clock := newClock(time.Now())
 	return &extEnv{op: o, st: st, clock: clock, v: NewVerifier(nil, st, VerifierOptions{Now: clock.Now})}
 }
+
+// The OP's service clients: svc's tokens are for tenant a's FHIR base and
+// carry roles, a patient, a fhirUser and scopes, spelt as tenant a's Trust
+// and the scp convention say; svc-api's are for the API name tenant a's
+// Trust also accepts; svc-elsewhere's for another server.
+var (
+	svc = oidctest.TokenRequest{Client: "svc", Audience: []string{fhirA}, FHIRUser: "Practitioner/9", Claims: map[string]any{
+		"kiln_roles": []string{"reader", "writer"},
+		"pat":        "123",
+		"scp":        []string{"system/Patient.rs", "system/Observation.rs"},
+	}}
+	svcAPI       = oidctest.TokenRequest{Client: "svc-api", Audience: []string{"kiln-api"}}
+	svcElsewhere = oidctest.TokenRequest{Client: "svc-elsewhere", Audience: []string{"https://elsewhere.example/fhir"}}
+)
 
 func (e *extEnv) verify(t *testing.T, tenant, raw string) (Claims, error) {
 	t.Helper()
@@ -71,12 +77,12 @@ func (e *extEnv) verify(t *testing.T, tenant, raw string) (Claims, error) {
 
 func TestExternalTokenAccepted(t *testing.T) {
 	e := newExtEnv(t)
-	raw := e.op.token(t, "svc", "system/Patient.rs")
+	raw := e.op.Token(t, svc)
 	c, err := e.verify(t, tenantA, raw)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	if c.Issuer != e.op.URL || c.Subject != "svc" || c.ClientID != "svc" || c.Tenant != tenantA || c.Kiln {
+	if c.Issuer != e.op.Issuer() || c.Subject != "svc" || c.ClientID != "svc" || c.Tenant != tenantA || c.Kiln {
 		t.Errorf("claims = %+v", c)
 	}
 	if !slices.Equal(c.Audience, []string{fhirA}) {
@@ -94,19 +100,30 @@ func TestExternalTokenAccepted(t *testing.T) {
 	if c.JTI == "" || c.IssuedAt.IsZero() || !c.Expiry.After(time.Now()) {
 		t.Errorf("jti %q, iat %v, exp %v", c.JTI, c.IssuedAt, c.Expiry)
 	}
+
+	// The scope claim, when there is one, wins over scp.
+	withScope := svc
+	withScope.Scopes = []string{"system/Patient.rs"}
+	c, err = e.verify(t, tenantA, e.op.Token(t, withScope))
+	if err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+	if c.Scope != "system/Patient.rs" {
+		t.Errorf("scope = %q", c.Scope)
+	}
 }
 
 func TestExternalTrustAudiences(t *testing.T) {
 	e := newExtEnv(t)
 	// aud is "kiln-api", accepted only because the Trust lists it.
-	if _, err := e.verify(t, tenantA, e.op.token(t, "svc-api")); err != nil {
+	if _, err := e.verify(t, tenantA, e.op.Token(t, svcAPI)); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 }
 
 func TestExternalExpiry(t *testing.T) {
 	e := newExtEnv(t)
-	raw := e.op.token(t, "svc")
+	raw := e.op.Token(t, svc)
 	exp := time.Unix(int64(payload(t, raw)["exp"].(float64)), 0)
 
 	e.clock.Set(exp.Add(30 * time.Second)) // within the default skew
@@ -120,7 +137,7 @@ func TestExternalExpiry(t *testing.T) {
 
 func TestExternalNotYetValid(t *testing.T) {
 	e := newExtEnv(t)
-	raw := e.op.token(t, "svc")
+	raw := e.op.Token(t, svc)
 	nbf := time.Unix(int64(payload(t, raw)["nbf"].(float64)), 0)
 
 	e.clock.Set(nbf.Add(-30 * time.Second)) // within the default skew
@@ -134,22 +151,22 @@ func TestExternalNotYetValid(t *testing.T) {
 
 func TestExternalWrongAudience(t *testing.T) {
 	e := newExtEnv(t)
-	raw := e.op.token(t, "svc-elsewhere")
+	raw := e.op.Token(t, svcElsewhere)
 	_, err := e.verify(t, tenantA, raw)
 	wantInvalid(t, err, raw, "aud")
 }
 
 func TestExternalUntrustedIssuer(t *testing.T) {
 	e := newExtEnv(t)
-	other := newTestOP(t, map[string]opClient{"svc": {secret: "x", audience: []string{fhirA}}})
-	raw := other.token(t, "svc")
+	other := oidctest.Start(t)
+	raw := other.Token(t, oidctest.TokenRequest{Client: "svc", Audience: []string{fhirA}})
 	_, err := e.verify(t, tenantA, raw)
 	wantInvalid(t, err, raw, "not trusted")
 }
 
 func TestExternalIssuerTrustedByAnotherTenant(t *testing.T) {
 	e := newExtEnv(t)
-	raw := e.op.token(t, "svc")
+	raw := e.op.Token(t, svc)
 	// Even with tenant a's audience, tenant b does not trust the issuer.
 	_, err := e.v.Verify(t.Context(), tenantB, []string{fhirA}, ownB, raw)
 	wantInvalid(t, err, raw, `not trusted by tenant "b"`)
@@ -157,11 +174,11 @@ func TestExternalIssuerTrustedByAnotherTenant(t *testing.T) {
 
 func TestExternalUntrustTakesEffect(t *testing.T) {
 	e := newExtEnv(t)
-	raw := e.op.token(t, "svc")
+	raw := e.op.Token(t, svc)
 	if _, err := e.verify(t, tenantA, raw); err != nil {
 		t.Fatal(err)
 	}
-	if err := UntrustIssuer(t.Context(), e.st, tenantA, e.op.URL); err != nil {
+	if err := UntrustIssuer(t.Context(), e.st, tenantA, e.op.Issuer()); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.verify(t, tenantA, raw)
@@ -170,7 +187,7 @@ func TestExternalUntrustTakesEffect(t *testing.T) {
 
 func TestExternalUnsigned(t *testing.T) {
 	e := newExtEnv(t)
-	raw := unsigned(t, payload(t, e.op.token(t, "svc")))
+	raw := unsigned(t, payload(t, e.op.Token(t, svc)))
 	_, err := e.verify(t, tenantA, raw)
 	wantInvalid(t, err, raw, `"none"`)
 }
@@ -180,9 +197,9 @@ func TestExternalUnsigned(t *testing.T) {
 // how to use the key would accept it.
 func TestExternalKeyConfusion(t *testing.T) {
 	e := newExtEnv(t)
-	claims := payload(t, e.op.token(t, "svc"))
-	k := e.op.st.newest()
-	der, err := x509.MarshalPKIXPublicKey(&k.key.PublicKey)
+	claims := payload(t, e.op.Token(t, svc))
+	kid, key := e.op.SigningKey()
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +208,7 @@ func TestExternalKeyConfusion(t *testing.T) {
 		"der": der,
 	} {
 		t.Run(name, func(t *testing.T) {
-			raw := sign(t, jose.HS256, secret, k.id, "JWT", claims)
+			raw := sign(t, jose.HS256, secret, kid, "JWT", claims)
 			_, err := e.verify(t, tenantA, raw)
 			wantInvalid(t, err, raw, "HS256")
 		})
@@ -200,13 +217,12 @@ func TestExternalKeyConfusion(t *testing.T) {
 
 func TestExternalResignedWithOtherKey(t *testing.T) {
 	e := newExtEnv(t)
-	claims := payload(t, e.op.token(t, "svc"))
-	forger, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
+	genuine := e.op.Token(t, svc)
+	raw := oidctest.Resign(t, genuine)
+	if h := header(t, raw); h["kid"] != header(t, genuine)["kid"] || h["alg"] != "RS256" {
+		t.Fatalf("forgery header %v", h)
 	}
-	raw := sign(t, jose.RS256, forger, e.op.st.newest().id, "JWT", claims)
-	_, err = e.verify(t, tenantA, raw)
+	_, err := e.verify(t, tenantA, raw)
 	wantInvalid(t, err, raw, "signature")
 }
 
@@ -214,16 +230,16 @@ func TestExternalResignedWithOtherKey(t *testing.T) {
 // that has already cached the old JWKS.
 func TestExternalKeyRotation(t *testing.T) {
 	e := newExtEnv(t)
-	first := e.op.token(t, "svc")
+	first := e.op.Token(t, svc)
 	if _, err := e.verify(t, tenantA, first); err != nil {
 		t.Fatal(err)
 	}
 
 	// A new key, the old one still published.
-	k2 := e.op.st.rotate(t, false)
-	second := e.op.token(t, "svc")
-	if kid := header(t, second)["kid"]; kid != k2.id {
-		t.Fatalf("OP signed with kid %v, want the new %s", kid, k2.id)
+	k2 := e.op.RotateKey(t, false)
+	second := e.op.Token(t, svc)
+	if kid := header(t, second)["kid"]; kid != k2 {
+		t.Fatalf("OP signed with kid %v, want the new %s", kid, k2)
 	}
 	if _, err := e.verify(t, tenantA, second); err != nil {
 		t.Fatalf("token signed with the new key: %v", err)
@@ -233,8 +249,8 @@ func TestExternalKeyRotation(t *testing.T) {
 	}
 
 	// A third key, and the OP withdraws the others.
-	e.op.st.rotate(t, true)
-	if _, err := e.verify(t, tenantA, e.op.token(t, "svc")); err != nil {
+	e.op.RotateKey(t, true)
+	if _, err := e.verify(t, tenantA, e.op.Token(t, svc)); err != nil {
 		t.Fatalf("token signed with the third key: %v", err)
 	}
 	// go-oidc hands refetched keys to the waiting verification a moment
@@ -253,11 +269,11 @@ func TestExternalKeyRotation(t *testing.T) {
 // verifying even when no token with a new kid comes along.
 func TestExternalRediscovery(t *testing.T) {
 	e := newExtEnv(t)
-	first := e.op.token(t, "svc")
+	first := e.op.Token(t, svc)
 	if _, err := e.verify(t, tenantA, first); err != nil {
 		t.Fatal(err)
 	}
-	e.op.st.rotate(t, true)
+	e.op.RotateKey(t, true)
 	if _, err := e.verify(t, tenantA, first); err != nil {
 		t.Fatalf("withdrawn key dropped before the cache aged: %v", err)
 	}
@@ -275,7 +291,7 @@ func TestExternalDiscoveryFails(t *testing.T) {
 	if err := TrustIssuer(t.Context(), e.st, tenantA, Trust{Issuer: dead.URL}); err != nil {
 		t.Fatal(err)
 	}
-	claims := payload(t, e.op.token(t, "svc"))
+	claims := payload(t, e.op.Token(t, svc))
 	claims["iss"] = dead.URL
 	forger, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -288,11 +304,12 @@ func TestExternalDiscoveryFails(t *testing.T) {
 
 func TestMalformedTokens(t *testing.T) {
 	e := newExtEnv(t)
+	opKID, opKey := e.op.SigningKey()
 	for name, raw := range map[string]string{
 		"empty":      "",
 		"garbage":    "not-a-jwt",
 		"two parts":  "eyJhbGciOiJSUzI1NiJ9.e30",
-		"no issuer":  sign(t, jose.RS256, e.op.st.newest().key, e.op.st.newest().id, "JWT", map[string]any{"sub": "x"}),
+		"no issuer":  sign(t, jose.RS256, opKey, opKID, "JWT", map[string]any{"sub": "x"}),
 		"bad base64": "!!!.!!!.!!!",
 	} {
 		t.Run(name, func(t *testing.T) {

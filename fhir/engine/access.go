@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 
 	"github.com/kiln-health/kiln/fhir"
@@ -191,9 +192,17 @@ func (g *guard) typesFilter(types []string, act Action) (store.Filter, []string,
 	if !named {
 		types = fhir.ResourceTypes()
 	}
+	// Types that share one restriction share one branch of the filter:
+	// a caller's restriction is usually the same for most types (a label
+	// condition, a compartment parameter), and a branch per type would
+	// make the query larger than a database accepts.
+	type group struct {
+		filter store.Filter
+		types  []string
+	}
 	var (
 		open    []string // unrestricted types
-		parts   []store.Filter
+		groups  []*group
 		allowed []string
 		limited bool // some type is restricted or left out
 	)
@@ -212,7 +221,12 @@ func (g *guard) typesFilter(types []string, act Action) (store.Filter, []string,
 			open = append(open, typ)
 		default:
 			limited = true
-			parts = append(parts, store.AllOf{store.TypeMatch{Types: []string{typ}}, f})
+			i := slices.IndexFunc(groups, func(gr *group) bool { return reflect.DeepEqual(gr.filter, f) })
+			if i < 0 {
+				groups = append(groups, &group{filter: f})
+				i = len(groups) - 1
+			}
+			groups[i].types = append(groups[i].types, typ)
 		}
 		allowed = append(allowed, typ)
 	}
@@ -226,16 +240,25 @@ func (g *guard) typesFilter(types []string, act Action) (store.Filter, []string,
 		return nil, nil, forbidden("%s is not permitted on any resource type for this caller", act)
 	}
 	if len(types) == 1 {
-		f, _, _ := g.restrict(types[0], act)
-		return f, types, nil
+		return groups[0].filter, types, nil
+	}
+	var parts []store.Filter
+	for _, gr := range groups {
+		parts = append(parts, store.AllOf{store.TypeMatch{Types: gr.types}, gr.filter})
 	}
 	if len(open) > 0 {
 		parts = append(parts, store.TypeMatch{Types: open})
 	}
-	if len(parts) == 1 {
-		return parts[0], allowed, nil
+	// Each branch names its types, so a search over every type need not
+	// list them again (and repeat them in every index subquery).
+	searched := allowed
+	if !named {
+		searched = nil
 	}
-	return store.AnyOf(parts), allowed, nil
+	if len(parts) == 1 {
+		return parts[0], searched, nil
+	}
+	return store.AnyOf(parts), searched, nil
 }
 
 // restrictQuery applies the caller's restrictions to a search: on the

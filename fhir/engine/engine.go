@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -151,6 +152,21 @@ func (e *Engine) read(ctx context.Context, tenant, typ, id, version string) (sto
 		r, err = readIn(ctx, tx, g, typ, id, version)
 		return err
 	})
+	var old *oldVersion
+	if errors.As(err, &old) {
+		// An older version is judged on its own content.
+		r, err = old.version, nil
+		ok, jerr := e.permittedVersions(ctx, tenant, old.filter, []store.Resource{r})
+		switch {
+		case jerr != nil:
+			err = jerr
+		case !ok[r.Version]:
+			err = forbidden("%s/%s version %d is not permitted for this caller", typ, id, r.Version)
+		}
+	}
+	if err != nil {
+		r = store.Resource{}
+	}
 	interaction, entity := "read", ref(typ, id)
 	if version != "" {
 		interaction, entity.Reference = "vread", entity.Reference+"/_history/"+version
@@ -194,10 +210,89 @@ func readIn(ctx context.Context, tx store.Tx, g *guard, typ, id, version string)
 	case r.Deleted:
 		return r, fhir.Errorf(http.StatusGone, fhir.IssueDeleted, "%s/%s was deleted (version %d)", typ, id, r.Version)
 	}
+	if version != "" {
+		// The indexes describe only the current version: an older one may
+		// have had other labels or belonged to another patient, so a
+		// restricted caller's access to it is judged on its own content.
+		f, _, _ := g.restrict(typ, ActionRead)
+		if f != nil {
+			cur, err := tx.Current(ctx, typ, id)
+			if err != nil {
+				return store.Resource{}, fmt.Errorf("engine: read %s/%s: %w", typ, id, err)
+			}
+			if cur.Version != r.Version {
+				return store.Resource{}, &oldVersion{version: r, filter: f}
+			}
+		}
+	}
 	if err := g.check(ctx, tx, typ, id, ActionRead); err != nil {
 		return store.Resource{}, err
 	}
 	return r, nil
+}
+
+// oldVersion is readIn's answer when a restricted caller asks for a
+// version other than the current one: the version must be judged with
+// permittedVersions, which needs a transaction of its own.
+type oldVersion struct {
+	version store.Resource
+	filter  store.Filter
+}
+
+func (o *oldVersion) Error() string {
+	return fmt.Sprintf("engine: %s/%s version %d must be judged on its own content", o.version.Type, o.version.ID, o.version.Version)
+}
+
+// errJudged rolls back permittedVersions' transaction.
+var errJudged = errors.New("engine: versions judged")
+
+// permittedVersions reports which versions (of one resource) the
+// restriction f admits, judged on each version's own content: the version
+// is indexed provisionally, as the next version of its resource, in a
+// transaction that is always rolled back, and the store searches it with
+// f. So old versions are judged by exactly the rules searches use.
+func (e *Engine) permittedVersions(ctx context.Context, tenant string, f store.Filter, vs []store.Resource) (map[int64]bool, error) {
+	ok := make(map[int64]bool, len(vs))
+	if len(vs) == 0 {
+		return ok, nil
+	}
+	typ, id := vs[0].Type, vs[0].ID
+	err := e.store.Update(ctx, tenant, func(tx store.Tx) error {
+		cur, err := tx.Current(ctx, typ, id)
+		if err != nil {
+			return fmt.Errorf("engine: judge versions of %s/%s: %w", typ, id, err)
+		}
+		next := cur.Version
+		for _, v := range vs {
+			if v.Deleted {
+				ok[v.Version] = true // a tombstone holds no content
+				continue
+			}
+			obj, err := fhir.ParseObject(v.Body)
+			if err != nil {
+				return fmt.Errorf("engine: judge %s/%s version %d: %w", typ, id, v.Version, err)
+			}
+			idx, err := e.extractor.Extract(obj)
+			if err != nil {
+				return fmt.Errorf("engine: judge %s/%s version %d: %w", typ, id, v.Version, err)
+			}
+			next++
+			w := store.Write{Type: typ, ID: id, Version: next, LastUpdated: v.LastUpdated, Method: store.MethodPut, Body: v.Body, Index: idx}
+			if err := tx.Write(ctx, []store.Write{w}); err != nil {
+				return fmt.Errorf("engine: judge %s/%s version %d: %w", typ, id, v.Version, err)
+			}
+			rs, _, err := tx.Search(ctx, store.Query{Types: []string{typ}, Filters: []store.Filter{store.IDMatch{IDs: []string{id}}, f}, Limit: 1})
+			if err != nil {
+				return fmt.Errorf("engine: judge %s/%s version %d: %w", typ, id, v.Version, err)
+			}
+			ok[v.Version] = len(rs) == 1
+		}
+		return errJudged
+	})
+	if !errors.Is(err, errJudged) {
+		return nil, err
+	}
+	return ok, nil
 }
 
 // HistoryRequest selects a page of _history.
@@ -276,22 +371,6 @@ func (e *Engine) history(ctx context.Context, tenant string, g *guard, req Histo
 			if _, err := g.require(req.Type, ActionRead); err != nil {
 				return err
 			}
-			cur, err := tx.Current(ctx, req.Type, req.ID)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				// 404 below
-			case err != nil:
-				return fmt.Errorf("engine: history: %w", err)
-			case !cur.Deleted:
-				if err := g.check(ctx, tx, req.Type, req.ID, ActionRead); err != nil {
-					return err
-				}
-			default:
-				// A deleted resource has no index to judge it by.
-				if f, _, _ := g.restrict(req.Type, ActionRead); f != nil {
-					return forbidden("the history of a deleted %s is not permitted for a caller restricted to some resources", req.Type)
-				}
-			}
 		}
 		if req.ID != "" && len(vs) == 0 && req.BeforeSeq == 0 {
 			// Empty instance history: 404 unless the resource exists and _since filtered everything.
@@ -308,7 +387,24 @@ func (e *Engine) history(ctx context.Context, tenant string, g *guard, req Histo
 		page.Versions = vs
 		return nil
 	})
-	return page, err
+	if err != nil || req.ID == "" {
+		return page, err
+	}
+	// Older versions may have had other labels or belonged to another
+	// patient: a restricted caller gets the versions it may read, each
+	// judged on its own content.
+	if f, _, _ := g.restrict(req.Type, ActionRead); f != nil {
+		ok, err := e.permittedVersions(ctx, tenant, f, page.Versions)
+		if err != nil {
+			return page, err
+		}
+		n := len(page.Versions)
+		page.Versions = slices.DeleteFunc(page.Versions, func(v store.Resource) bool { return !ok[v.Version] })
+		if n > 0 && len(page.Versions) == 0 {
+			return HistoryPage{}, forbidden("read on %s/%s is not permitted for this caller", req.Type, req.ID)
+		}
+	}
+	return page, nil
 }
 
 // ETag returns the weak ETag of a version: W/"3".

@@ -95,8 +95,12 @@ func (e *Engine) Do(ctx context.Context, tenant string, in Interaction) (Result,
 // Its AuditEvent (interaction, or the one op's own) commits with the ops;
 // a failure is recorded on its own.
 func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*op, interaction string) error {
-	if interaction == "" {
-		interaction = opInteraction(ops[0])
+	// A single op's interaction is known once it ran (a PUT may create).
+	interactionOf := func() string {
+		if interaction != "" {
+			return interaction
+		}
+		return opInteraction(ops[0])
 	}
 	const attempts = 5
 	var err error
@@ -113,7 +117,7 @@ func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*o
 			for _, o := range ops {
 				entities = append(entities, opEntities(o)...)
 			}
-			w, err := e.auditWrite(c, now, interaction, nil, entities)
+			w, err := e.auditWrite(c, now, interactionOf(), nil, entities)
 			if err != nil {
 				return err
 			}
@@ -144,7 +148,7 @@ func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*o
 		if errors.As(err, &oe) {
 			auditErr = oe.err
 		}
-		if aerr := e.record(ctx, tenant, c, interaction, auditErr, entities); aerr != nil {
+		if aerr := e.record(ctx, tenant, c, interactionOf(), auditErr, entities); aerr != nil {
 			return errors.Join(err, aerr)
 		}
 	}
@@ -425,6 +429,10 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 			continue
 		}
 		r, err := readIn(ctx, tx, g, o.Type, o.ID, o.Version)
+		if errors.As(err, new(*oldVersion)) {
+			// Judging an old version needs a transaction of its own.
+			err = forbidden("a bundle entry cannot read an older version of %s/%s for a caller restricted to some resources; read it on its own", o.Type, o.ID)
+		}
 		if err != nil {
 			return &opError{o.index, err}
 		}
@@ -475,7 +483,12 @@ func (x *execution) match(ctx context.Context, typ string, query url.Values, for
 			return nil, fmt.Errorf("engine: lock conditional criteria: %w", err)
 		}
 	}
-	q := store.Query{Types: []string{typ}, Filters: parsed.Query.Filters, Limit: 2}
+	// Matching is a search by the caller: what it may not see does not
+	// match (and is never named in an answer).
+	q := store.Query{Types: []string{typ}, Filters: slices.Clone(parsed.Query.Filters), Limit: 2}
+	if err := x.guard.restrictQuery(&q); err != nil {
+		return nil, err
+	}
 	rs, _, err := x.tx.Search(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("engine: conditional match: %w", err)
