@@ -62,11 +62,8 @@ func (e *Engine) record(ctx context.Context, tenant string, c Caller, interactio
 	w, aerr := e.auditWrite(c, e.now().UTC().Truncate(time.Millisecond), interaction, err, entities)
 	if aerr == nil {
 		// A client that hangs up must not take the record of its access
-		// with it.
-		ctx := context.WithoutCancel(ctx)
-		aerr = e.store.Update(ctx, tenant, func(tx store.Tx) error {
-			return tx.Write(ctx, []store.Write{w})
-		})
+		// with it: the log commits whatever the request's context says.
+		aerr = e.auditLog.write(ctx, tenant, w)
 	}
 	if aerr != nil {
 		return fmt.Errorf("engine: record AuditEvent: %w", aerr)

@@ -53,6 +53,7 @@ type Engine struct {
 	now       func() time.Time
 	extractor *search.Extractor
 	audit     bool
+	auditLog  *auditLog
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]bool // known to exist; tenants are never deleted
@@ -78,7 +79,7 @@ func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
 	if x == nil {
 		x = search.DefaultExtractor()
 	}
-	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, tenants: map[string]bool{}}
+	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, auditLog: newAuditLog(s), tenants: map[string]bool{}}
 }
 
 // Extractor returns the search index extractor (what the CapabilityStatement
