@@ -226,7 +226,7 @@ func (s *Server) token(c *gin.Context) {
 	resp, oerr := s.auth.Token(ctx, s.root(c), tenant, c.Request.PostForm)
 	// Every token request is audited: who asked (the assertion's client,
 	// as claimed), for what, and whether it was granted.
-	agent := audit.Agent{Who: "client:" + c.Request.PostForm.Get("client_id"), System: true}
+	agent := audit.Agent{Who: "unauthenticated", System: true}
 	if id := auth.AssertedClient(c.Request.PostForm); id != "" {
 		agent.Who, agent.ClientID = "client:"+id, id
 	}
