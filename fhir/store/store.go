@@ -28,6 +28,11 @@ var (
 	// database aborted the transaction to resolve a deadlock or
 	// serialization failure. The caller may retry the whole transaction.
 	ErrConflict = errors.New("version conflict")
+	// ErrLeaseLost: a worker tried to extend or end an attempt of a job
+	// that is no longer its own: its lease expired and the job was claimed
+	// again or made dead, or the attempt already ended. The worker must
+	// drop its results; the job's current holder produces them.
+	ErrLeaseLost = errors.New("job lease lost")
 )
 
 // Method is the interaction that produced a version, as FHIR history
@@ -174,6 +179,7 @@ type Records interface {
 // Store is a storage backend.
 type Store interface {
 	Records
+	Jobs
 
 	// View runs fn in a read-only transaction of one tenant.
 	View(ctx context.Context, tenant string, fn func(Tx) error) error

@@ -81,6 +81,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Records", testRecords},
 		{"InsertRecord", testInsertRecord},
 		{"ReplaceRecords", testReplaceRecords},
+		{"EnqueueJob", testEnqueueJob},
+		{"EnqueueJobConcurrent", testEnqueueJobConcurrent},
+		{"ClaimJobs", testClaimJobs},
+		{"ClaimJobsConcurrent", testClaimJobsConcurrent},
+		{"JobLeaseExpiry", testJobLeaseExpiry},
+		{"JobRetry", testJobRetry},
+		{"JobDead", testJobDead},
+		{"JobTenants", testJobTenants},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
