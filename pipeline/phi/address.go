@@ -1,0 +1,280 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// intlStreets finds streets written the continental way: a street type
+// before the name ("Rue de Piétrain 371", "ul. Długa 5") or a compound
+// name ending in a street morpheme ("Koskikatu 25", "Brixtonlaan 380"),
+// with a house number after it, an optional number before it and an
+// optional unit.
+func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !t.isWord() {
+			continue
+		}
+		f := r.lx.words[t.key]
+		var j int // index after the street name
+		switch {
+		case f&wStreetPrefix != 0 && (t.shape != shLower || t.key == "ul"):
+			j = i + 1
+			if j < len(toks) && text[toks[j].start:toks[j].end] == "." {
+				j++
+			}
+			english := t.key == "avenue" || t.key == "boulevard" || t.key == "place" || t.key == "route" || t.key == "plaza"
+			n := 0
+			for j < len(toks) && !toks[j].nl && n < 4 {
+				w := toks[j]
+				if w.isWord() && r.lx.words[w.key]&wParticle != 0 {
+					j++
+					continue
+				}
+				if !w.isCap() {
+					break
+				}
+				j++
+				n++
+			}
+			if n == 0 || english && (i+1 >= len(toks) || r.lx.words[toks[i+1].key]&wParticle == 0) {
+				continue
+			}
+		case t.isCap() && r.lx.hasMorpheme(t.key):
+			j = i + 1
+		case t.isCap() && r.lx.isMorpheme(t.key) && i > 0 && toks[i-1].isCap() && !toks[i].nl:
+			// "Bremer Straße 5": the morpheme is a word of its own.
+			j = i + 1
+			i--
+		default:
+			continue
+		}
+		start, end := toks[i].start, toks[j-1].end
+		hasNumber := false
+		if i > 0 && toks[i-1].shape == shNum && !toks[i].nl && len(text[toks[i-1].start:toks[i-1].end]) <= 6 {
+			start, hasNumber = toks[i-1].start, true
+		}
+		if j < len(toks) && (toks[j].shape == shNum || toks[j].shape == shAlnum && toks[j].end-toks[j].start <= 5) && !toks[j].nl {
+			end, hasNumber = toks[j].end, true
+			j++
+		}
+		if !hasNumber && f&wStreetPrefix == 0 {
+			continue
+		}
+		if m := reUnitAfter.FindStringIndex(text[end:]); m != nil {
+			end += m[1]
+		}
+		out = append(out, [2]int{start, end})
+		i = tokenAt(toks, end) - 1
+	}
+	return out
+}
+
+// isFacilityWord reports a word that ends the name of a place of care or
+// business ("Hospital", "Assisted", "Rehabilitation"): such names are
+// not geographic units.
+func (lx *lexicon) isFacilityWord(k string) bool {
+	switch k {
+	case "hospital", "clinic", "center", "centre", "medical", "health", "assisted", "living", "nursing", "home", "homes",
+		"rehabilitation", "rehab", "manor", "hospice", "house", "institute", "university", "college", "school", "academy",
+		"church", "pharmacy", "laboratory", "lab", "practice", "surgery", "office", "inc", "llc", "ltd", "company", "corporation",
+		"bank", "hotel", "restaurant", "cafe", "store", "market", "club", "hall", "station", "airport", "library", "museum":
+		return true
+	}
+	return false
+}
+
+// addressLines returns the lines that begin an address block: a name and
+// a house number, perhaps after a building number, followed by lines the
+func (r *locationRules) addressLines(text string) [][2]int {
+	var out [][2]int
+	for _, m := range reAddressLine.FindAllStringSubmatchIndex(text, -1) {
+		if len(r.continuation(text, m[3])) > 0 && !r.hasCommonWord(text[m[2]:m[3]]) {
+			out = append(out, [2]int{m[2], m[3]})
+		}
+	}
+	return out
+}
+
+// hasFacilityWord reports whether s names a facility (see isFacilityWord).
+func (r *locationRules) hasFacilityWord(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if r.lx.isFacilityWord(fold(strings.Trim(w, ".,"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCommonWord reports whether s has a word from the common-word list
+// (a sentence, not a street name).
+func (r *locationRules) hasCommonWord(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if r.lx.words[fold(strings.Trim(w, ".,"))]&wCommon != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// addressCueText reports whether what follows an address cue looks like
+// a postal address: it starts with a capital or a digit, has a number, is
+// not the label of another field and is not a network address.
+func addressCueText(s string) bool {
+	first, _, _ := strings.Cut(s, " ")
+	switch {
+	case !isDigitByte(s[0]) && !isUpperByte(s[0]), !strings.ContainsAny(s, "0123456789"), strings.Contains(s, ":"):
+		return false
+	case strings.Contains(first, "@") || strings.Contains(first, "://") || reIPv4.MatchString(first):
+		return false
+	}
+	return true
+}
+
+// addressEnd returns where an address written after a cue ends: at a line
+// break, a question or exclamation mark, or a period that ends a sentence
+// (not the period of "St." or "Apt.").
+func addressEnd(s string) int {
+	for i := 0; i < len(s) && i < 120; i++ {
+		switch s[i] {
+		case '\n', '?', '!', ';':
+			return i
+		case '.':
+			if i+1 >= len(s) || s[i+1] == '\n' || s[i+1] == ' ' && i > 0 && isDigitByte(s[i-1]) {
+				return i
+			}
+		}
+	}
+	if len(s) <= 120 {
+		return len(s)
+	}
+	return 0
+}
+
+// isMorpheme reports a word that is itself a street morpheme ("Straße").
+func (lx *lexicon) isMorpheme(w string) bool {
+	for _, m := range lx.morphemes {
+		if w == m && len(m) >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+// continuation returns the address lines that follow a street ending at
+// end: up to four short segments (split at line breaks and commas) that
+// are a unit, a city, a state, a country or a postal code. The state and
+// country words are not PHI and are left out of the spans.
+func (r *locationRules) continuation(text string, end int) [][2]int {
+	var out [][2]int
+	pos := end
+	for seg := 0; seg < 4 && pos < len(text); seg++ {
+		// The next segment runs to the next line break or comma.
+		rest := text[pos:]
+		sepLen := 0
+		for sepLen < len(rest) && strings.ContainsRune(" \t\r\n,>?*-•", rune(rest[sepLen])) {
+			sepLen++
+		}
+		if sepLen == 0 || sepLen == len(rest) {
+			break
+		}
+		s := pos + sepLen
+		e := s
+		for e < len(text) && text[e] != '\n' && text[e] != ',' && text[e] != '\r' {
+			e++
+		}
+		for e > s && (text[e-1] == ' ' || text[e-1] == '\t' || text[e-1] == '.' || text[e-1] == '?') {
+			e--
+		}
+		spans, ok := r.addressSegment(text, s, e)
+		if !ok {
+			break
+		}
+		out = append(out, spans...)
+		pos = e
+	}
+	return out
+}
+
+var (
+	reUnitAfter = regexp.MustCompile(`^,?[ \t]*` + unitRE)
+	reUnitLine  = regexp.MustCompile(`^` + unitRE + `$`)
+	rePostal    = regexp.MustCompile(`^(?:\d{3,6}(?:[ \-]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ][A-Z]{2})$`)
+)
+
+// addressSegment classifies text[s:e] as an address line and returns its
+// PHI parts.
+func (r *locationRules) addressSegment(text string, s, e int) ([][2]int, bool) {
+	seg := text[s:e]
+	if seg == "" || utf8.RuneCountInString(seg) > 40 || e < len(text) && text[e] == ':' || strings.Contains(seg, ":") {
+		return nil, false // too long, or the label of another field ("E-mail:")
+	}
+	if reUnitLine.MatchString(seg) || rePostal.MatchString(seg) {
+		return [][2]int{{s, e}}, true
+	}
+	toks := tokenize(seg)
+	if len(toks) == 0 || len(toks) > 6 {
+		return nil, false
+	}
+	var out [][2]int
+	i := 0
+	for i < len(toks) {
+		// A state or country (one to three words) is skipped.
+		if n := r.placeAt(seg, toks, i, wState|wCountry); n > 0 {
+			i += n
+			continue
+		}
+		t := toks[i]
+		switch {
+		case t.shape == shNum || t.shape == shAlnum:
+			j := i
+			for j+1 < len(toks) && (toks[j+1].shape == shNum || toks[j+1].shape == shAlnum || toks[j+1].shape == shUpper && len(seg[toks[j+1].start:toks[j+1].end]) == 2) {
+				j++
+			}
+			if !rePostal.MatchString(seg[t.start:toks[j].end]) && !(j == i && t.end-t.start <= 6) {
+				return nil, false
+			}
+			out = append(out, [2]int{s + t.start, s + toks[j].end})
+			i = j + 1
+		case t.isCap() || t.shape == shPunct && seg[t.start:t.end] == "(":
+			if r.lx.words[t.key]&(wCommon|wTitle|wCredential) != 0 && r.lx.words[t.key]&wCity == 0 {
+				return nil, false
+			}
+			j := i
+			for j+1 < len(toks) && (toks[j+1].isCap() || toks[j+1].shape == shPunct && strings.Contains("()'.-", seg[toks[j+1].start:toks[j+1].end])) && r.placeAt(seg, toks, j+1, wState|wCountry) == 0 {
+				j++
+			}
+			out = append(out, [2]int{s + t.start, s + toks[j].end})
+			i = j + 1
+		case t.shape == shPunct:
+			i++
+		default:
+			return nil, false
+		}
+	}
+	return out, len(out) > 0 || len(toks) > 0
+}
+
+// placeAt returns how many words from toks[i] form a place with one of
+// the flags (a state or country), 0 if none. Two-letter upper-case words
+// are tried as state abbreviations.
+func (r *locationRules) placeAt(text string, toks []token, i int, flags wordFlag) int {
+	if !toks[i].isWord() {
+		return 0
+	}
+	if flags&wState != 0 && toks[i].shape == shUpper && toks[i].end-toks[i].start == 2 && r.lx.stateAbbr[text[toks[i].start:toks[i].end]] {
+		return 1
+	}
+	for n := min(r.lx.maxPhrase, len(toks)-i); n >= 1; n-- {
+		if !toks[i+n-1].isWord() {
+			continue
+		}
+		if r.lx.placeFlags(keys(toks[i:i+n]))&flags != 0 && len(keys(toks[i:i+n])) == n {
+			return n
+		}
+	}
+	return 0
+}

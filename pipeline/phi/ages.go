@@ -1,0 +1,47 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	reAgeYears  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
+	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?|turned|turns|turn|who is|she is|he is|patient is|pt is)\s*:?\s*(\d{2,3})\b`)
+	reAgeDecade = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
+	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
+	reAgeUnit   = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
+)
+
+// findAges reports ages over 89, the only ages Safe Harbor removes (they
+// become "90+"). The span covers the number or number words only, so that
+// "92-year-old" redacts to "90+-year-old".
+func findAges(text string) []Span {
+	var out []Span
+	add := func(start, end int, conf float64, rule string) {
+		out = append(out, Span{Start: start, End: end, Category: Age, Confidence: conf, Detector: rule})
+	}
+	over89 := func(s string) bool { n := atoi(s); return n >= 90 && n <= 125 }
+	for _, m := range reAgeYears.FindAllStringSubmatchIndex(text, -1) {
+		if over89(text[m[2]:m[3]]) && !digitRunBefore(text, m[2]) {
+			add(m[2], m[3], 0.9, "age")
+		}
+	}
+	for _, m := range reAgeCue.FindAllStringSubmatchIndex(text, -1) {
+		rest := text[m[3]:]
+		if !over89(text[m[2]:m[3]]) || strings.HasPrefix(rest, ".") && len(rest) > 1 && isDigitByte(rest[1]) || reAgeUnit.MatchString(rest) {
+			continue
+		}
+		add(m[2], m[3], 0.85, "age")
+	}
+	for _, m := range reAgeDecade.FindAllStringSubmatchIndex(text, -1) {
+		add(m[2], m[3], 0.8, "age")
+	}
+	for _, m := range reAgeWords.FindAllStringIndex(text, -1) {
+		if reAgeUnit.MatchString(text[m[1]:]) {
+			continue
+		}
+		add(m[0], m[1], 0.7, "age-words")
+	}
+	return out
+}

@@ -1,0 +1,220 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// monthNumbers maps folded month names and abbreviations to 1-12.
+var monthNumbers = map[string]int{
+	"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+	"may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+	"september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+	"december": 12, "dec": 12,
+}
+
+const monthRE = `(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
+
+var (
+	reDateISO     = regexp.MustCompile(`\b(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})\b`)
+	reDateNumeric = regexp.MustCompile(`\b(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d{4}|\d{2})\b`)
+	reDateShort   = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
+	reDateMDY     = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?[ \t]+(\d{4})\b)?`)
+	reDateDMY     = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
+	reDateMY      = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
+	reDateDMonY   = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
+	reMonthCue    = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
+	reHoliday     = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
+	reTimeAfter   = regexp.MustCompile(`^(?:\s+|T)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?\b`)
+	// reDateCue are the words that make a bare "3/6" a date.
+	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of)\W{0,3}$`)
+)
+
+// findDates reports dates with a day or month element (a year alone is
+// not PHI under Safe Harbor) in numeric, ISO and spelled-out forms, with a
+// clock time that directly follows.
+func findDates(text string, toks []token) []Span {
+	var out []Span
+	add := func(start, end int, conf float64) {
+		if m := reTimeAfter.FindStringIndex(text[end:]); m != nil {
+			end += m[1]
+		}
+		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: conf, Detector: "date"})
+	}
+	for _, m := range reDateISO.FindAllStringSubmatchIndex(text, -1) {
+		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), atoi(text[m[10]:m[11]])
+		if text[m[4]:m[5]] != text[m[8]:m[9]] || y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		add(m[0], m[1], 0.95)
+	}
+	for _, m := range reDateNumeric.FindAllStringSubmatchIndex(text, -1) {
+		a, b, ys := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), text[m[10]:m[11]]
+		sep := text[m[4]:m[5]]
+		if sep != text[m[8]:m[9]] || digitRunAround(text, m[0], m[1]) || (sep == "." && len(ys) == 2) {
+			continue
+		}
+		y := atoi(ys)
+		if len(ys) == 4 && (y < 1800 || y > 2199) {
+			continue
+		}
+		if len(ys) == 2 {
+			y = 0
+		}
+		if !validDate(y, a, b) && !validDate(y, b, a) {
+			continue
+		}
+		conf := 0.9
+		if len(ys) == 4 {
+			conf = 0.95
+		}
+		add(m[0], m[1], conf)
+	}
+	for _, m := range reDateShort.FindAllStringSubmatchIndex(text, -1) {
+		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
+		if digitRunAround(text, m[0], m[1]) || !validDate(0, a, b) {
+			continue
+		}
+		before := lowerBefore(text, m[0], 30)
+		if !reDateCue.MatchString(before) || isScoreContext(before, text[m[1]:]) {
+			continue
+		}
+		add(m[0], m[1], 0.75)
+	}
+	for _, m := range matchNear(reDateMDY, text, toks, isMonthWord, 0, 5) {
+		mon := text[m[2]:m[3]]
+		d := atoi(text[m[4]:m[5]])
+		y := 0
+		if m[6] >= 0 {
+			y = atoi(text[m[6]:m[7]])
+		}
+		if !monthWordOK(text, m[2], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) {
+			continue
+		}
+		conf := 0.95
+		if m[6] < 0 {
+			conf = 0.85
+		}
+		add(m[0], m[1], conf)
+	}
+	for _, m := range matchNear(reDateDMY, text, toks, isMonthWord, 4, 4) {
+		mon := text[m[4]:m[5]]
+		d := atoi(text[m[2]:m[3]])
+		y := 0
+		if m[6] >= 0 {
+			y = atoi(text[m[6]:m[7]])
+		}
+		if !monthWordOK(text, m[4], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) || digitRunBefore(text, m[0]) {
+			continue
+		}
+		conf := 0.95
+		if m[6] < 0 {
+			conf = 0.85
+		}
+		add(m[0], m[1], conf)
+	}
+	for _, m := range matchNear(reDateMY, text, toks, isMonthWord, 0, 3) {
+		mon := text[m[2]:m[3]]
+		y := atoi(text[m[4]:m[5]])
+		if !monthWordOK(text, m[2], mon) || y < 1800 || y > 2199 {
+			continue
+		}
+		add(m[0], m[1], 0.85)
+	}
+	for _, m := range matchNear(reDateDMonY, text, toks, isMonthWord, 2, 2) {
+		if !validDate(0, monthNumbers[strings.ToLower(text[m[4]:m[5]])], atoi(text[m[2]:m[3]])) {
+			continue
+		}
+		add(m[0], m[1], 0.95)
+	}
+	for _, m := range matchNear(reMonthCue, text, toks, isMonthWord, 5, 0) {
+		mon := text[m[2]:m[3]]
+		// A month alone needs its full, capitalised name ("in May", not
+		// "in may" or "by Mar").
+		if len(mon) < 3 || !isUpperByte(mon[0]) || monthNumbers[strings.ToLower(mon)] == 0 || !isFullMonth(mon) {
+			continue
+		}
+		out = append(out, Span{Start: m[2], End: m[3], Category: Date, Confidence: 0.7, Detector: "date-month"})
+	}
+	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.6, Detector: "date-holiday"})
+	}
+	return out
+}
+
+// isMonthWord triggers the spelled-out date patterns.
+func isMonthWord(t token) bool { return t.isWord() && monthNumbers[t.key] != 0 }
+
+// isHolidayWord triggers reHoliday.
+var isHolidayWord = keyIn("christmas", "new", "thanksgiving", "easter", "independence", "fourth", "halloween", "valentines", "memorial", "labor", "veterans")
+
+// monthWordOK rejects month words that are more likely something else:
+// "may" and "march" (and abbreviations) must be capitalised; "Mar" as in
+// "Mar 5" is fine, "mar" is not.
+func monthWordOK(text string, at int, mon string) bool {
+	if isUpperByte(text[at]) {
+		// "May I ..." is a question, not a date: handled by requiring a
+		// day or year after it, which every caller does.
+		return true
+	}
+	switch strings.ToLower(mon) {
+	case "january", "february", "april", "june", "july", "august", "september", "october", "november", "december":
+		return true
+	}
+	return false
+}
+
+func isFullMonth(mon string) bool {
+	switch strings.ToLower(mon) {
+	case "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december":
+		return true
+	}
+	return false
+}
+
+func isUpperByte(c byte) bool { return 'A' <= c && c <= 'Z' }
+
+// digitRunAround reports whether the match is part of a longer run of
+// digits and separators (a phone number, an identifier, a version).
+func digitRunAround(text string, start, end int) bool {
+	if digitRunBefore(text, start) {
+		return true
+	}
+	if end < len(text) {
+		c := text[end]
+		if isDigitByte(c) || isAlphaByte(c) {
+			return true
+		}
+		if (c == '-' || c == '/' || c == '.') && end+1 < len(text) && isDigitByte(text[end+1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// digitRunBefore is the first half of digitRunAround.
+func digitRunBefore(text string, start int) bool {
+	if start == 0 {
+		return false
+	}
+	c := text[start-1]
+	if isDigitByte(c) || isAlphaByte(c) {
+		return true
+	}
+	return (c == '-' || c == '/' || c == '.') && start > 1 && isDigitByte(text[start-2])
+}
+
+func isAlphaByte(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+
+// isScoreContext reports a "3/10" that is a score or ratio rather than a
+// date: a pain score, a strength, a ratio.
+func isScoreContext(before, after string) bool {
+	b := strings.TrimSpace(before)
+	for _, w := range []string{"pain", "score", "scale", "rated", "strength", "grade", "ratio", "power", "is", "was", "at"} {
+		if strings.HasSuffix(b, w) {
+			return true
+		}
+	}
+	a := strings.ToLower(strings.TrimSpace(after))
+	return strings.HasPrefix(a, "pain") || strings.HasPrefix(a, "strength") || strings.HasPrefix(a, "mg")
+}

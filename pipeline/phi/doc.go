@@ -1,0 +1,83 @@
+// Package phi finds protected health information (PHI) in clinical text
+// and redacts it.
+//
+// # Categories
+//
+// Category names the HIPAA Safe Harbor identifier kinds (45 CFR
+// 164.514(b)(2)) that can occur in text: NAME, LOCATION (street address,
+// city, county, ZIP and any other unit smaller than a state), DATE (every
+// element but the year), AGE (over 89 only), PHONE, FAX, EMAIL, SSN, MRN,
+// HEALTH_PLAN, ACCOUNT, LICENSE, VEHICLE, DEVICE, URL, IP and ID (any other
+// unique identifying number). BIOMETRIC and PHOTO exist as names only:
+// fingerprints, voice prints and photographs are not text.
+//
+// What is not PHI is as deliberate: states and countries, years on their
+// own, weekdays, ages up to 89, job titles, nationalities, and the names
+// of organisations and facilities (a hospital's name is not a geographic
+// unit; a city inside it is).
+//
+// # Detectors and merging
+//
+// A Detector returns spans with byte offsets (end exclusive) into the
+// text; conversions to code points happen at the interfaces that need
+// them (kiln phi scan). Every detector's output goes through Merge, whose
+// rule is: overlapping spans of one category become their union;
+// overlapping spans of different categories are settled by confidence,
+// then length, then category order, and the loser keeps only what the
+// winner does not cover. Combine runs several detectors as one.
+//
+// # The built-in detector
+//
+// Builtin combines, each with a fixed confidence that Merge weighs:
+//
+//   - patterns with validators: e-mail, URLs and bare domains (parsed),
+//     IPv4 and IPv6 (net/netip), SSNs (SSA area, group and serial rules),
+//     payment cards (Luhn), IBANs (mod 97), VINs (check digit), Medicare
+//     beneficiary identifiers, DEA numbers and NPIs (check digits), GS1
+//     UDIs, phone numbers (North American numbering rules, international
+//     +CC forms), dates in numeric, ISO and spelled-out forms (checked
+//     against the calendar), ages over 89 in digits or words;
+//   - context words: an identifier after "MRN", "Member ID", "Policy #",
+//     "Acct", "License", "DEA", "VIN", "plate", "Serial", "S/N", "NPI",
+//     "Accession"... takes that key's category; "fax" before or after a
+//     number makes it a FAX; digit groups are phone numbers only near a
+//     phone word; a bare "3/6" is a date only after "on", "since",
+//     "next visit"...; places follow "lives in", "moved from", "Where:";
+//   - dictionaries (embedded, lexicon/): given and family names, names
+//     that are also words (will, may, hope: they need support), common
+//     words, medical eponyms ("Parkinson's disease", "Foley catheter" are
+//     not people), titles and credentials as name cues ("Dr.", "Mr.",
+//     ", MD"), cities, states and countries, street types in English and
+//     continental forms;
+//   - name structure: "LAST, First", initials ("J. Smith"), particles
+//     ("ten Pas"), relatives and labels as cues ("his wife Hope",
+//     "Patient:"), a line of capitalised words above an address or phone
+//     block (an addressee or signature), and names found with confidence
+//     propagated to their other mentions in the document;
+//   - address structure: a street line pulls in the lines that continue
+//     it (unit, city, postal code; the state and country words are left
+//     out), across line breaks;
+//   - patient-aware matching: the Hints built from the document's FHIR
+//     Patient and related Practitioner and RelatedPerson resources
+//     (HintsFromResources) are found whatever their spelling: any case,
+//     "LAST, First", initials next to a hinted name, one typo in names of
+//     five letters or more, nickname prefixes, possessives, identifiers
+//     with any separators, the birth date in any common format, address
+//     lines across line breaks with "St"/"Street" either way, and phone
+//     numbers with any punctuation. These spans have confidence 1, so
+//     they win every overlap.
+//
+// # Redaction
+//
+// Redact replaces spans with tokens from a function. NewTokens is the
+// default: "[NAME_1]", "[DATE_2]"... by first appearance, the same original
+// always mapping to the same token, and "90+" for ages. The
+// re-identification vault supplies its own function so that a patient's
+// values get the same tokens across documents.
+//
+// # Evaluation
+//
+// Package eval (pipeline/phi/eval) measures a detector on labelled
+// corpora; its documentation defines the token-level and entity-level
+// metrics that `make eval-phi` prints.
+package phi

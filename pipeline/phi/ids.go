@@ -1,0 +1,243 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// idKey is a context phrase that announces an identifier of a category:
+// "MRN:", "Member ID", "Acct #", "License", "VIN", "Serial".
+type idKey struct {
+	re       string
+	category Category
+}
+
+// idKeys are tried as one alternation, longest phrases first within each
+// category so "license plate" wins over "license".
+var idKeys = []idKey{
+	{`medical\s+record\s+(?:number|no\.?|#)|med(?:ical)?\s+rec(?:ord)?\s*#|mrn|mr\s*#|mr\s+no\.?|hospital\s+(?:number|no\.?|#)|chart\s+(?:number|no\.?|#)|patient\s+(?:id|number|no\.?)|record\s+(?:number|no\.?|#)`, MRN},
+	{`(?:vehicle\s+identification\s+number|vin|licen[cs]e\s+plate(?:\s+number)?|plate(?:\s+(?:number|no\.?|#))?|tag\s+number)`, Vehicle},
+	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)`, HealthPlan},
+	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)`, Account},
+	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#`, License},
+	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei`, Device},
+	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#`, SSN},
+	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking\s+(?:number|no\.?)|prescription\s+(?:number|no\.?|#)|rx\s*#`, ID},
+}
+
+var (
+	reKeyedID = func() *regexp.Regexp {
+		parts := make([]string, len(idKeys))
+		for i, k := range idKeys {
+			parts[i] = "(" + k.re + ")"
+		}
+		// key, optional "number"/"#"/":"/"is", an optional two-letter state
+		// ("MA S12345678"), then the value: letters, digits and inner
+		// separators, or digit groups separated by single spaces.
+		return regexp.MustCompile(`(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:[A-Z]{2}\s+)?` +
+			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?: \d{3,}){0,3})`)
+	}()
+	reSSN       = regexp.MustCompile(`\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b`)
+	reMaskedSSN = regexp.MustCompile(`(?:\*{3}|[Xx]{3})-(?:\*{2}|[Xx]{2})-(\d{4})\b`)
+	reCard      = regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`)
+	reIBAN      = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
+	reVIN       = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
+	reMBI       = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
+	reUDI       = regexp.MustCompile(`\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9\-]+)*`)
+)
+
+// findIDs reports identifiers: those announced by a key phrase, SSNs,
+// card numbers (Luhn), IBANs (mod 97), VINs (check digit), Medicare
+// beneficiary identifiers, GS1 UDIs, and, with low confidence, any other
+// code with five digits or more.
+func findIDs(text string, toks []token) []Span {
+	var out []Span
+	add := func(start, end int, c Category, conf float64, rule string) {
+		out = append(out, Span{Start: start, End: end, Category: c, Confidence: conf, Detector: rule})
+	}
+	for _, m := range matchNear(reKeyedID, text, toks, isIDKeyWord, 0, 12) {
+		vs, ve := m[len(m)-2], m[len(m)-1]
+		cat := Category("")
+		key := ""
+		for i := range idKeys {
+			if m[2+2*i] >= 0 {
+				cat, key = idKeys[i].category, strings.ToLower(text[m[2+2*i]:m[3+2*i]])
+				break
+			}
+		}
+		value := text[vs:ve]
+		if !idValueOK(value, key) {
+			continue
+		}
+		// A key is stronger evidence than a shape: "NHS number: 943 476
+		// 5919" is an ID although it looks like a phone number.
+		conf := 0.93
+		if cat == ID && strings.HasPrefix(key, "npi") && npiValid(digitsOf(value)) {
+			conf = 0.95
+		}
+		if cat == License && strings.HasPrefix(key, "dea") && deaValid(value) {
+			conf = 0.95
+		}
+		add(vs, ve, cat, conf, "id-keyed")
+	}
+	for _, m := range reSSN.FindAllStringSubmatchIndex(text, -1) {
+		if text[m[4]:m[5]] != text[m[8]:m[9]] || digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		if ssnValid(text[m[2]:m[3]], text[m[6]:m[7]], text[m[10]:m[11]]) {
+			conf := 0.9
+			if text[m[4]:m[5]] == " " {
+				conf = 0.7
+			}
+			add(m[0], m[1], SSN, conf, "ssn")
+		} else {
+			add(m[0], m[1], ID, 0.5, "ssn-shaped")
+		}
+	}
+	for _, m := range reMaskedSSN.FindAllStringSubmatchIndex(text, -1) {
+		add(m[2], m[3], SSN, 0.9, "ssn-masked")
+	}
+	for _, m := range reCard.FindAllStringIndex(text, -1) {
+		if d := digitsOf(text[m[0]:m[1]]); len(d) >= 13 && len(d) <= 19 && luhn(d) {
+			add(m[0], m[1], Account, 0.85, "card")
+		}
+	}
+	for _, m := range reIBAN.FindAllStringIndex(text, -1) {
+		if ibanValid(text[m[0]:m[1]]) {
+			add(m[0], m[1], Account, 0.95, "iban")
+		}
+	}
+	for _, m := range reVIN.FindAllStringIndex(text, -1) {
+		if vinCheckDigit(text[m[0]:m[1]]) {
+			add(m[0], m[1], Vehicle, 0.95, "vin")
+		}
+	}
+	for _, m := range reMBI.FindAllStringIndex(text, -1) {
+		add(m[0], m[1], HealthPlan, 0.85, "mbi")
+	}
+	for _, m := range reUDI.FindAllStringIndex(text, -1) {
+		add(m[0], m[1], Device, 0.95, "udi")
+	}
+	for _, m := range genericIDCandidates(text, toks) {
+		if genericIDOK(text, m[0], m[1]) {
+			add(m[0], m[1], ID, 0.4, "id-generic")
+		}
+	}
+	return out
+}
+
+// isIDKeyWord triggers reKeyedID: the first word of every key.
+var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patient record vehicle vin license licence plate tag
+	member subscriber policy group medicaid medicare mbi hic hicn insurance plan beneficiary account acct billing credit card
+	iban routing driver drivers driver's dl dea certificate cert serial s sn device udi lot imei social ssn ss npi accession
+	case specimen encounter visit claim passport nhs prior authorization authorisation reference ref order employee study
+	subject confirmation tracking prescription rx`)...)
+
+// genericIDCandidates returns the runs of ASCII letters and digits joined
+// by hyphens that hold a digit: "SP-24-004417", "22D0987654".
+func genericIDCandidates(text string, toks []token) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.shape != shNum && t.shape != shAlnum {
+			continue
+		}
+		start, end := t.start, t.end
+		// Join hyphenated parts on both sides.
+		j := i
+		for j+2 < len(toks) && toks[j+1].start == end && text[toks[j+1].start:toks[j+1].end] == "-" && toks[j+2].start == toks[j+1].end && toks[j+2].shape != shPunct {
+			end = toks[j+2].end
+			j += 2
+		}
+		for i >= 2 && toks[i-1].end == start && text[toks[i-1].start:toks[i-1].end] == "-" && toks[i-2].end == toks[i-1].start && toks[i-2].shape != shPunct && (len(out) == 0 || out[len(out)-1][1] <= toks[i-2].start) {
+			start = toks[i-2].start
+			i -= 2
+		}
+		if isASCIIRun(text[start:end]) && (start == 0 || !isAlnumByte(text[start-1])) && (end == len(text) || !isAlnumByte(text[end])) {
+			out = append(out, [2]int{start, end})
+		}
+		i = j
+	}
+	return out
+}
+
+func isASCIIRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnumByte(s[i]) && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// idValueOK rejects values after a key that are not identifiers: words,
+// short numbers, dates.
+func idValueOK(v, key string) bool {
+	d := len(digitsOf(v))
+	alnum := 0
+	for i := 0; i < len(v); i++ {
+		if isAlnumByte(v[i]) {
+			alnum++
+		}
+	}
+	switch {
+	case alnum < 3 || d == 0:
+		return false
+	case key == "group" || key == "medicare" || key == "medicaid" || key == "case" || key == "account" || key == "lot":
+		// Bare words that also start ordinary phrases need a longer value.
+		if d < 4 {
+			return false
+		}
+	case strings.HasPrefix(key, "card ending"):
+		return d >= 4
+	case d < 2 && alnum < 5:
+		return false
+	}
+	if reDateNumeric.MatchString(v) || reDateISO.MatchString(v) {
+		return false
+	}
+	return true
+}
+
+// genericIDOK accepts a code as an "other unique identifier": five digits
+// or more mixed with letters, or seven digits or more, that does not look
+// like a quantity.
+func genericIDOK(text string, start, end int) bool {
+	v := text[start:end]
+	d := len(digitsOf(v))
+	letters := 0
+	for i := 0; i < len(v); i++ {
+		if isAlphaByte(v[i]) {
+			letters++
+		}
+	}
+	if d < 5 || (letters == 0 && d < 7) {
+		return false
+	}
+	// Part of a decimal or thousands-separated number.
+	if start > 0 && (text[start-1] == '.' || text[start-1] == ',') && start > 1 && isDigitByte(text[start-2]) {
+		return false
+	}
+	if end < len(text)-1 && (text[end] == '.' || text[end] == ',') && isDigitByte(text[end+1]) {
+		return false
+	}
+	return true
+}
+
+// deaValid checks a DEA registration number: two letters and seven
+// digits whose last digit is the check digit.
+func deaValid(v string) bool {
+	v = strings.ToUpper(v)
+	if len(v) != 9 || !isAlphaByte(v[0]) || !isAlphaByte(v[1]) {
+		return false
+	}
+	d := v[2:]
+	for i := 0; i < 7; i++ {
+		if !isDigitByte(d[i]) {
+			return false
+		}
+	}
+	n := func(i int) int { return int(d[i] - '0') }
+	sum := n(0) + n(2) + n(4) + 2*(n(1)+n(3)+n(5))
+	return sum%10 == n(6)
+}

@@ -1,0 +1,216 @@
+package phi
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// The word lists are embedded so the detector needs no files at run time.
+// They are facts (common names, places, street types), written for Kiln;
+// each file says what it holds and why in its first lines.
+//
+//go:embed lexicon/*.txt
+var lexiconFiles embed.FS
+
+// wordFlag says what a folded word can be.
+type wordFlag uint32
+
+const (
+	wFirst        wordFlag = 1 << iota // a given name
+	wLast                              // a family name
+	wAmbiguous                         // a name that is also a common word: needs support
+	wCommon                            // never a name on its own
+	wEponym                            // a medical eponym or device brand
+	wTitle                             // Dr, Mr, Mrs ...: the next words are a name
+	wCredential                        // MD, RN ...: the words before are a name
+	wParticle                          // van, de, von ...: joins name words
+	wStreetSuffix                      // Street, Ave ...
+	wStreetPrefix                      // Rue, Via ...
+	wMonth                             // January, Jan ...
+	wWeekday                           // Monday, Mon ...
+	wCity                              // a city (single word) or the first word of one
+	wState                             // a state or province name (single word)
+	wCountry                           // a country (single word)
+)
+
+// lexicon is the built-in detector's read-only dictionary.
+type lexicon struct {
+	words map[string]wordFlag
+	// phrases hold multi-word cities, states and countries by their folded
+	// words joined with one space; maxPhrase is the longest, in words.
+	phrases   map[string]wordFlag
+	maxPhrase int
+	// stateAbbr are the two-letter postal abbreviations of states and
+	// provinces.
+	stateAbbr map[string]bool
+	morphemes []string
+}
+
+var (
+	titleWords      = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col"
+	credentialWords = "md do rn np pa pa-c dds dmd phd msw licsw lcsw lpn cnm fnp aprn pharmd dpm od mbbs facp facs crna pt ot slp bsn msn dnp rd cde lmhc psyd mph esq frcp mrcp frcs"
+	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y"
+)
+
+func newLexicon() (*lexicon, error) {
+	lx := &lexicon{words: map[string]wordFlag{}, phrases: map[string]wordFlag{}, stateAbbr: map[string]bool{}}
+	files := []struct {
+		name string
+		flag wordFlag
+	}{
+		{"first_names.txt", wFirst},
+		{"last_names.txt", wLast},
+		{"ambiguous_names.txt", wAmbiguous},
+		{"common_words.txt", wCommon},
+		{"eponyms.txt", wEponym},
+		{"street_suffixes.txt", wStreetSuffix},
+		{"street_prefixes.txt", wStreetPrefix},
+		{"cities.txt", wCity},
+		{"countries.txt", wCountry},
+	}
+	for _, f := range files {
+		lines, err := readLexicon(f.name)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			lx.add(l, f.flag)
+		}
+	}
+	states, err := readLexicon("states.txt")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range states {
+		name, abbr, _ := strings.Cut(l, "|")
+		lx.add(name, wState)
+		lx.stateAbbr[abbr] = true
+	}
+	morphemes, err := readLexicon("street_morphemes.txt")
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range morphemes {
+		lx.morphemes = append(lx.morphemes, fold(m))
+	}
+	for _, w := range strings.Fields(titleWords) {
+		lx.words[w] |= wTitle
+	}
+	for _, w := range strings.Fields(credentialWords) {
+		lx.words[w] |= wCredential
+	}
+	for _, w := range strings.Fields(particleWords) {
+		lx.words[w] |= wParticle
+	}
+	for name := range monthNumbers {
+		lx.words[name] |= wMonth
+	}
+	for _, d := range strings.Fields("monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun") {
+		lx.words[d] |= wWeekday
+	}
+	return lx, nil
+}
+
+func readLexicon(name string) ([]string, error) {
+	f, err := lexiconFiles.Open("lexicon/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("lexicon %s: %w", name, err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("lexicon %s: %w", name, err)
+	}
+	return out, nil
+}
+
+// add records entry (one word or a phrase) with flag.
+func (lx *lexicon) add(entry string, flag wordFlag) {
+	words := strings.Fields(fold(entry))
+	switch len(words) {
+	case 0:
+	case 1:
+		lx.words[words[0]] |= flag
+	default:
+		lx.phrases[strings.Join(words, " ")] |= flag
+		lx.maxPhrase = max(lx.maxPhrase, len(words))
+	}
+}
+
+// flags returns what the folded word w can be. A word that is both a name
+// and a common word, or a name and an eponym, is ambiguous.
+func (lx *lexicon) flags(w string) wordFlag {
+	f := lx.words[w]
+	if f&(wFirst|wLast) != 0 && f&(wCommon|wEponym|wMonth|wWeekday|wCountry|wState) != 0 {
+		f |= wAmbiguous
+	}
+	return f
+}
+
+// hasMorpheme reports whether the folded word ends in a street-name
+// morpheme after at least three other letters ("koskikatu", not "katu").
+func (lx *lexicon) hasMorpheme(w string) bool {
+	for _, m := range lx.morphemes {
+		if len(w) >= len(m)+3 && strings.HasSuffix(w, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldMap maps common Latin letters with diacritics to their base letter,
+// so "José" meets "jose" in the dictionaries and in patient names.
+var foldMap = func() map[rune]string {
+	m := map[rune]string{}
+	groups := map[string]string{
+		"a": "àáâãäåāăąǎ", "c": "çćĉċč", "d": "ďđ", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
+		"i": "ìíîïĩīĭįı", "j": "ĵ", "k": "ķ", "l": "ĺļľŀł", "n": "ñńņňŉ", "o": "òóôõöøōŏőǒ",
+		"r": "ŕŗř", "s": "śŝşšș", "t": "ţťŧț", "u": "ùúûüũūŭůűųǔ", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+		"ae": "æ", "oe": "œ", "ss": "ß", "th": "þ", "dh": "ð",
+	}
+	for base, letters := range groups {
+		for _, r := range letters {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// fold lower-cases s, strips diacritics and drops apostrophes, so
+// "O'Brien", "O’Brien" and "OBrien" meet.
+func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') || c == '\'' {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if r == '\'' || r == '\u2019' || r == '\u2018' {
+			continue
+		}
+		if base, ok := foldMap[r]; ok {
+			b.WriteString(base)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

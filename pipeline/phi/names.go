@@ -1,0 +1,467 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// cueStrength says how much a cue vouches for the words after it.
+type cueStrength uint8
+
+const (
+	cueNone cueStrength = iota
+	// cueWeak ("To:", "this is"): the words are a name only if one of
+	// them is a known name or an initial.
+	cueWeak
+	// cueMedium (a title, "Dear", "his wife", "Attending:"): capitalised
+	// words that are not common words are a name.
+	cueMedium
+	// cueStrong ("my name is", "Patient:"): lower-case words count too.
+	cueStrong
+)
+
+var (
+	reStrongCue = regexp.MustCompile(`(?i)\b(?:my\s+name\s+is|name\s+is|named|call\s+me|known\s+as|goes\s+by|(?:patient(?:'s)?|pt|full|legal|preferred|maiden|last|first|middle|given|family)?\s*name\s*[:?]|surname\s*:|patient\s*:|pt\s*:|client\s*:|member\s*:|guarantor\s*:|caller\s*:|last\s*:|first\s*:|middle\s*:)[ \t]*\(?[ \t]*`)
+	reMediumCue = regexp.MustCompile(`(?i)\b(?:dear|hi|hello|hey|called|spoke\s+(?:with|to)|talked\s+(?:with|to)|discussed\s+with|met\s+with|accompanied\s+by|referred\s+by|seen\s+by|evaluated\s+by|examined\s+by|dictated\s+by|signed\s+by|transcribed\s+by|reviewed\s+by|performed\s+by|written\s+by|directed\s+by|produced\s+by|starring|featuring|says|said|asked|told|wife|husband|son|daughter|mother|father|brother|sister|friend|partner|boyfriend|girlfriend|fianc[eé]e?|neighbou?r|caregiver|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|niece|nephew|aunt|uncle|cousin|kid|proxy|pastor|manager|coworker|colleague|roommate|landlord|guardian|(?:guardian|mother|father|parent|spouse|wife|husband|son|daughter|sister|brother|next\s+of\s+kin|emergency\s+contact|contact(?:\s+person)?|attending(?:\s+physician)?|physician|pcp|primary\s+care\s+(?:physician|provider)|provider|ordering\s+provider|referring(?:\s+(?:physician|provider))?|surgeon|assistant|anesthesia|anesthesiologist|resident|nurse|rn|np|dictated\s+by|signed\s+by|reviewed\s+by|author|interpreter|case\s+manager|social\s+worker|prescriber|submitting\s+physician|copy\s+to|reported\s+by|re|regarding)\s*:)[ \t]*[,(]?[ \t]*`)
+	reWeakCue   = regexp.MustCompile(`(?i)\b(?:cc\s*:|attn\s*:|attention)[ \t]*[,(]?[ \t]*`)
+	reSignOff   = regexp.MustCompile(`(?i)\b(?:sincerely|regards|thanks|thank\s+you|best\s+wishes|cheers|yours\s+truly|yours\s+faithfully|respectfully)[,.!]?[ \t]*\n[ \t\n]*`)
+	// reEponymNoun follows an eponym: "Bell's palsy", "Foley catheter".
+	reEponymNoun = regexp.MustCompile(`(?i)^(?:'s|’s|'|’)?[ \t]*(?:-[ \t]*\w+[ \t]+)?(?:disease|syndrome|palsy|sign|signs|test|catheter|drain|score|scale|criteria|classification|maneuver|manoeuvre|reflex|phenomenon|fracture|procedure|operation|repair|lymphoma|sarcoma|tumou?r|ulcer|node|nodes|stain|stockings?|tube|bag|line|point|triad|law|equation|formula|method|technique|index|rule|grade|stage|type|pattern|position|incision|approach|monitor|needle|forceps|retractor|body|bodies|cell|cells|esophagus|diverticulum|fundoplication|disease's)\b`)
+)
+
+// isNameCueWord triggers the name-cue patterns: every word they contain.
+var isNameCueWord = keyIn(strings.Fields(`name named call known goes patient patients pt maiden surname middle client
+	member guarantor caller dear hi hello hey called spoke talked discussed met accompanied referred seen evaluated examined
+	dictated signed transcribed reviewed performed written directed produced starring featuring says said asked told wife
+	husband son daughter mother father brother sister friend partner boyfriend girlfriend fiance fiancee neighbor neighbour
+	caregiver grandson granddaughter grandmother grandfather grandma grandpa niece nephew aunt uncle cousin kid proxy pastor
+	manager coworker colleague roommate landlord guardian parent spouse kin contact attending physician pcp provider referring
+	surgeon assistant anesthesia anesthesiologist resident nurse rn np author interpreter worker prescriber submitting copy
+	reported re regarding cc attn attention sincerely regards thanks thank wishes cheers truly faithfully respectfully`)...)
+
+// nameRules find person names from dictionaries, titles, cues and
+// shapes.
+type nameRules struct{ lx *lexicon }
+
+// nameFlags returns the dictionary flags of a word, looking at each part
+// of a hyphenated name ("Nakamura-Bell"): it is a name if any part is,
+// and ambiguous only if every named part is.
+func (r *nameRules) nameFlags(key string) wordFlag {
+	if !strings.Contains(key, "-") {
+		return r.lx.flags(key)
+	}
+	whole := r.lx.flags(key)
+	var names, amb wordFlag
+	allAmb := true
+	for _, p := range strings.Split(key, "-") {
+		f := r.lx.flags(p)
+		if f&(wFirst|wLast) != 0 {
+			names |= f & (wFirst | wLast)
+			if f&wAmbiguous == 0 {
+				allAmb = false
+			}
+		}
+	}
+	if names != 0 && allAmb {
+		amb = wAmbiguous
+	}
+	return whole | names | amb
+}
+
+func (r *nameRules) isInitial(text string, toks []token, i int) bool {
+	t := toks[i]
+	if t.shape != shCap || utf8.RuneCountInString(text[t.start:t.end]) != 1 {
+		return false
+	}
+	if i+1 < len(toks) && toks[i+1].start == t.end && text[toks[i+1].start:toks[i+1].end] == "." {
+		return true
+	}
+	return i+1 < len(toks) && toks[i+1].isCap() && !toks[i+1].nl && text[t.start:t.end] != "I" && text[t.start:t.end] != "A"
+}
+
+// nextWord returns the index of the word after toks[i], skipping the
+// period of an initial or title, or -1 if none follows on the same line.
+func nextWord(text string, toks []token, i int) int {
+	j := i + 1
+	if j < len(toks) && toks[j].shape == shPunct && text[toks[j].start:toks[j].end] == "." && toks[j].start == toks[i].end {
+		j++
+	}
+	if j < len(toks) && toks[j].isWord() && !toks[j].nl {
+		return j
+	}
+	return -1
+}
+
+// find reports names.
+func (r *nameRules) find(text string, toks []token) []Span {
+	n := len(toks)
+	flags := make([]wordFlag, n)
+	for i, t := range toks {
+		if t.isWord() {
+			flags[i] = r.nameFlags(t.key)
+		}
+	}
+	cue := r.cues(text, toks, flags)
+
+	var out []Span
+	for i := 0; i < n; i++ {
+		t := toks[i]
+		if !t.isWord() {
+			continue
+		}
+		start, end, conf := r.run(text, toks, flags, cue, i)
+		if end <= start {
+			continue
+		}
+		// Eponyms: "Murphy's sign", "Foley catheter", "Graves' disease".
+		last := tokenAt(toks, end) - 1
+		if cue[i] < cueMedium && reEponymNoun.MatchString(text[end:]) {
+			i = last
+			continue
+		}
+		out = append(out, Span{Start: toks[start].start, End: end, Category: Name, Confidence: conf, Detector: "name"})
+		i = last
+	}
+	out = append(out, r.credentialNames(text, toks, flags)...)
+	return append(out, r.propagate(text, toks, flags, out)...)
+}
+
+// propagate finds again, anywhere in the document, the words of names
+// found with confidence: "Jordan Ellsworth" in the header makes "Jordan
+// reports..." a name too. Words of one-word names propagate only if they
+// are not ambiguous ("his wife Hope" does not make "Hope is that..." a
+// name).
+func (r *nameRules) propagate(text string, toks []token, flags []wordFlag, found []Span) []Span {
+	known := map[string]bool{}
+	covered := make([]bool, len(toks))
+	for _, s := range found {
+		idx := []int{}
+		for i := tokenAt(toks, s.Start); i < len(toks) && toks[i].start < s.End; i++ {
+			covered[i] = true
+			if toks[i].isWord() && utf8.RuneCountInString(toks[i].key) >= 3 && flags[i]&(wCommon|wParticle|wTitle|wCredential) == 0 {
+				idx = append(idx, i)
+			}
+		}
+		if s.Confidence < 0.8 {
+			continue
+		}
+		for _, i := range idx {
+			if len(idx) >= 2 || flags[i]&wAmbiguous == 0 {
+				known[toks[i].key] = true
+			}
+		}
+	}
+	var out []Span
+	for i, t := range toks {
+		if !covered[i] && t.isCap() && known[t.key] {
+			out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.7, Detector: "name-propagated"})
+		}
+	}
+	return out
+}
+
+// cues marks the tokens that follow a name cue with its strength. Each
+// cue pattern runs once over the whole text; a token is cued when a match
+// ends where it starts.
+func (r *nameRules) cues(text string, toks []token, flags []wordFlag) []cueStrength {
+	cue := make([]cueStrength, len(toks))
+	mark := func(re *regexp.Regexp, strength cueStrength, acrossLines bool) {
+		for _, m := range matchNear(re, text, toks, isNameCueWord, 4, 2) {
+			i := tokenAt(toks, m[1])
+			if i >= len(toks) || toks[i].start != m[1] || !toks[i].isWord() {
+				continue
+			}
+			if toks[i].nl && !acrossLines {
+				continue
+			}
+			cue[i] = max(cue[i], strength)
+		}
+	}
+	mark(reWeakCue, cueWeak, false)
+	mark(reMediumCue, cueMedium, false)
+	mark(reSignOff, cueMedium, true)
+	mark(reStrongCue, cueStrong, false)
+	for i, t := range toks {
+		if !t.isWord() || t.nl {
+			continue
+		}
+		// "Dr. Smith", "Mr Okafor", "ms. lee": the title's period (if any)
+		// sits between.
+		if i > 0 && flags[i-1]&wTitle != 0 && toks[i-1].isWord() ||
+			i > 1 && toks[i-1].shape == shPunct && text[toks[i-1].start:toks[i-1].end] == "." && flags[i-2]&wTitle != 0 && toks[i-2].isWord() {
+			cue[i] = max(cue[i], cueMedium)
+		}
+	}
+	return cue
+}
+
+// nameWord reports whether toks[i] may be part of a name, and whether it
+// is a dictionary name.
+func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int, lower bool) (ok, known bool) {
+	t := toks[i]
+	f := flags[i]
+	if !t.isWord() {
+		return false, false
+	}
+	if r.isInitial(text, toks, i) {
+		return true, true
+	}
+	if f&(wTitle|wCredential|wMonth|wWeekday|wStreetSuffix|wState|wCountry) != 0 && f&(wFirst|wLast) == 0 ||
+		f&wStreetPrefix != 0 && t.key != "place" || r.lx.hasMorpheme(t.key) && f&(wFirst|wLast) == 0 {
+		return false, false // "Rua", "Koskikatu": streets, not people
+	}
+	if t.shape == shUpper && t.end-t.start <= 3 && (f&(wFirst|wLast) == 0 || r.lx.stateAbbr[text[t.start:t.end]]) {
+		return false, false // "MD", "ED", "RLQ", "MA"
+	}
+	if !t.isCap() && !(lower && t.end-t.start >= 3) {
+		return false, false
+	}
+	known = f&(wFirst|wLast) != 0 && f&wAmbiguous == 0
+	if f&(wCommon|wEponym) != 0 && f&(wFirst|wLast) == 0 {
+		return false, false
+	}
+	return true, known || f&(wFirst|wLast) != 0
+}
+
+// run tries to read a name starting at toks[i] and returns the first
+// token, the end offset and the confidence, or end <= start for none.
+func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueStrength, i int) (int, int, float64) {
+	c := cue[i]
+	lower := c == cueStrong
+	ok, _ := r.nameWord(text, toks, flags, i, lower)
+	if !ok {
+		return 0, 0, 0
+	}
+	// Gather the run: name words, initials and particles on one line, and
+	// "LAST, First" when the first part is cued or both are names.
+	j := i
+	words, known, strongKnown, unknown, initials, firsts := 0, 0, 0, 0, 0, 0
+	lastEnd := toks[i].end
+	for j < len(toks) {
+		if j > i && toks[j].nl {
+			break
+		}
+		w, k := r.nameWord(text, toks, flags, j, lower)
+		if !w {
+			// A particle between two name words ("Willemine ten Pas").
+			if j > i && toks[j].isWord() && flags[j]&wParticle != 0 && j+1 < len(toks) && !toks[j+1].nl {
+				if w2, _ := r.nameWord(text, toks, flags, j+1, lower); w2 && toks[j+1].isCap() {
+					j++
+					continue
+				}
+			}
+			// "Jr", "Sr", "II", "III" after a name.
+			if j > i && toks[j].isWord() && isNameSuffix(toks[j].key) {
+				lastEnd = toks[j].end
+				j++
+				continue
+			}
+			break
+		}
+		if unknown >= 2 && !k && c < cueMedium {
+			break
+		}
+		words++
+		switch {
+		case r.isInitial(text, toks, j):
+			initials++
+		case k:
+			known++
+			if flags[j]&wAmbiguous == 0 {
+				strongKnown++
+			}
+			if flags[j]&wFirst != 0 {
+				firsts++
+			}
+		default:
+			unknown++
+		}
+		lastEnd = toks[j].end
+		if nj := nextWord(text, toks, j); nj > 0 && (nj == j+1 || r.isInitial(text, toks, j)) && !wideGap(text[toks[j].end:toks[nj].start]) {
+			j = nj
+		} else if j+2 < len(toks) && text[toks[j+1].start:toks[j+1].end] == "," && !toks[j+2].nl && words == 1 && r.commaName(text, toks, flags, c, j, lower) {
+			// "SMITH, JOHN", "Whitfield, Gwendolyn A."
+			j += 2
+		} else {
+			break
+		}
+	}
+	if words == 0 {
+		return 0, 0, 0
+	}
+	if lastEnd < len(text) && text[lastEnd] == '.' && initials > 0 && r.isInitial(text, toks, tokenAt(toks, lastEnd)-1) {
+		lastEnd++
+	}
+	first := toks[i]
+	switch {
+	case c >= cueMedium:
+		if words == 1 && known == 0 && c < cueStrong && first.sent && first.shape == shUpper {
+			return 0, 0, 0
+		}
+		return i, lastEnd, 0.9
+	case strongKnown > 0 && words >= 2:
+		return i, lastEnd, 0.9
+	case words >= 2 && initials > 0 && (known > 0 || unknown > 0) && words > initials:
+		return i, lastEnd, 0.85
+	case c == cueWeak && (strongKnown > 0 || initials > 0):
+		return i, lastEnd, 0.8
+	case strongKnown > 0 && flags[i]&wFirst != 0:
+		return i, lastEnd, 0.75
+	case strongKnown > 0:
+		if first.sent && words == 1 && first.shape == shUpper {
+			return 0, 0, 0
+		}
+		return i, lastEnd, 0.65
+	case known >= 2 && firsts > 0 && !first.sent:
+		// Two ambiguous names together ("Grant Young") away from a
+		// sentence start.
+		return i, lastEnd, 0.6
+	case known == 1 && firsts == 1 && unknown >= 1 && !first.sent:
+		// An ambiguous given name and an unknown family name ("Grant
+		// Okafor") away from a sentence start.
+		return i, lastEnd, 0.6
+	}
+	return 0, 0, 0
+}
+
+// commaName reports whether toks[j] "," toks[j+2] reads "LAST, First":
+// the run is cued, or both are upper case, or the first is a known family
+// name and the second a known given name.
+func (r *nameRules) commaName(text string, toks []token, flags []wordFlag, c cueStrength, j int, lower bool) bool {
+	k := j + 2
+	w, _ := r.nameWord(text, toks, flags, k, lower)
+	if !w {
+		return false
+	}
+	switch {
+	case c >= cueMedium:
+		return true
+	case toks[j].shape == shUpper && toks[k].shape == shUpper && flags[k]&wFirst != 0:
+		return true
+	case flags[j]&wLast != 0 && flags[j]&wAmbiguous == 0 && flags[k]&wFirst != 0 && flags[k]&wAmbiguous == 0:
+		return true
+	}
+	return false
+}
+
+func isNameSuffix(k string) bool {
+	switch k {
+	case "jr", "sr", "ii", "iii", "iv":
+		return true
+	}
+	return false
+}
+
+// credentialNames reports the words before a credential on the same line
+// ("Kofi Mensah, CRNA", "J. Patterson, RN", "Hunter, Ashley PA-C").
+func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag) []Span {
+	var out []Span
+	for c := 1; c < len(toks); c++ {
+		t := toks[c]
+		if !t.isWord() || flags[c]&wCredential == 0 || t.shape != shUpper && !isMixedCredential(text[t.start:t.end]) || t.nl {
+			continue
+		}
+		i := c - 1
+		if text[toks[i].start:toks[i].end] == "," {
+			i--
+		}
+		end := -1
+		start := -1
+		words := 0
+		for i >= 0 && words < 4 {
+			w, _ := r.nameWord(text, toks, flags, i, false)
+			if !w {
+				if toks[i].shape == shPunct && text[toks[i].start:toks[i].end] == "." && i > 0 && r.isInitial(text, toks, i-1) {
+					i--
+					continue
+				}
+				if toks[i].shape == shPunct && text[toks[i].start:toks[i].end] == "," && words == 1 && i > 0 && toks[i-1].isCap() && !toks[i+1].nl {
+					i--
+					continue
+				}
+				break
+			}
+			if end < 0 {
+				end = toks[i].end
+			}
+			start = toks[i].start
+			words++
+			if toks[i].nl || toks[i].sent {
+				break
+			}
+			i--
+		}
+		if words > 0 {
+			out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.9, Detector: "name-credential"})
+		}
+	}
+	return out
+}
+
+// isMixedCredential accepts credentials written in mixed case.
+func isMixedCredential(s string) bool {
+	switch s {
+	case "PhD", "PharmD", "PsyD", "PA-C", "MBBS":
+		return true
+	}
+	return false
+}
+
+// wideGap reports a gap between words that separates columns of a form
+// ("Teodoro     Middle:"), not words of one name.
+func wideGap(gap string) bool {
+	return strings.Contains(gap, "\t") || strings.Contains(gap, "   ")
+}
+
+// headerNames finds a line that holds only a name-shaped run of
+// capitalised words (two to four, no common words) directly above an
+// address or a phone number: the addressee or signature line of a letter
+// or form ("Ignacio Fuentes-Vidal\n2207 West Magnolia Ave"). blocks are
+// the LOCATION and PHONE spans already found.
+func (r *nameRules) headerNames(text string, toks []token, blocks []Span) []Span {
+	var out []Span
+	for i := 0; i < len(toks); {
+		if !toks[i].nl && i > 0 {
+			i++
+			continue
+		}
+		// The line's tokens, skipping leading marks ("> ", "??? ").
+		j := i
+		for j < len(toks) && toks[j].shape == shPunct && (j == i || !toks[j].nl) {
+			j++
+		}
+		k := j
+		for k < len(toks) && (k == j || !toks[k].nl) {
+			k++
+		}
+		start := j
+		i = k
+		if k-start < 2 || k-start > 5 {
+			continue
+		}
+		words, ok := 0, true
+		for t := start; t < k && ok; t++ {
+			switch {
+			case toks[t].shape == shPunct && text[toks[t].start:toks[t].end] == ".":
+			case toks[t].isWord() && toks[t].isCap() && r.lx.flags(toks[t].key)&(wCommon|wTitle|wCredential|wStreetSuffix|wStreetPrefix|wCountry|wState|wMonth|wWeekday) == 0:
+				words++
+			case toks[t].isWord() && r.lx.words[toks[t].key]&wParticle != 0:
+			default:
+				ok = false
+			}
+		}
+		if !ok || words < 2 || k >= len(toks) {
+			continue
+		}
+		// The next line starts an address or phone block.
+		next := toks[k].start
+		for _, b := range blocks {
+			if b.Start >= next && b.Start <= next+4 && (b.Category == Location || b.Category == Phone) {
+				out = append(out, Span{Start: toks[start].start, End: toks[k-1].end, Category: Name, Confidence: 0.7, Detector: "name-header"})
+				break
+			}
+		}
+	}
+	return out
+}

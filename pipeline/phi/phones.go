@@ -1,0 +1,137 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// phoneEnd ends a number: an extension ("x459", "ext. 4") or a word
+// boundary.
+const phoneEnd = `(?:[ \t]*,?[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6}\b|\b)`
+
+var (
+	// North American numbers: (617) 555-0142, 617-555-0142, 617.555.0142,
+	// +1 617 555 0142, 1-800-555-0126.
+	reNANP = regexp.MustCompile(`(?i)(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}` + phoneEnd)
+	// International numbers with a leading +: +41 (0)69 979 80 58.
+	reIntlPhone = regexp.MustCompile(`(?i)\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?\d{1,5}(?:[ .\-]\d{1,5}){1,5}` + phoneEnd)
+	// Digit groups ("72 128 827", "01223 555 014") and ten plain digits
+	// are phone numbers only near a phone word.
+	reGroupedPhone = regexp.MustCompile(`(?i)(?:\(\d{1,4}\)[ \t]?|\b)\d{2,5}(?:[ .\-]\d{2,5}){1,5}` + phoneEnd + `|\b\d{10}\b`)
+	rePhoneCue     = regexp.MustCompile(`(?i)(?:messages?\s+to|texts?\s+to|phone|tel|telephone|cell|cellphone|mobile|mob|call|calling|called|contact|reach|reached|dial|text|sms|whatsapp|pager|beeper|fax|facsimile|number|no\.|answering|registered|desk|office|home|work|ph|[hwcmf]):?\W{0,4}(?:(?:is|at|on|me|us|to|number|no\.?)\W{1,3}){0,3}$`)
+	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|contact|reach|dial|text|pager|fax|number)\b`)
+	reFaxBefore    = regexp.MustCompile(`(?i)(?:\bfax|facsimile|\bf)\b\W{0,4}(?:(?:is|at|on|to|number|no\.?)\W{1,3}){0,2}$`)
+	// reFaxAfter and rePhoneAfter are words right after a number that say
+	// what it is ("...58-Fax", "617-555-0111 (fax)"), not the label of the
+	// next field ("Fax: ..."), which afterLabel rules out.
+	reFaxAfter   = regexp.MustCompile(`(?i)^[ \t]?(?:-[ \t]*|\([ \t]*)?(?:fax|facsimile)\b[ \t]*(:?)`)
+	rePhoneAfter = regexp.MustCompile(`(?i)^[ \t]?(?:-[ \t]*|\([ \t]*)?(?:office|mobile|cell|home|work|desk|phone|tel)\b[ \t]*(:?)`)
+)
+
+// findPhones reports telephone and fax numbers. A number is a fax when
+// "fax" directly follows it ("...58-Fax") or is the nearest phone word
+// before it on its line.
+func findPhones(text string) []Span {
+	var out []Span
+	add := func(start, end int, conf float64) {
+		before := lineBefore(text, start, 40)
+		after := text[end:min(len(text), end+16)]
+		cat := Phone
+		switch {
+		case afterWord(reFaxAfter, after):
+			cat = Fax
+		case afterWord(rePhoneAfter, after):
+		case reFaxBefore.MatchString(before) || nearestCueIsFax(before):
+			cat = Fax
+		}
+		out = append(out, Span{Start: start, End: end, Category: cat, Confidence: conf, Detector: "phone"})
+	}
+	for _, m := range reNANP.FindAllStringIndex(text, -1) {
+		start := m[0]
+		if start > 0 && text[start-1] == '+' {
+			start--
+		}
+		if digitRunBefore(text, start) {
+			continue
+		}
+		d := digitsOf(text[start:m[1]])
+		core := d
+		if len(core) > 10 && core[0] == '1' {
+			core = core[1:]
+		}
+		if len(core) < 10 || core[0] < '2' || core[3] < '2' {
+			continue
+		}
+		add(start, m[1], 0.9)
+	}
+	for _, m := range reIntlPhone.FindAllStringIndex(text, -1) {
+		if n := len(digitsOf(text[m[0]:m[1]])); n >= 8 && n <= 17 {
+			add(m[0], m[1], 0.85)
+		}
+	}
+	for _, m := range reGroupedPhone.FindAllStringIndex(text, -1) {
+		n := len(digitsOf(text[m[0]:m[1]]))
+		if n < 7 || n > 15 || digitRunBefore(text, m[0]) {
+			continue
+		}
+		before := lineBefore(text, m[0], 60)
+		after := text[m[1]:min(len(text), m[1]+16)]
+		switch {
+		case rePhoneCue.MatchString(before) || afterWord(reFaxAfter, after) || afterWord(rePhoneAfter, after):
+			add(m[0], m[1], 0.75)
+		case rePhoneWord.MatchString(sentenceTail(before)):
+			add(m[0], m[1], 0.6)
+		}
+	}
+	return out
+}
+
+// lineBefore returns up to n bytes before offset on the same line,
+// lower-cased; when the line holds nothing before offset but spaces and
+// marks, the end of the line above (a label on its own line, "Phone:").
+func lineBefore(text string, offset, n int) string {
+	s := lowerBefore(text, offset, n)
+	i := strings.LastIndexAny(s, "\n\r")
+	if i < 0 {
+		return s
+	}
+	if strings.TrimLeft(s[i+1:], " \t>*-?•") != "" {
+		return s[i+1:]
+	}
+	return strings.TrimRight(s[:i], "\r\n")
+}
+
+// nearestCueIsFax reports whether, of the phone words before a number on
+// its line, the last one is "fax" ("Tel 617-555-0110 | Fax 617-555-0111").
+func nearestCueIsFax(before string) bool {
+	f := strings.LastIndex(before, "fax")
+	if f < 0 {
+		return false
+	}
+	for _, w := range []string{"phone", "tel", "cell", "mobile", "pager", "office", "call"} {
+		if strings.LastIndex(before, w) > f {
+			return false
+		}
+	}
+	// Another number between the cue and this one belongs to the cue.
+	return !strings.ContainsAny(before[f:], "0123456789")
+}
+
+// afterWord reports whether re matches right after a number and is not a
+// field label (followed by a colon).
+func afterWord(re *regexp.Regexp, after string) bool {
+	m := re.FindStringSubmatch(after)
+	return m != nil && m[1] == ""
+}
+
+// sentenceTail returns the part of before that follows its last sentence
+// end (". ", "; "), so a phone word in one sentence does not make numbers
+// in the next one phone numbers.
+func sentenceTail(before string) string {
+	for _, sep := range []string{". ", "; "} {
+		if i := strings.LastIndex(before, sep); i >= 0 {
+			before = before[i+len(sep):]
+		}
+	}
+	return before
+}

@@ -1,0 +1,130 @@
+package phi
+
+import (
+	"strings"
+	"unicode"
+)
+
+// cities reports known cities (a dictionary of cities and towns). A city
+// name that is also a person's name or a common word ("Lowell", "Chelsea",
+// "Mobile") needs a location cue before it.
+func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span {
+	var out []Span
+	for i := 0; i < len(toks); i++ {
+		if !toks[i].isCap() {
+			continue
+		}
+		n := 0
+		for k := min(r.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
+			if r.lx.placeFlags(keys(toks[i:i+k]))&wCity != 0 && len(keys(toks[i:i+k])) == k && sameLine(toks[i:i+k]) {
+				n = k
+				break
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		end := toks[i+n-1].end
+		cued := locCue[i] || simpleLocCue(text, toks, i)
+		ambiguous := false
+		if n == 1 {
+			f := r.lx.flags(toks[i].key)
+			ambiguous = f&(wFirst|wLast|wCommon|wAmbiguous|wCountry|wState) != 0
+		}
+		// Followed by a title-case facility word, it names a place of care
+		// ("Lowell General Hospital"): still the city.
+		switch {
+		case cued:
+			out = append(out, Span{Start: toks[i].start, End: end, Category: Location, Confidence: 0.8, Detector: "city"})
+		case !ambiguous:
+			out = append(out, Span{Start: toks[i].start, End: end, Category: Location, Confidence: 0.65, Detector: "city"})
+		}
+		i += n - 1
+	}
+	return out
+}
+
+// sameLine reports whether the tokens are all on the first one's line.
+func sameLine(toks []token) bool {
+	for _, t := range toks[1:] {
+		if t.nl {
+			return false
+		}
+	}
+	return true
+}
+
+// simpleLocCue reports a preposition of place right before toks[i]: "in",
+// "from", "to", "near", "at".
+func simpleLocCue(text string, toks []token, i int) bool {
+	if i == 0 || toks[i].nl {
+		return false
+	}
+	switch toks[i-1].key {
+	case "in", "from", "near", "to", "at", "outside", "around":
+		return true
+	}
+	return false
+}
+
+// cuedPlaces reports capitalised places of any name after a strong
+// location cue ("lives in Dorchester", "moved here from Khandallah"),
+// unless they are a country or state (not PHI), a month or weekday, or a
+// common word.
+func (r *locationRules) cuedPlaces(text string, toks []token, locCue []bool) []Span {
+	var out []Span
+	for i := 1; i < len(toks); i++ {
+		t := toks[i]
+		if !t.isCap() || t.nl {
+			continue
+		}
+		if !locCue[i] {
+			continue
+		}
+		if r.placeAt(text, toks, i, wState|wCountry) > 0 {
+			continue
+		}
+		j := i
+		for j < len(toks) && j-i < 4 && !toks[j].nl && (toks[j].isCap() || j > i && toks[j].isWord() && r.lx.words[toks[j].key]&wParticle != 0 && j+1 < len(toks) && toks[j+1].isCap()) {
+			f := r.lx.words[toks[j].key]
+			if f&(wCommon|wMonth|wWeekday|wTitle) != 0 && f&wCity == 0 || r.placeAt(text, toks, j, wCountry|wState) > 0 {
+				break
+			}
+			j++
+		}
+		if j == i || j < len(toks) && !toks[j].nl && r.lx.isFacilityWord(toks[j].key) || r.lx.isFacilityWord(toks[j-1].key) {
+			continue // "lives at Maple Grove Assisted Living": a facility, not a place
+		}
+		out = append(out, Span{Start: t.start, End: toks[j-1].end, Category: Location, Confidence: 0.6, Detector: "place-cue"})
+		i = j
+	}
+	return out
+}
+
+// NotPHIPlace reports whether name is a country, continent, US state or
+// Canadian province (by name or postal abbreviation): a geographic unit
+// not smaller than a state, which Safe Harbor does not require removing.
+func (b *Builtin) NotPHIPlace(name string) bool {
+	name = strings.TrimFunc(name, func(r rune) bool { return !unicode.IsLetter(r) })
+	if len(name) == 2 && strings.ToUpper(name) == name && b.lx.stateAbbr[name] {
+		return true
+	}
+	return b.lx.placeFlags(strings.Fields(fold(name)))&(wCountry|wState) != 0
+}
+
+// isLocCueWord triggers reLocCue: its prepositions and labels.
+var isLocCueWord = keyIn(strings.Fields(`lives live living resides reside residing resident moved relocated born originally grew
+	travel travels traveling travelling traveled travelled flew drove returned arrived visiting visited trip vacation vacationing
+	vacationed stationed deployed works work worked working located based meet meeting stay staying stayed am im youre were
+	where city town location birth birthplace`)...)
+
+// cuedTokens marks the tokens that start right where a match ends.
+func cuedTokens(matches [][]int, text string, toks []token) []bool {
+	cued := make([]bool, len(toks))
+	for _, m := range matches {
+		if i := tokenAt(toks, m[1]); i < len(toks) && toks[i].start == m[1] {
+			cued[i] = true
+		}
+	}
+	return cued
+}

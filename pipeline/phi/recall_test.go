@@ -1,0 +1,90 @@
+package phi_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/kiln-health/kiln/pipeline/phi"
+	"github.com/kiln-health/kiln/pipeline/phi/eval"
+)
+
+// The floors below sit a little under what the built-in detector measured
+// when they were set (make eval-phi prints the current numbers). A change
+// that drops below one has made the detector worse; one that raises the
+// numbers should raise the floor.
+
+// TestPHIRecallFloorOnTestdata guards the detector's token-level recall
+// and precision on Kiln's own labelled notes (testdata/phi).
+func TestPHIRecallFloorOnTestdata(t *testing.T) {
+	rep := evaluate(t, "../../testdata/phi")
+	floors := map[phi.Category]float64{
+		phi.Name: 0.97, phi.Location: 0.98, phi.Date: 0.99, phi.Age: 0.99,
+		phi.Phone: 0.99, phi.Fax: 0.99, phi.Email: 0.99, phi.URL: 0.99, phi.IP: 0.99,
+		phi.SSN: 0.99, phi.MRN: 0.99, phi.HealthPlan: 0.99, phi.Account: 0.99, phi.License: 0.99,
+		phi.Vehicle: 0.99, phi.Device: 0.99, phi.ID: 0.99,
+	}
+	for c, floor := range floors {
+		counts := rep.ByCategory[c]
+		if counts == nil || counts.GoldTokens == 0 {
+			t.Errorf("%s: no gold tokens in testdata/phi: the corpus lost its %s examples", c, c)
+			continue
+		}
+		if r := counts.TokenRecall(); r.Value() < floor {
+			t.Errorf("%s token recall %s (%d/%d), floor %.0f%%", c, r, r.Num, r.Den, 100*floor)
+		}
+	}
+	if r := rep.All.TokenRecall(); r.Value() < 0.99 {
+		t.Errorf("overall token recall %s, floor 99%%", r)
+	}
+	if p := rep.All.TokenPrecision(); p.Value() < 0.98 {
+		t.Errorf("overall token precision %s, floor 98%%", p)
+	}
+	if r := rep.All.EntityRecall(); r.Value() < 0.98 {
+		t.Errorf("overall entity recall %s, floor 98%%", r)
+	}
+}
+
+// TestPHIRecallFloorOnPresidio guards the numbers on the public Presidio
+// set when ../shared holds it (it is not part of this repository).
+func TestPHIRecallFloorOnPresidio(t *testing.T) {
+	const path = "../../../shared/phi-dev/synth_dataset_v2.json"
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("public PHI set not present: %v", err)
+	}
+	rep := evaluate(t, path)
+	floors := []struct {
+		name  string
+		got   eval.Ratio
+		floor float64
+	}{
+		{"overall token recall", rep.All.TokenRecall(), 0.74},
+		{"overall token precision", rep.All.TokenPrecision(), 0.95},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.71},
+		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.66},
+		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
+		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.96},
+	}
+	for _, f := range floors {
+		if f.got.Value() < f.floor {
+			t.Errorf("%s %s, floor %.0f%%", f.name, f.got, 100*f.floor)
+		}
+	}
+}
+
+func evaluate(t *testing.T, path string) *eval.Report {
+	t.Helper()
+	b, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, a, err := eval.Load(path, eval.Adapters(b.NotPHIPlace))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := eval.Evaluate(context.Background(), b, c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
