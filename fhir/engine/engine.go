@@ -43,6 +43,10 @@ type Options struct {
 	// transaction as a write, and durably before the answer for reads,
 	// searches and refusals.
 	Audit bool
+	// Committed, if set, is told about the versions every successful
+	// write interaction committed (deletions excluded), after the commit:
+	// the document pipeline queues its work from it.
+	Committed func(ctx context.Context, tenant string, written []store.Resource)
 }
 
 // Engine executes FHIR interactions. It is safe for concurrent use.
@@ -54,6 +58,7 @@ type Engine struct {
 	extractor *search.Extractor
 	audit     bool
 	auditLog  *auditLog
+	committed func(ctx context.Context, tenant string, written []store.Resource)
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]bool // known to exist; tenants are never deleted
@@ -79,7 +84,7 @@ func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
 	if x == nil {
 		x = search.DefaultExtractor()
 	}
-	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, auditLog: newAuditLog(s), tenants: map[string]bool{}}
+	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, auditLog: newAuditLog(s), committed: opts.Committed, tenants: map[string]bool{}}
 }
 
 // Extractor returns the search index extractor (what the CapabilityStatement

@@ -138,6 +138,17 @@ func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*o
 	if errors.Is(err, store.ErrConflict) {
 		err = fhir.Errorf(http.StatusConflict, fhir.IssueConflict, "the resource was changed concurrently; retry the request").Wrap(err)
 	}
+	if err == nil && e.committed != nil {
+		var written []store.Resource
+		for _, o := range ops {
+			if o.write != nil && !o.write.Deleted {
+				written = append(written, o.result.Resource)
+			}
+		}
+		if len(written) > 0 {
+			e.committed(ctx, tenant, written)
+		}
+	}
 	if err != nil {
 		var entities []audit.Entity
 		for _, o := range ops {

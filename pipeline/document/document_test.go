@@ -1,0 +1,277 @@
+package document_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/audit"
+	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/internal/testbackends"
+	"github.com/kiln-health/kiln/pipeline/document"
+	"github.com/kiln-health/kiln/pipeline/extract"
+	"github.com/kiln-health/kiln/pipeline/phi"
+	"github.com/kiln-health/kiln/pipeline/vault"
+)
+
+// The synthetic note and the PHI strings that must not survive redaction.
+const note = `Progress note
+Patient: Zebulon Quartermaine   DOB: 03/14/1961   MRN: 77310042
+Seen today for follow-up of hypertension. Mr. Quartermaine reports good adherence.
+Call back number (617) 555-0142. Lives at 41 Larkspur Lane, Wendover, MA 02481.
+`
+
+var phiStrings = []string{"Zebulon", "Quartermaine", "03/14/1961", "77310042", "555-0142", "41 Larkspur Lane", "Wendover", "02481"}
+
+// rig is a real engine, store, extractor, detector and vault.
+type rig struct {
+	t    *testing.T
+	st   store.Store
+	eng  *engine.Engine
+	proc *document.Processor
+	v    *vault.Vault
+	sys  context.Context
+}
+
+func newRig(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector) *rig {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.CreateTenant(ctx, "t"); err != nil {
+		t.Fatal(err)
+	}
+	val, err := fhir.NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kek, err := vault.NewLocalKEK(map[string][]byte{"k1": bytes.Repeat([]byte{7}, 32)}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(st, kek, vault.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, st: st, v: v}
+	r.eng = engine.New(st, val, engine.Options{Audit: true, Committed: func(ctx context.Context, tenant string, w []store.Resource) {
+		r.proc.Committed(ctx, tenant, w)
+	}})
+	r.proc = document.New(r.eng, st, x, d, v, document.Options{})
+	r.sys = engine.WithCaller(ctx, engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "test", System: true}})
+	return r
+}
+
+func (r *rig) post(typ, body string) string {
+	r.t.Helper()
+	res, err := r.eng.Do(r.sys, "t", engine.Interaction{Method: "POST", Type: typ, Body: []byte(body)})
+	if err != nil {
+		r.t.Fatalf("POST %s: %v", typ, err)
+	}
+	return res.Resource.ID
+}
+
+func (r *rig) read(typ, id string) map[string]any {
+	r.t.Helper()
+	res, err := r.eng.Read(r.sys, "t", typ, id)
+	if err != nil {
+		r.t.Fatalf("read %s/%s: %v", typ, id, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(res.Body, &m); err != nil {
+		r.t.Fatal(err)
+	}
+	return m
+}
+
+// runJobs claims and handles every queued document job, as a worker does.
+func (r *rig) runJobs() (errs []error) {
+	r.t.Helper()
+	jobs, err := r.st.ClaimJobs(context.Background(), "test-worker", []string{document.JobKind}, 10, time.Minute)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if err := r.proc.Handle(context.Background(), j); err != nil {
+			errs = append(errs, err)
+			_ = r.st.FailJob(context.Background(), j, err.Error(), time.Time{})
+			continue
+		}
+		if err := r.st.CompleteJob(context.Background(), j); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	return errs
+}
+
+func TestDocumentPipeline(t *testing.T) {
+	x, err := extract.New(extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	d, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range testbackends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newRig(t, b.Open(t), x, d)
+			pat := r.post("Patient", `{"resourceType":"Patient","name":[{"family":"Quartermaine","given":["Zebulon"]}],"birthDate":"1961-03-14",
+				"identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"urn:example:mrn","value":"77310042"}]}`)
+			doc := r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/%s"},
+				"content":[{"attachment":{"contentType":"text/plain","data":%q}}]}`, pat, base64.StdEncoding.EncodeToString([]byte(note))))
+
+			// Creating the document queued it, with a requested Task.
+			if task := r.read("Task", document.TaskID(doc)); task["status"] != "requested" {
+				t.Fatalf("Task after intake: %v", task["status"])
+			}
+			if errs := r.runJobs(); len(errs) > 0 {
+				t.Fatalf("processing failed: %v", errs)
+			}
+
+			task := r.read("Task", document.TaskID(doc))
+			if task["status"] != "completed" || len(task["output"].([]any)) != 2 {
+				t.Fatalf("Task after processing: %v", task)
+			}
+			red := r.read("DocumentReference", document.RedactedID(doc))
+			sec := red["meta"].(map[string]any)["security"].([]any)[0].(map[string]any)
+			if sec["code"] != "REDACTED" {
+				t.Errorf("redacted document's security label = %v", sec)
+			}
+			data, _ := base64.StdEncoding.DecodeString(red["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)["data"].(string))
+			text := string(data)
+			for _, s := range phiStrings {
+				if strings.Contains(text, s) {
+					t.Errorf("redacted text still holds %q:\n%s", s, text)
+				}
+			}
+			if !strings.Contains(text, "hypertension") || !strings.Contains(text, "[NAME_1]") {
+				t.Errorf("redacted text lost its content or tokens:\n%s", text)
+			}
+			// The vault gives the originals back for the tokens.
+			orig, err := r.v.Reveal(context.Background(), "t", pat, vault.TokensIn(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := strings.Join(mapValues(orig), " | ")
+			for _, s := range []string{"Zebulon", "77310042"} {
+				if !strings.Contains(found, s) {
+					t.Errorf("vault does not reveal %q (revealed %d values)", s, len(orig))
+				}
+			}
+			// The source keeps its metadata, without its bytes.
+			src := r.read("DocumentReference", doc)
+			att := src["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)
+			if att["data"] != nil || att["extension"] == nil {
+				t.Errorf("source attachment after processing: %v", att)
+			}
+			// Provenance names the source version and the pipeline.
+			prov := r.read("Provenance", "prov-"+document.RedactedID(doc))
+			if ent := prov["entity"].([]any)[0].(map[string]any); ent["role"] != "source" || !strings.HasPrefix(ent["what"].(map[string]any)["reference"].(string), "DocumentReference/"+doc+"/_history/") {
+				t.Errorf("Provenance entity: %v", ent)
+			}
+			// PHI events were audited, without values.
+			events := pipelineEvents(t, r)
+			for _, want := range []string{"processing started", "PHI detected", "redaction written", "original deleted", "processing completed"} {
+				if !strings.Contains(events, want) {
+					t.Errorf("no %q AuditEvent; events: %s", want, events)
+				}
+			}
+			for _, s := range phiStrings {
+				if strings.Contains(events, s) {
+					t.Errorf("an AuditEvent holds PHI %q", s)
+				}
+			}
+
+			// Running the job again (a worker that died after writing) changes nothing.
+			j, _, err := r.st.EnqueueJob(context.Background(), store.Job{Tenant: "t", Kind: document.JobKind, Key: doc + "-again", Payload: []byte(`{"document":"` + doc + `"}`)})
+			if err != nil || j.ID == 0 {
+				t.Fatal(err)
+			}
+			if errs := r.runJobs(); len(errs) > 0 {
+				t.Fatalf("re-run: %v", errs)
+			}
+			var n int
+			err = r.st.View(context.Background(), "t", func(tx store.Tx) error {
+				rs, _, err := tx.Search(context.Background(), store.Query{Types: []string{"DocumentReference"}, Limit: 10})
+				n = len(rs)
+				return err
+			})
+			if err != nil || n != 2 {
+				t.Errorf("DocumentReferences after a re-run: %d, %v; want the source and one redaction", n, err)
+			}
+		})
+	}
+}
+
+func TestDocumentPipelineFailsBrokenInput(t *testing.T) {
+	x, err := extract.New(extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	d, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := testbackends.All()[0]
+	r := newRig(t, b.Open(t), x, d)
+	broken := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xff, 0x00, 0x13}, 200)...)
+	doc := r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current",
+		"content":[{"attachment":{"contentType":"application/pdf","data":%q}}]}`, base64.StdEncoding.EncodeToString(broken)))
+	if errs := r.runJobs(); len(errs) != 1 {
+		t.Fatalf("want one failed job, got %v", errs)
+	}
+	task := r.read("Task", document.TaskID(doc))
+	if task["status"] != "failed" || task["statusReason"] == nil {
+		t.Fatalf("Task of a broken PDF: %v", task)
+	}
+	src := r.read("DocumentReference", doc)
+	if src["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)["data"] == nil {
+		t.Errorf("a failed run deleted the original")
+	}
+	if !strings.Contains(pipelineEvents(t, r), "processing failed") {
+		t.Errorf("no processing-failed AuditEvent")
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// pipelineEvents is the decoded queries of the pipeline's AuditEvents.
+func pipelineEvents(t *testing.T, r *rig) string {
+	t.Helper()
+	var out []string
+	err := r.st.View(context.Background(), "t", func(tx store.Tx) error {
+		rs, _, err := tx.Search(context.Background(), store.Query{Types: []string{"AuditEvent"}, Limit: 1000})
+		for _, e := range rs {
+			var ev struct {
+				Entity []struct{ Query string } `json:"entity"`
+			}
+			if err := json.Unmarshal(e.Body, &ev); err != nil {
+				return err
+			}
+			for _, en := range ev.Entity {
+				if q, err := base64.StdEncoding.DecodeString(en.Query); err == nil && strings.HasPrefix(string(q), "document-pipeline") {
+					out = append(out, string(q))
+				}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, "; ")
+}
