@@ -8,8 +8,11 @@ LDFLAGS := -X main.version=$(VERSION)
 
 .PHONY: build run test bench bench-search bench-pipeline eval-phi generate vet fmt clean
 
+# OCR needs Tesseract's headers (cgo); without them kiln builds and runs without OCR.
+KILN_CGO ?= $(shell test -f /usr/include/tesseract/baseapi.h && test -f /usr/include/leptonica/allheaders.h && echo 1 || echo 0)
+
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
+	CGO_ENABLED=$(KILN_CGO) $(GO) build -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
 
 ## run: start Kiln on $(ADDR) with the embedded SQLite store under $(DATA)
 run: build

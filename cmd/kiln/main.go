@@ -108,7 +108,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), reindexCmd())
 	root.AddCommand(accessCmds()...)
-	root.AddCommand(phiCmd())
+	root.AddCommand(phiCmd(), workerCmd())
 	return root
 }
 
@@ -146,6 +146,8 @@ func serveCmd() *cobra.Command {
 		maxEntries    int
 		defaultTenant string
 		af            authFlags
+		pf            pipelineFlags
+		workers       int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -174,17 +176,27 @@ func serveCmd() *cobra.Command {
 					return err
 				}
 			}
-			v, err := fhir.NewValidator()
-			if err != nil {
-				return err
-			}
-			eng := engine.New(st, v, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}, Audit: true})
 			authSvc, err := af.service(ctx, st)
 			if err != nil {
 				return err
 			}
 			if authSvc == nil {
 				log.Warn("authorization is disabled: every request may read and change every tenant's data")
+			}
+			eng, pipe, err := pf.newEngine(ctx, st, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}}, af.production())
+			if err != nil {
+				return err
+			}
+			defer pipe.Close()
+			workersDone := make(<-chan error)
+			if workers > 0 {
+				w, done, err := startWorkers(ctx, st, pipe, workers, log)
+				if err != nil {
+					return err
+				}
+				workersDone = done
+				defer func() { stop(); <-workersDone }() // let running jobs finish
+				log.Info("document pipeline workers running in-process", "worker", w.ID(), "concurrency", workers)
 			}
 			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc})
 			if stale, err := eng.CheckIndex(ctx); err != nil {
@@ -224,6 +236,8 @@ func serveCmd() *cobra.Command {
 	fs.IntVar(&maxEntries, "max-bundle-entries", engine.DefaultLimits.MaxBundleEntries, "most entries in one batch or transaction Bundle [KILN_MAX_BUNDLE_ENTRIES]")
 	fs.StringVar(&defaultTenant, "default-tenant", "default", "tenant created at start if missing; empty for none [KILN_DEFAULT_TENANT]")
 	af.register(fs)
+	pf.register(fs)
+	fs.IntVar(&workers, "workers", 1, "document pipeline workers run in this process (0: only `kiln worker` processes run them) [KILN_WORKERS]")
 	return cmd
 }
 

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/pipeline/document"
+	"github.com/kiln-health/kiln/pipeline/extract"
+	"github.com/kiln-health/kiln/pipeline/phi"
+	"github.com/kiln-health/kiln/pipeline/vault"
+	"github.com/kiln-health/kiln/pipeline/worker"
+)
+
+// pipelineFlags configure the document pipeline, in kiln serve and kiln worker.
+type pipelineFlags struct {
+	keks          string
+	keepOriginals bool
+	ocr           string
+}
+
+func (f *pipelineFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.keks, "vault-keks", "", "key-encryption keys of the re-identification vault, \"id:base64(32 bytes),…\" (the last is current); development generates one [KILN_VAULT_KEKS]")
+	fs.BoolVar(&f.keepOriginals, "keep-originals", false, "keep original attachments after a successful redaction (default: remove them) [KILN_KEEP_ORIGINALS]")
+	fs.StringVar(&f.ocr, "ocr", "auto", "OCR of scanned pages and images with Tesseract: on, off, or auto (on when this build has Tesseract) [KILN_OCR]")
+}
+
+func init() {
+	envTwins["vault-keks"] = "KILN_VAULT_KEKS"
+	envTwins["keep-originals"] = "KILN_KEEP_ORIGINALS"
+	envTwins["ocr"] = "KILN_OCR"
+	envTwins["workers"] = "KILN_WORKERS"
+	envTwins["concurrency"] = "KILN_WORKER_CONCURRENCY"
+}
+
+// devKEKRecord keeps the development vault KEK. Keeping a key-encryption
+// key beside the data it protects defeats its purpose, so production
+// refuses to run without --vault-keks.
+const devKEKRecord = "vault-dev-kek"
+
+// wrapper returns the vault's key wrapper.
+func (f *pipelineFlags) wrapper(ctx context.Context, st store.Store, production bool) (vault.KeyWrapper, error) {
+	if f.keks != "" {
+		return vault.ParseKEKs(f.keks)
+	}
+	if production {
+		return nil, errors.New("KILN_ENV=production needs --vault-keks (KILN_VAULT_KEKS): the vault's key-encryption keys must not live in its database")
+	}
+	r, err := st.GetRecord(ctx, "", "secret", devKEKRecord)
+	if errors.Is(err, store.ErrNotFound) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		r = store.Record{Kind: "secret", Key: devKEKRecord, Value: []byte("dev:" + base64.StdEncoding.EncodeToString(key))}
+		if err := st.InsertRecord(ctx, r); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		if r, err = st.GetRecord(ctx, "", "secret", devKEKRecord); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return vault.ParseKEKs(string(r.Value))
+}
+
+// pipeline is the document pipeline of one process.
+type pipeline struct {
+	proc      *document.Processor
+	extractor *extract.Extractor
+	ocr       *extract.Tesseract
+}
+
+func (p *pipeline) Close() {
+	p.extractor.Close()
+	if p.ocr != nil {
+		p.ocr.Close()
+	}
+}
+
+// newEngine returns an engine whose committed DocumentReferences are
+// queued for the pipeline, and the pipeline.
+func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, opts engine.Options, production bool) (*engine.Engine, *pipeline, error) {
+	v, err := fhir.NewValidator()
+	if err != nil {
+		return nil, nil, err
+	}
+	wrapper, err := f.wrapper(ctx, st, production)
+	if err != nil {
+		return nil, nil, err
+	}
+	vlt, err := vault.New(st, wrapper, vault.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &pipeline{}
+	xo := extract.Options{}
+	switch f.ocr {
+	case "on", "auto":
+		p.ocr, err = extract.NewTesseract()
+		switch {
+		case err == nil:
+			xo.OCR = p.ocr
+		case f.ocr == "on":
+			return nil, nil, fmt.Errorf("OCR (--ocr=off turns it off): %w", err)
+		default:
+			p.ocr = nil
+			slog.Warn("OCR is unavailable: scanned pages and images will fail their Task", "reason", err.Error())
+		}
+	case "off":
+	default:
+		return nil, nil, fmt.Errorf("--ocr %q: want on, off or auto", f.ocr)
+	}
+	if p.extractor, err = extract.New(xo); err != nil {
+		return nil, nil, err
+	}
+	det, err := phi.NewBuiltin()
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Audit = true
+	opts.Committed = func(ctx context.Context, tenant string, written []store.Resource) {
+		p.proc.Committed(ctx, tenant, written)
+	}
+	eng := engine.New(st, v, opts)
+	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals})
+	return eng, p, nil
+}
+
+// startWorkers runs n workers of the pipeline until ctx ends.
+func startWorkers(ctx context.Context, st store.Store, p *pipeline, n int, log *slog.Logger) (*worker.Worker, <-chan error, error) {
+	w, err := worker.New(st, p.proc.Handle, worker.Options{Kinds: []string{document.JobKind}, Concurrency: n, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	return w, done, nil
+}
+
+func workerCmd() *cobra.Command {
+	var (
+		sf          storageFlags
+		pf          pipelineFlags
+		env         string
+		concurrency int
+		logFormat   string
+		logLevel    string
+	)
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run document pipeline workers (queued jobs: extraction, PHI redaction) until interrupted",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(logFormat, logLevel)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := sf.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			_, p, err := pf.newEngine(ctx, st, engine.Options{}, env == "production")
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			w, done, err := startWorkers(ctx, st, p, concurrency, log)
+			if err != nil {
+				return err
+			}
+			log.Info("kiln worker running", "worker", w.ID(), "concurrency", concurrency, "backend", st.Backend())
+			return <-done
+		},
+	}
+	fs := cmd.Flags()
+	sf.register(fs)
+	pf.register(fs)
+	fs.StringVar(&env, "env", "development", "development or production [KILN_ENV]")
+	fs.IntVar(&concurrency, "concurrency", 2, "jobs run at once [KILN_WORKER_CONCURRENCY]")
+	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text [KILN_LOG_FORMAT]")
+	fs.StringVar(&logLevel, "log-level", "info", "log level [KILN_LOG_LEVEL]")
+	return cmd
+}
