@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -82,6 +83,13 @@ type pipeline struct {
 	proc      *document.Processor
 	extractor *extract.Extractor
 	ocr       *extract.Tesseract
+	worker    atomic.Pointer[worker.Worker] // in-process workers, woken when a job is queued
+}
+
+func (p *pipeline) notify() {
+	if w := p.worker.Load(); w != nil {
+		w.Notify()
+	}
 }
 
 func (p *pipeline) Close() {
@@ -136,7 +144,7 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, opts engi
 		p.proc.Committed(ctx, tenant, written)
 	}
 	eng := engine.New(st, v, opts)
-	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals})
+	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify})
 	return eng, p, nil
 }
 
@@ -146,6 +154,7 @@ func startWorkers(ctx context.Context, st store.Store, p *pipeline, n int, log *
 	if err != nil {
 		return nil, nil, err
 	}
+	p.worker.Store(w)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	return w, done, nil

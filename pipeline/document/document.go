@@ -48,6 +48,9 @@ type Options struct {
 	KeepOriginals bool
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// Queued, if set, is called after a job is queued (to wake an
+	// in-process worker at once).
+	Queued func()
 }
 
 // Processor processes DocumentReferences. It is safe for concurrent use.
@@ -111,6 +114,9 @@ func (p *Processor) Enqueue(ctx context.Context, tenant, docID string) error {
 	body, _ := json.Marshal(payload{Document: docID})
 	if _, _, err := p.jobs.EnqueueJob(ctx, store.Job{Tenant: tenant, Kind: JobKind, Key: docID, Payload: body}); err != nil {
 		return fmt.Errorf("document: queue %s: %w", docID, err)
+	}
+	if p.opts.Queued != nil {
+		p.opts.Queued()
 	}
 	return nil
 }
