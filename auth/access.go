@@ -46,6 +46,9 @@ var perms = map[engine.Action]scope.Perm{
 	engine.ActionCreate: scope.Create,
 	engine.ActionUpdate: scope.Update,
 	engine.ActionDelete: scope.Delete,
+	// SMART scopes have no letter for operations: an operation on a
+	// resource needs the scope to read it, and Casbin's "operation".
+	engine.ActionOperation: scope.Read,
 }
 
 func (a *access) Restrict(typ string, act engine.Action) (store.Filter, bool, error) {

@@ -47,6 +47,9 @@ func (s *Server) dispatch(c *gin.Context) {
 		s.metadata(c)
 	case len(parts) == 1 && parts[0] == "_history" && m == http.MethodGet:
 		s.history(c, "", "")
+	case len(parts) == 3 && strings.HasPrefix(parts[2], "$") && s.cfg.Operations[parts[2][1:]] != nil &&
+		(m == http.MethodGet || m == http.MethodPost):
+		s.operation(c, parts[0], parts[1], parts[2][1:])
 	case len(parts) == 1 && strings.HasPrefix(parts[0], "$"), len(parts) == 3 && strings.HasPrefix(parts[2], "$"):
 		s.fail(c, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "operation %s is not supported", parts[len(parts)-1]))
 	case len(parts) == 0 && (m == http.MethodGet || m == http.MethodHead),
@@ -298,4 +301,19 @@ func parseInstant(v string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, strconv.ErrSyntax
+}
+
+// operation invokes an instance-level operation registered in Config.Operations.
+func (s *Server) operation(c *gin.Context, typ, id, name string) {
+	if err := engine.CheckType(typ); err != nil {
+		s.fail(c, err)
+		return
+	}
+	body, err := s.engine.Invoke(c.Request.Context(), c.Param("tenant"), typ, id, name, s.cfg.Operations[name])
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	s.writeBody(c, http.StatusOK, body)
 }

@@ -32,6 +32,9 @@ type Config struct {
 	BaseURL string
 	// Version is the software version reported in the CapabilityStatement.
 	Version string
+	// Operations are the instance-level operations ($name → handler)
+	// other components provide, such as the pipeline's $reidentify.
+	Operations map[string]engine.Operation
 	// Auth authenticates requests and decides access. Nil disables
 	// authorization: every request may do everything (development only;
 	// kiln serve refuses it in production).

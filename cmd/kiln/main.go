@@ -198,7 +198,8 @@ func serveCmd() *cobra.Command {
 				defer func() { stop(); <-workersDone }() // let running jobs finish
 				log.Info("document pipeline workers running in-process", "worker", w.ID(), "concurrency", workers)
 			}
-			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc})
+			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc,
+				Operations: map[string]engine.Operation{"reidentify": pipe.proc.Reidentify}})
 			if stale, err := eng.CheckIndex(ctx); err != nil {
 				return err
 			} else if stale {

@@ -23,6 +23,8 @@ const (
 	ActionCreate Action = "create" // create, update-as-create
 	ActionUpdate Action = "update" // update, patch
 	ActionDelete Action = "delete"
+	// ActionOperation invokes an operation ($…) on a resource.
+	ActionOperation Action = "operation"
 )
 
 // Access decides what a caller may do. The engine asks it about every

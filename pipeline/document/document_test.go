@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kiln-health/kiln/auth"
+	"github.com/kiln-health/kiln/auth/scope"
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
@@ -189,6 +191,38 @@ func TestDocumentPipeline(t *testing.T) {
 				}
 			}
 
+			// $reidentify: an admin gets the originals back, an analyst (who
+			// may read the redacted document) is refused; both are audited.
+			svc, err := auth.New(context.Background(), r.st, auth.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scopes, err := scope.ParseSet("system/*.cruds")
+			if err != nil {
+				t.Fatal(err)
+			}
+			as := func(role string) context.Context {
+				p := auth.Principal{Tenant: "t", Kind: auth.KindAPIKey, ID: "apikey:" + role, Roles: []string{role}, Scopes: scopes}
+				return engine.WithCaller(context.Background(), svc.Caller(context.Background(), p, "http://kiln.test/fhir/t"))
+			}
+			out, err := r.eng.Invoke(as("admin"), "t", "DocumentReference", document.RedactedID(doc), "reidentify", r.proc.Reidentify)
+			if err != nil {
+				t.Fatalf("admin $reidentify: %v", err)
+			}
+			if !strings.Contains(string(out), "Zebulon Quartermaine") || !strings.Contains(string(out), `"Parameters"`) {
+				t.Errorf("$reidentify for an admin does not restore the text: %s", out)
+			}
+			if _, err := r.eng.Read(as("analyst"), "t", "DocumentReference", document.RedactedID(doc)); err != nil {
+				t.Fatalf("the analyst cannot read the redacted document: %v", err)
+			}
+			_, err = r.eng.Invoke(as("analyst"), "t", "DocumentReference", document.RedactedID(doc), "reidentify", r.proc.Reidentify)
+			if fe := fhir.AsError(err); err == nil || fe.Status != 403 {
+				t.Errorf("analyst $reidentify: %v, want 403", err)
+			}
+			if ops := operationAudits(t, r); ops["apikey:admin 0"] != 1 || ops["apikey:analyst 4"] != 1 {
+				t.Errorf("$reidentify AuditEvents (agent outcome → count): %v", ops)
+			}
+
 			// Running the job again (a worker that died after writing) changes nothing.
 			j, _, err := r.st.EnqueueJob(context.Background(), store.Job{Tenant: "t", Kind: document.JobKind, Key: doc + "-again", Payload: []byte(`{"document":"` + doc + `"}`)})
 			if err != nil || j.ID == 0 {
@@ -274,4 +308,35 @@ func pipelineEvents(t *testing.T, r *rig) string {
 		t.Fatal(err)
 	}
 	return strings.Join(out, "; ")
+}
+
+// operationAudits counts the AuditEvents of $reidentify by agent and outcome.
+func operationAudits(t *testing.T, r *rig) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	err := r.st.View(context.Background(), "t", func(tx store.Tx) error {
+		rs, _, err := tx.Search(context.Background(), store.Query{Types: []string{"AuditEvent"}, Limit: 1000})
+		for _, e := range rs {
+			var ev struct {
+				Outcome string `json:"outcome"`
+				Agent   []struct {
+					Who struct{ Display string } `json:"who"`
+				} `json:"agent"`
+				Entity []struct{ Query string } `json:"entity"`
+			}
+			if err := json.Unmarshal(e.Body, &ev); err != nil {
+				return err
+			}
+			for _, en := range ev.Entity {
+				if q, _ := base64.StdEncoding.DecodeString(en.Query); strings.HasSuffix(string(q), "$reidentify") {
+					out[ev.Agent[0].Who.Display+" "+ev.Outcome]++
+				}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

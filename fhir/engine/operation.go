@@ -1,0 +1,45 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/kiln-health/kiln/fhir/audit"
+	"github.com/kiln-health/kiln/fhir/store"
+)
+
+// Operation is an instance-level operation ($name) that a component
+// outside the engine implements (the pipeline's $reidentify). It gets the
+// resource the caller asked about and returns the response body.
+type Operation func(ctx context.Context, tenant string, r store.Resource) ([]byte, error)
+
+// Invoke runs op on typ/id for the caller: the caller must be allowed to
+// read the resource and to invoke operations on its type (both judged like
+// every other interaction), and the call is audited as an "operation" with
+// the operation's name.
+func (e *Engine) Invoke(ctx context.Context, tenant, typ, id, name string, op Operation) ([]byte, error) {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := newGuard(c.Access)
+	var r store.Resource
+	err = e.store.View(ctx, tenant, func(tx store.Tx) error {
+		var err error
+		if r, err = readIn(ctx, tx, g, typ, id, ""); err != nil {
+			return err
+		}
+		if _, err := g.require(typ, ActionOperation); err != nil {
+			return err
+		}
+		return g.check(ctx, tx, typ, id, ActionOperation)
+	})
+	var out []byte
+	if err == nil {
+		out, err = op(ctx, tenant, r)
+	}
+	entities := []audit.Entity{ref(typ, id), {Query: typ + "/" + id + "/$" + name}}
+	if err := e.audited(ctx, tenant, c, "operation", err, entities); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
