@@ -18,7 +18,7 @@ func (s *Server) metadata(c *gin.Context) {
 	type param struct {
 		Name       string `json:"name"`
 		Definition string `json:"definition"`
-		Type       string `json:"type"`
+		Type       string `json:"type,omitempty"`
 	}
 	type resource struct {
 		Type              string   `json:"type"`
@@ -34,6 +34,7 @@ func (s *Server) metadata(c *gin.Context) {
 		SearchInclude     []string `json:"searchInclude,omitempty"`
 		SearchRevInclude  []string `json:"searchRevInclude,omitempty"`
 		SearchParam       []param  `json:"searchParam,omitempty"`
+		Operation         []param  `json:"operation,omitempty"`
 	}
 	codes := func(cs ...string) []code {
 		out := make([]code, len(cs))
@@ -54,7 +55,14 @@ func (s *Server) metadata(c *gin.Context) {
 				includes = append(includes, t+":"+p.Code)
 			}
 		}
+		var ops []param
+		if t == "DocumentReference" {
+			for name := range s.cfg.Operations {
+				ops = append(ops, param{Name: name, Definition: "https://kiln.health/fhir/OperationDefinition/DocumentReference-" + name})
+			}
+		}
 		resources[i] = resource{
+			Operation:         ops,
 			Type:              t,
 			SearchParam:       params,
 			SearchInclude:     includes,
