@@ -1,7 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 )
 
@@ -127,4 +131,44 @@ type Jobs interface {
 	Job(ctx context.Context, tenant string, id int64) (Job, error)
 	// ListJobs returns tenant's jobs that match q, by ascending ID.
 	ListJobs(ctx context.Context, tenant string, q JobQuery) ([]Job, error)
+}
+
+// SortJobs orders claimed jobs as a claim returns them: by RunAt, then ID.
+func SortJobs(jobs []Job) {
+	slices.SortFunc(jobs, func(a, b Job) int {
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+// PrepareJob checks a job to enqueue and fills in its defaults; every
+// backend calls it first.
+func PrepareJob(j Job) (Job, error) {
+	switch {
+	case j.Kind == "":
+		return j, errors.New("job has no kind")
+	case j.MaxAttempts < 0:
+		return j, fmt.Errorf("job %s: max attempts %d is negative", j.Kind, j.MaxAttempts)
+	case j.MaxAttempts == 0:
+		j.MaxAttempts = DefaultMaxAttempts
+	}
+	return j, nil
+}
+
+// CheckClaim rejects claims that could never lease anything, which are
+// mistakes of the caller; every backend calls it first.
+func CheckClaim(worker string, kinds []string, limit int, lease time.Duration) error {
+	switch {
+	case worker == "":
+		return errors.New("no worker name")
+	case len(kinds) == 0:
+		return errors.New("no kinds")
+	case limit <= 0:
+		return fmt.Errorf("limit %d is not positive", limit)
+	case lease <= 0:
+		return fmt.Errorf("lease %v is not positive", lease)
+	}
+	return nil
 }

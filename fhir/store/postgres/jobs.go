@@ -1,11 +1,9 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,7 +28,7 @@ const liveJob = `state IN ('available', 'running')`
 
 // EnqueueJob adds a job unless a live one has its key.
 func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
-	j, err := newJob(j)
+	j, err := store.PrepareJob(j)
 	if err != nil {
 		return store.Job{}, false, fmt.Errorf("postgres: enqueue job: %w", err)
 	}
@@ -74,7 +72,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 // last attempt are made dead first, in the same implicit transaction (one
 // batch, one round trip).
 func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, limit int, lease time.Duration) ([]store.Job, error) {
-	if err := checkClaim(worker, kinds, limit, lease); err != nil {
+	if err := store.CheckClaim(worker, kinds, limit, lease); err != nil {
 		return nil, fmt.Errorf("postgres: claim jobs: %w", err)
 	}
 	var b pgx.Batch
@@ -103,7 +101,7 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, li
 	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return nil, wrap("claim jobs", err)
 	}
-	sortByRunAt(jobs) // RETURNING has no order
+	store.SortJobs(jobs) // RETURNING has no order
 	return jobs, nil
 }
 
@@ -193,42 +191,4 @@ func scanJob(row pgx.CollectableRow) (store.Job, error) {
 	}
 	j.RunAt, j.Created, j.Updated = j.RunAt.UTC(), j.Created.UTC(), j.Updated.UTC()
 	return j, err
-}
-
-func sortByRunAt(jobs []store.Job) {
-	slices.SortFunc(jobs, func(a, b store.Job) int {
-		if c := a.RunAt.Compare(b.RunAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-}
-
-// newJob checks a job to enqueue and fills in its defaults.
-func newJob(j store.Job) (store.Job, error) {
-	switch {
-	case j.Kind == "":
-		return j, errors.New("job has no kind")
-	case j.MaxAttempts < 0:
-		return j, fmt.Errorf("job %s: max attempts %d is negative", j.Kind, j.MaxAttempts)
-	case j.MaxAttempts == 0:
-		j.MaxAttempts = store.DefaultMaxAttempts
-	}
-	return j, nil
-}
-
-// checkClaim rejects claims that could never lease anything, which are
-// mistakes of the caller.
-func checkClaim(worker string, kinds []string, limit int, lease time.Duration) error {
-	switch {
-	case worker == "":
-		return errors.New("no worker name")
-	case len(kinds) == 0:
-		return errors.New("no kinds")
-	case limit <= 0:
-		return fmt.Errorf("limit %d is not positive", limit)
-	case lease <= 0:
-		return fmt.Errorf("lease %v is not positive", lease)
-	}
-	return nil
 }

@@ -1,13 +1,11 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/kiln-health/kiln/fhir/store"
@@ -27,7 +25,7 @@ const liveJob = `state IN ('available', 'running')`
 
 // EnqueueJob adds a job unless a live one has its key.
 func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
-	j, err := newJob(j)
+	j, err := store.PrepareJob(j)
 	if err != nil {
 		return store.Job{}, false, fmt.Errorf("sqlite: enqueue job: %w", err)
 	}
@@ -67,7 +65,7 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 // ClaimJobs leases due jobs to worker. Jobs whose lease expired on their
 // last attempt are made dead first, in the same transaction.
 func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, limit int, lease time.Duration) ([]store.Job, error) {
-	if err := checkClaim(worker, kinds, limit, lease); err != nil {
+	if err := store.CheckClaim(worker, kinds, limit, lease); err != nil {
 		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
 	}
 	kindList, err := json.Marshal(kinds)
@@ -106,7 +104,7 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, kinds []string, li
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("sqlite: claim jobs: %w", err)
 	}
-	sortByRunAt(jobs) // RETURNING has no order
+	store.SortJobs(jobs) // RETURNING has no order
 	return jobs, nil
 }
 
@@ -208,42 +206,4 @@ func collectJobs(rows *sql.Rows) ([]store.Job, error) {
 		jobs = append(jobs, j)
 	}
 	return jobs, rows.Err()
-}
-
-func sortByRunAt(jobs []store.Job) {
-	slices.SortFunc(jobs, func(a, b store.Job) int {
-		if c := a.RunAt.Compare(b.RunAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
-}
-
-// newJob checks a job to enqueue and fills in its defaults.
-func newJob(j store.Job) (store.Job, error) {
-	switch {
-	case j.Kind == "":
-		return j, errors.New("job has no kind")
-	case j.MaxAttempts < 0:
-		return j, fmt.Errorf("job %s: max attempts %d is negative", j.Kind, j.MaxAttempts)
-	case j.MaxAttempts == 0:
-		j.MaxAttempts = store.DefaultMaxAttempts
-	}
-	return j, nil
-}
-
-// checkClaim rejects claims that could never lease anything, which are
-// mistakes of the caller.
-func checkClaim(worker string, kinds []string, limit int, lease time.Duration) error {
-	switch {
-	case worker == "":
-		return errors.New("no worker name")
-	case len(kinds) == 0:
-		return errors.New("no kinds")
-	case limit <= 0:
-		return fmt.Errorf("limit %d is not positive", limit)
-	case lease <= 0:
-		return fmt.Errorf("lease %v is not positive", lease)
-	}
-	return nil
 }
