@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -44,6 +45,7 @@ func init() {
 	envTwins["ocr"] = "KILN_OCR"
 	envTwins["workers"] = "KILN_WORKERS"
 	envTwins["concurrency"] = "KILN_WORKER_CONCURRENCY"
+	envTwins["lease"] = "KILN_WORKER_LEASE"
 }
 
 // devKEKRecord keeps the development vault KEK. Keeping a key-encryption
@@ -148,9 +150,17 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, opts engi
 	return eng, p, nil
 }
 
-// startWorkers runs n workers of the pipeline until ctx ends.
+// startWorkers runs n workers of the pipeline, with the default lease,
+// until ctx ends.
 func startWorkers(ctx context.Context, st store.Store, p *pipeline, n int, log *slog.Logger) (*worker.Worker, <-chan error, error) {
-	w, err := worker.New(st, p.proc.Handle, worker.Options{Kinds: []string{document.JobKind}, Concurrency: n, Log: log})
+	return startWorkersWith(ctx, st, p, worker.Options{Concurrency: n, Log: log})
+}
+
+// startWorkersWith runs the pipeline's workers configured by opts (their
+// Kinds are the pipeline's) until ctx ends.
+func startWorkersWith(ctx context.Context, st store.Store, p *pipeline, opts worker.Options) (*worker.Worker, <-chan error, error) {
+	opts.Kinds = []string{document.JobKind}
+	w, err := worker.New(st, p.proc.Handle, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,6 +176,7 @@ func workerCmd() *cobra.Command {
 		pf          pipelineFlags
 		env         string
 		concurrency int
+		lease       time.Duration
 		logFormat   string
 		logLevel    string
 	)
@@ -176,6 +187,9 @@ func workerCmd() *cobra.Command {
 			log, err := newLogger(logFormat, logLevel)
 			if err != nil {
 				return err
+			}
+			if lease <= 0 {
+				return fmt.Errorf("--lease %s: want a positive duration", lease)
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -189,11 +203,11 @@ func workerCmd() *cobra.Command {
 				return err
 			}
 			defer p.Close()
-			w, done, err := startWorkers(ctx, st, p, concurrency, log)
+			w, done, err := startWorkersWith(ctx, st, p, worker.Options{Concurrency: concurrency, Lease: lease, Log: log})
 			if err != nil {
 				return err
 			}
-			log.Info("kiln worker running", "worker", w.ID(), "concurrency", concurrency, "backend", st.Backend())
+			log.Info("kiln worker running", "worker", w.ID(), "concurrency", concurrency, "lease", lease, "backend", st.Backend())
 			return <-done
 		},
 	}
@@ -202,6 +216,7 @@ func workerCmd() *cobra.Command {
 	pf.register(fs)
 	fs.StringVar(&env, "env", "development", "development or production [KILN_ENV]")
 	fs.IntVar(&concurrency, "concurrency", 2, "jobs run at once [KILN_WORKER_CONCURRENCY]")
+	fs.DurationVar(&lease, "lease", worker.DefaultLease, "how long a claimed job stays this worker's without a heartbeat (renewed every third of it): a crashed worker's jobs run elsewhere after at most this long [KILN_WORKER_LEASE]")
 	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text [KILN_LOG_FORMAT]")
 	fs.StringVar(&logLevel, "log-level", "info", "log level [KILN_LOG_LEVEL]")
 	return cmd
