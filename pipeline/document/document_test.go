@@ -1,11 +1,13 @@
 package document_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/internal/shared"
 	"github.com/kiln-health/kiln/internal/testbackends"
 	"github.com/kiln-health/kiln/pipeline/document"
 	"github.com/kiln-health/kiln/pipeline/extract"
@@ -339,4 +342,96 @@ func operationAudits(t *testing.T, r *rig) map[string]int {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestDocumentPipelineScanAndDOCX runs a scanned page (real Tesseract OCR)
+// and a Word document through the pipeline: the redactions hold none of
+// the patient's PHI.
+func TestDocumentPipelineScanAndDOCX(t *testing.T) {
+	ocr, err := extract.NewTesseract()
+	if err != nil {
+		shared.Missing(t, "Tesseract (libtesseract-dev, tesseract-ocr-eng)", err)
+		return
+	}
+	t.Cleanup(func() { ocr.Close() })
+	x, err := extract.New(extract.Options{OCR: ocr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	d, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, testbackends.All()[0].Open(t), x, d)
+	pat := r.post("Patient", `{"resourceType":"Patient","name":[{"family":"Testpatient","given":["Alice"]}],"birthDate":"1970-01-01"}`)
+	scan, err := os.ReadFile("../extract/testdata/scan.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docx := wordDocument(t, "Referral letter", "Dear colleague, I am referring Alice Testpatient (born 1970-01-01) for allergy testing.",
+		"She can be reached at alice.testpatient@example.org or 555-013-2290.")
+	cases := []struct {
+		name, contentType string
+		data              []byte
+		keep, gone        []string
+	}{
+		{"scanned PNG", "image/png", scan, []string{"rhinitis"}, []string{"Testpatient", "1970-01-01", "2024-03-15"}},
+		// The client's content type is wrong on purpose: the type is sniffed from the bytes.
+		{"DOCX", "application/octet-stream", docx, []string{"allergy testing"}, []string{"Testpatient", "1970-01-01", "alice.testpatient@example.org", "555-013-2290"}},
+	}
+	ids := map[string]string{}
+	for _, c := range cases {
+		ids[c.name] = r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/%s"},
+			"content":[{"attachment":{"contentType":%q,"data":%q}}]}`, pat, c.contentType, base64.StdEncoding.EncodeToString(c.data)))
+	}
+	if errs := r.runJobs(); len(errs) > 0 {
+		t.Fatalf("processing failed: %v", errs)
+	}
+	for _, c := range cases {
+		red := r.read("DocumentReference", document.RedactedID(ids[c.name]))
+		data, _ := base64.StdEncoding.DecodeString(red["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)["data"].(string))
+		text := string(data)
+		for _, s := range c.keep {
+			if !strings.Contains(text, s) {
+				t.Errorf("%s: redacted text lost %q:\n%s", c.name, s, text)
+			}
+		}
+		for _, s := range c.gone {
+			if strings.Contains(text, s) {
+				t.Errorf("%s: redacted text still holds %q:\n%s", c.name, s, text)
+			}
+		}
+		if !strings.Contains(text, "[NAME_1]") {
+			t.Errorf("%s: the patient's name is not the patient's first name token:\n%s", c.name, text)
+		}
+	}
+}
+
+// wordDocument builds a minimal DOCX with one paragraph per line.
+func wordDocument(t *testing.T, lines ...string) []byte {
+	t.Helper()
+	var body strings.Builder
+	for _, l := range lines {
+		body.WriteString(`<w:p><w:r><w:t xml:space="preserve">` + l + `</w:t></w:r></w:p>`)
+	}
+	files := map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+		"word/document.xml":   `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` + body.String() + `</w:body></w:document>`,
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"[Content_Types].xml", "word/document.xml"} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(files[name])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
