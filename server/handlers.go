@@ -50,7 +50,11 @@ func (s *Server) dispatch(c *gin.Context) {
 	case len(parts) == 3 && strings.HasPrefix(parts[2], "$") && s.cfg.Operations[parts[2][1:]] != nil &&
 		(m == http.MethodGet || m == http.MethodPost):
 		s.operation(c, parts[0], parts[1], parts[2][1:])
-	case len(parts) == 1 && strings.HasPrefix(parts[0], "$"), len(parts) == 3 && strings.HasPrefix(parts[2], "$"):
+	case len(parts) == 2 && strings.HasPrefix(parts[1], "$") && s.cfg.TypeOperations[parts[0]+"/"+parts[1][1:]].Run != nil &&
+		(m == http.MethodGet || m == http.MethodPost):
+		s.typeOperation(c, parts[0], parts[1][1:])
+	case len(parts) == 1 && strings.HasPrefix(parts[0], "$"), len(parts) == 3 && strings.HasPrefix(parts[2], "$"),
+		len(parts) == 2 && strings.HasPrefix(parts[1], "$"):
 		s.fail(c, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "operation %s is not supported", parts[len(parts)-1]))
 	case len(parts) == 0 && (m == http.MethodGet || m == http.MethodHead),
 		len(parts) == 1 && parts[0] == "_search" && m == http.MethodPost:
@@ -316,4 +320,23 @@ func (s *Server) operation(c *gin.Context, typ, id, name string) {
 	}
 	c.Header("Cache-Control", "no-store")
 	s.writeBody(c, http.StatusOK, body)
+}
+
+// typeOperation invokes a type-level operation registered in Config.TypeOperations.
+func (s *Server) typeOperation(c *gin.Context, typ, name string) {
+	op := s.cfg.TypeOperations[typ+"/"+name]
+	var body []byte
+	if hasBody(c.Request) {
+		var ok bool
+		if body, ok = s.readBody(c); !ok {
+			return
+		}
+	}
+	out, err := s.engine.InvokeType(c.Request.Context(), c.Param("tenant"), typ, name, op.Action, body, op.Run)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	s.writeBody(c, http.StatusOK, out)
 }

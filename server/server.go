@@ -35,10 +35,21 @@ type Config struct {
 	// Operations are the instance-level operations ($name → handler)
 	// other components provide, such as the pipeline's $reidentify.
 	Operations map[string]engine.Operation
+	// TypeOperations are the type-level operations ("Type/name" → the
+	// operation and the action it amounts to for access decisions).
+	TypeOperations map[string]TypeOperation
+	// Blobs, if set, serves presigned blob URLs under /blob/.
+	Blobs http.Handler
 	// Auth authenticates requests and decides access. Nil disables
 	// authorization: every request may do everything (development only;
 	// kiln serve refuses it in production).
 	Auth *auth.Service
+}
+
+// TypeOperation is a type-level operation and what it amounts to.
+type TypeOperation struct {
+	Action engine.Action
+	Run    engine.TypeOperation
 }
 
 // DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
@@ -72,6 +83,11 @@ func New(eng *engine.Engine, log *slog.Logger, cfg Config) *Server {
 	fhirRoutes.Any("", s.dispatch)
 	fhirRoutes.Any("/*path", s.dispatch)
 	s.oauthRoutes(r)
+	if cfg.Blobs != nil {
+		// Presigned URLs carry their own authorisation (an HMAC over the
+		// key, method and expiry); the handler checks it.
+		r.Any("/blob/*key", gin.WrapH(cfg.Blobs))
+	}
 	s.adminRoutes(r)
 	r.NoRoute(func(c *gin.Context) {
 		s.fail(c, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "no route for %s; the FHIR API lives under /fhir/{tenant}/", c.Request.URL.Path))

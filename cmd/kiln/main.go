@@ -183,7 +183,7 @@ func serveCmd() *cobra.Command {
 			if authSvc == nil {
 				log.Warn("authorization is disabled: every request may read and change every tenant's data")
 			}
-			eng, pipe, err := pf.newEngine(ctx, st, engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}}, af.production())
+			eng, pipe, err := pf.newEngine(ctx, st, sf, publicBase(baseURL, addr), engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}}, af.production())
 			if err != nil {
 				return err
 			}
@@ -198,8 +198,15 @@ func serveCmd() *cobra.Command {
 				defer func() { stop(); <-workersDone }() // let running jobs finish
 				log.Info("document pipeline workers running in-process", "worker", w.ID(), "concurrency", workers)
 			}
-			api := server.New(eng, log, server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc,
-				Operations: map[string]engine.Operation{"reidentify": pipe.proc.Reidentify}})
+			cfg := server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc,
+				Operations: map[string]engine.Operation{"reidentify": pipe.proc.Reidentify},
+				TypeOperations: map[string]server.TypeOperation{
+					"DocumentReference/upload-url": {Action: engine.ActionCreate, Run: pipe.proc.UploadURL},
+				}}
+			if h, ok := pipe.blobs.(interface{ Handler() http.Handler }); ok {
+				cfg.Blobs = h.Handler() // the local store serves its presigned URLs; S3 serves its own
+			}
+			api := server.New(eng, log, cfg)
 			if stale, err := eng.CheckIndex(ctx); err != nil {
 				return err
 			} else if stale {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/pipeline/blob"
 	"github.com/kiln-health/kiln/pipeline/document"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
@@ -28,12 +31,14 @@ import (
 
 // pipelineFlags configure the document pipeline, in kiln serve and kiln worker.
 type pipelineFlags struct {
+	blob          string
 	keks          string
 	keepOriginals bool
 	ocr           string
 }
 
 func (f *pipelineFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.blob, "blob", "", "blob store for uploaded documents: a directory or file:///path, or s3://bucket/prefix?region=…; default: <data>/blobs [KILN_BLOB]")
 	fs.StringVar(&f.keks, "vault-keks", "", "key-encryption keys of the re-identification vault, \"id:base64(32 bytes),…\" (the last is current); development generates one [KILN_VAULT_KEKS]")
 	fs.BoolVar(&f.keepOriginals, "keep-originals", false, "keep original attachments after a successful redaction (default: remove them) [KILN_KEEP_ORIGINALS]")
 	fs.StringVar(&f.ocr, "ocr", "auto", "OCR of scanned pages and images with Tesseract: on, off, or auto (on when this build has Tesseract) [KILN_OCR]")
@@ -41,6 +46,7 @@ func (f *pipelineFlags) register(fs *pflag.FlagSet) {
 
 func init() {
 	envTwins["vault-keks"] = "KILN_VAULT_KEKS"
+	envTwins["blob"] = "KILN_BLOB"
 	envTwins["keep-originals"] = "KILN_KEEP_ORIGINALS"
 	envTwins["ocr"] = "KILN_OCR"
 	envTwins["workers"] = "KILN_WORKERS"
@@ -80,8 +86,46 @@ func (f *pipelineFlags) wrapper(ctx context.Context, st store.Store, production 
 	return vault.ParseKEKs(string(r.Value))
 }
 
+// blobSecretRecord keeps the key that signs the local blob store's
+// presigned URLs (every server and worker of one database shares it).
+const blobSecretRecord = "blob-presign"
+
+// blobs opens the blob store; publicURL is where /blob/ is served.
+func (f *pipelineFlags) blobs(ctx context.Context, st store.Store, sf storageFlags, publicURL string) (blob.Store, error) {
+	where := f.blob
+	if where == "" {
+		where = filepath.Join(sf.dataDir, "blobs")
+	}
+	secret, err := sharedSecret(ctx, st, blobSecretRecord)
+	if err != nil {
+		return nil, err
+	}
+	return blob.Open(ctx, where, blob.WithLocalOptions(blob.LocalOptions{PublicURL: publicURL, Secret: secret}))
+}
+
+// sharedSecret returns a random 32-byte secret kept in the store under
+// name, made by whichever process needs it first.
+func sharedSecret(ctx context.Context, st store.Store, name string) ([]byte, error) {
+	r, err := st.GetRecord(ctx, "", "secret", name)
+	if errors.Is(err, store.ErrNotFound) {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		if err := st.InsertRecord(ctx, store.Record{Kind: "secret", Key: name, Value: key}); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, err
+		}
+		r, err = st.GetRecord(ctx, "", "secret", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret %s: %w", name, err)
+	}
+	return r.Value, nil
+}
+
 // pipeline is the document pipeline of one process.
 type pipeline struct {
+	blobs     blob.Store
 	proc      *document.Processor
 	extractor *extract.Extractor
 	ocr       *extract.Tesseract
@@ -103,7 +147,7 @@ func (p *pipeline) Close() {
 
 // newEngine returns an engine whose committed DocumentReferences are
 // queued for the pipeline, and the pipeline.
-func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, opts engine.Options, production bool) (*engine.Engine, *pipeline, error) {
+func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storageFlags, publicURL string, opts engine.Options, production bool) (*engine.Engine, *pipeline, error) {
 	v, err := fhir.NewValidator()
 	if err != nil {
 		return nil, nil, err
@@ -117,6 +161,9 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, opts engi
 		return nil, nil, err
 	}
 	p := &pipeline{}
+	if p.blobs, err = f.blobs(ctx, st, sf, strings.TrimSuffix(publicURL, "/")+"/blob"); err != nil {
+		return nil, nil, fmt.Errorf("blob store: %w", err)
+	}
 	xo := extract.Options{}
 	switch f.ocr {
 	case "on", "auto":
@@ -146,7 +193,7 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, opts engi
 		p.proc.Committed(ctx, tenant, written)
 	}
 	eng := engine.New(st, v, opts)
-	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify})
+	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs})
 	return eng, p, nil
 }
 
@@ -175,6 +222,7 @@ func workerCmd() *cobra.Command {
 		sf          storageFlags
 		pf          pipelineFlags
 		env         string
+		publicURL   string
 		concurrency int
 		lease       time.Duration
 		logFormat   string
@@ -198,7 +246,7 @@ func workerCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			_, p, err := pf.newEngine(ctx, st, engine.Options{}, env == "production")
+			_, p, err := pf.newEngine(ctx, st, sf, publicURL, engine.Options{}, env == "production")
 			if err != nil {
 				return err
 			}
@@ -215,6 +263,7 @@ func workerCmd() *cobra.Command {
 	sf.register(fs)
 	pf.register(fs)
 	fs.StringVar(&env, "env", "development", "development or production [KILN_ENV]")
+	fs.StringVar(&publicURL, "base-url", "http://localhost:8080", "the server's public URL, for the blob store's presigned URLs [KILN_BASE_URL]")
 	fs.IntVar(&concurrency, "concurrency", 2, "jobs run at once [KILN_WORKER_CONCURRENCY]")
 	fs.DurationVar(&lease, "lease", worker.DefaultLease, "how long a claimed job stays this worker's without a heartbeat (renewed every third of it): a crashed worker's jobs run elsewhere after at most this long [KILN_WORKER_LEASE]")
 	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text [KILN_LOG_FORMAT]")

@@ -86,7 +86,8 @@ func testWorkerKilledMidJob(t *testing.T, bin string, sf storageFlags, storage [
 
 	// Worker A starts first, while the test seeds: both take seconds to
 	// load the validator and the detector.
-	args := append([]string{"worker", "--lease", "2s", "--concurrency", "1", "--log-format", "json", "--ocr", "off"}, storage...)
+	blobs := t.TempDir()
+	args := append([]string{"worker", "--lease", "2s", "--concurrency", "1", "--log-format", "json", "--ocr", "off", "--blob", blobs}, storage...)
 	start := time.Now()
 	since := func() string { return time.Since(start).Round(10 * time.Millisecond).String() }
 	a := startWorker(t, bin, "A", args)
@@ -94,8 +95,8 @@ func testWorkerKilledMidJob(t *testing.T, bin string, sf storageFlags, storage [
 	// Seed as kiln serve would: an engine whose committed
 	// DocumentReferences are queued. The development vault KEK is kept in
 	// the database, so the workers share it.
-	pf := pipelineFlags{ocr: "off"}
-	eng, pipe, err := pf.newEngine(ctx, st, engine.Options{}, false)
+	pf := pipelineFlags{ocr: "off", blob: blobs}
+	eng, pipe, err := pf.newEngine(ctx, st, sf, "http://localhost:8080", engine.Options{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

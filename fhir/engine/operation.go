@@ -43,3 +43,26 @@ func (e *Engine) Invoke(ctx context.Context, tenant, typ, id, name string, op Op
 	}
 	return out, nil
 }
+
+// TypeOperation is a type-level operation ($name on a resource type, such
+// as DocumentReference/$upload-url). It gets the request body (nil for
+// GET) and returns the response body.
+type TypeOperation func(ctx context.Context, tenant string, body []byte) ([]byte, error)
+
+// InvokeType runs a type-level operation for the caller, who must be
+// allowed act on typ (the operation says what it amounts to: handing out
+// an upload URL is a create), and audits it as an "operation".
+func (e *Engine) InvokeType(ctx context.Context, tenant, typ, name string, act Action, body []byte, op TypeOperation) ([]byte, error) {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	if _, err = newGuard(c.Access).require(typ, act); err == nil {
+		out, err = op(ctx, tenant, body)
+	}
+	if err := e.audited(ctx, tenant, c, "operation", err, []audit.Entity{{Query: typ + "/$" + name}}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

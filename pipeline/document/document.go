@@ -24,6 +24,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/pipeline/blob"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
 	"github.com/kiln-health/kiln/pipeline/vault"
@@ -39,6 +40,7 @@ const Version = "1.0.0"
 const (
 	systemObservationValue = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 	extRemoved             = "https://kiln.health/fhir/StructureDefinition/attachment-removed"
+	extRemovedObject       = "https://kiln.health/fhir/StructureDefinition/attachment-removed-object"
 )
 
 // Options configure a Processor.
@@ -51,6 +53,9 @@ type Options struct {
 	// Queued, if set, is called after a job is queued (to wake an
 	// in-process worker at once).
 	Queued func()
+	// Blobs holds uploaded documents (DocumentReference/$upload-url); nil
+	// turns uploads off.
+	Blobs blob.Store
 }
 
 // Processor processes DocumentReferences. It is safe for concurrent use.
@@ -166,7 +171,9 @@ func (p *Processor) process(ctx context.Context, tenant, docID string) error {
 	sys := system(ctx)
 	task, err := p.engine.Read(sys, tenant, "Task", TaskID(docID))
 	if err == nil && strings.Contains(string(task.Body), `"status":"completed"`) {
-		return nil // done by an earlier attempt
+		// Done by an earlier attempt, which may have died before deleting
+		// an uploaded original.
+		return p.deleteUploaded(sys, tenant, docID)
 	}
 	src, err := p.engine.Read(sys, tenant, "DocumentReference", docID)
 	if err != nil {
@@ -232,6 +239,11 @@ func (p *Processor) process(ctx context.Context, tenant, docID string) error {
 		return err
 	}
 	p.event(ctx, tenant, docID, "redaction written", nil)
+	if err := p.deleteUploaded(sys, tenant, docID); err != nil {
+		// The job is retried, and the retry (the Task being completed)
+		// only deletes.
+		return err
+	}
 	if !p.opts.KeepOriginals {
 		p.event(ctx, tenant, docID, "original deleted", nil)
 	}
@@ -243,6 +255,12 @@ func (p *Processor) process(ctx context.Context, tenant, docID string) error {
 // same tenant.
 func (p *Processor) content(ctx context.Context, tenant string, doc docRef) ([]byte, string, error) {
 	a := doc.Content[0].Attachment
+	if key, ok, err := blobKey(tenant, a.URL); ok || err != nil {
+		if err != nil {
+			return nil, "", err
+		}
+		return p.readBlob(ctx, key)
+	}
 	if a.Data != "" {
 		b, err := base64.StdEncoding.DecodeString(a.Data)
 		if err != nil {
@@ -399,9 +417,15 @@ func removeAttachments(body []byte, when string) ([]byte, error) {
 		if a == nil {
 			continue
 		}
+		ext := []any{map[string]any{"url": extRemoved, "valueDateTime": when}}
+		if u, _ := a["url"].(string); strings.HasPrefix(u, BlobScheme) {
+			// The object is deleted after this commits; the key stays so
+			// that a retry can finish the deletion.
+			ext = append(ext, map[string]any{"url": extRemovedObject, "valueUrl": u})
+		}
 		delete(a, "data")
 		delete(a, "url")
-		a["extension"] = []any{map[string]any{"url": extRemoved, "valueDateTime": when}}
+		a["extension"] = ext
 	}
 	return json.Marshal(obj)
 }
@@ -498,5 +522,54 @@ func (d docRef) redacted() bool {
 }
 
 func (d docRef) hasContent() bool {
-	return len(d.Content) > 0 && (d.Content[0].Attachment.Data != "" || strings.HasPrefix(d.Content[0].Attachment.URL, "Binary/"))
+	if len(d.Content) == 0 {
+		return false
+	}
+	a := d.Content[0].Attachment
+	return a.Data != "" || strings.HasPrefix(a.URL, "Binary/") || strings.HasPrefix(a.URL, BlobScheme)
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// deleteUploaded deletes the uploaded originals a processed source names
+// as removed (idempotent: a missing object is not an error).
+func (p *Processor) deleteUploaded(ctx context.Context, tenant, docID string) error {
+	if p.opts.KeepOriginals || p.opts.Blobs == nil {
+		return nil
+	}
+	src, err := p.engine.Read(ctx, tenant, "DocumentReference", docID)
+	if err != nil {
+		if fe := fhir.AsError(err); fe.Status < 500 {
+			return nil
+		}
+		return err
+	}
+	var doc struct {
+		Content []struct {
+			Attachment struct {
+				Extension []struct {
+					URL      string `json:"url"`
+					ValueURL string `json:"valueUrl"`
+				} `json:"extension"`
+			} `json:"attachment"`
+		} `json:"content"`
+	}
+	if err := json.Unmarshal(src.Body, &doc); err != nil {
+		return nil
+	}
+	for _, c := range doc.Content {
+		for _, e := range c.Attachment.Extension {
+			if e.URL != extRemovedObject {
+				continue
+			}
+			key, ok, err := blobKey(tenant, e.ValueURL)
+			if !ok || err != nil {
+				continue
+			}
+			if err := p.opts.Blobs.Delete(ctx, key); err != nil {
+				return fmt.Errorf("document: delete original: %w", err)
+			}
+		}
+	}
+	return nil
 }

@@ -6,7 +6,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -20,6 +23,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/internal/shared"
 	"github.com/kiln-health/kiln/internal/testbackends"
+	"github.com/kiln-health/kiln/pipeline/blob"
 	"github.com/kiln-health/kiln/pipeline/document"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
@@ -45,7 +49,7 @@ type rig struct {
 	sys  context.Context
 }
 
-func newRig(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector) *rig {
+func newRig(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector, blobs ...blob.Store) *rig {
 	t.Helper()
 	ctx := context.Background()
 	if err := st.CreateTenant(ctx, "t"); err != nil {
@@ -67,7 +71,11 @@ func newRig(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector) 
 	r.eng = engine.New(st, val, engine.Options{Audit: true, Committed: func(ctx context.Context, tenant string, w []store.Resource) {
 		r.proc.Committed(ctx, tenant, w)
 	}})
-	r.proc = document.New(r.eng, st, x, d, v, document.Options{})
+	opts := document.Options{}
+	if len(blobs) > 0 {
+		opts.Blobs = blobs[0]
+	}
+	r.proc = document.New(r.eng, st, x, d, v, opts)
 	r.sys = engine.WithCaller(ctx, engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "test", System: true}})
 	return r
 }
@@ -434,4 +442,89 @@ func wordDocument(t *testing.T, lines ...string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TestDocumentPipelineUpload uploads a document through a presigned URL
+// from DocumentReference/$upload-url, references it from a
+// DocumentReference, and checks that processing redacts it and deletes
+// the uploaded original.
+func TestDocumentPipelineUpload(t *testing.T) {
+	x, err := extract.New(extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	d, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	local, err := blob.NewLocal(t.TempDir(), blob.LocalOptions{PublicURL: srv.URL + "/blob", Secret: bytes.Repeat([]byte{9}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/blob/", local.Handler())
+	r := newRig(t, testbackends.All()[0].Open(t), x, d, local)
+	pat := r.post("Patient", `{"resourceType":"Patient","name":[{"family":"Quartermaine","given":["Zebulon"]}],"birthDate":"1961-03-14"}`)
+
+	out, err := r.eng.InvokeType(r.sys, "t", "DocumentReference", "upload-url", engine.ActionCreate,
+		[]byte(`{"resourceType":"Parameters","parameter":[{"name":"contentType","valueCode":"text/plain"}]}`), r.proc.UploadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]string{}
+	var p struct {
+		Parameter []map[string]any `json:"parameter"`
+	}
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	for _, prm := range p.Parameter {
+		for k, v := range prm {
+			if k != "name" {
+				params[prm["name"].(string)] = fmt.Sprint(v)
+			}
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPut, params["url"], strings.NewReader(note))
+	req.Header.Set("Content-Type", "text/plain")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		t.Fatalf("upload: %s", res.Status)
+	}
+	key := strings.TrimPrefix(params["attachmentUrl"], document.BlobScheme)
+	if _, err := local.Stat(context.Background(), key); err != nil {
+		t.Fatalf("the upload is not in the blob store: %v", err)
+	}
+
+	doc := r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/%s"},
+		"content":[{"attachment":{"contentType":"text/plain","url":%q}}]}`, pat, params["attachmentUrl"]))
+	if errs := r.runJobs(); len(errs) > 0 {
+		t.Fatalf("processing failed: %v", errs)
+	}
+	red := r.read("DocumentReference", document.RedactedID(doc))
+	data, _ := base64.StdEncoding.DecodeString(red["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)["data"].(string))
+	for _, s := range phiStrings {
+		if strings.Contains(string(data), s) {
+			t.Errorf("redacted upload still holds %q", s)
+		}
+	}
+	if _, err := local.Stat(context.Background(), key); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("the uploaded original is still in the blob store: %v", err)
+	}
+	// Another tenant's object is refused, never read.
+	other := r.post("DocumentReference", `{"resourceType":"DocumentReference","status":"current",
+		"content":[{"attachment":{"contentType":"text/plain","url":"urn:kiln:blob:other/uploads/x"}}]}`)
+	if errs := r.runJobs(); len(errs) != 1 {
+		t.Fatalf("a foreign object: want one failed job, got %v", errs)
+	}
+	if task := r.read("Task", document.TaskID(other)); task["status"] != "failed" {
+		t.Errorf("Task of a foreign object: %v", task["status"])
+	}
 }

@@ -1,0 +1,104 @@
+package document
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/pipeline/blob"
+)
+
+// BlobScheme prefixes an attachment url that names an object in Kiln's
+// blob store: "urn:kiln:blob:{tenant}/uploads/{uuid}".
+const BlobScheme = "urn:kiln:blob:"
+
+// Upload limits.
+const (
+	uploadTTL     = 15 * time.Minute
+	maxUploadSize = 50 << 20
+)
+
+// UploadURL is DocumentReference/$upload-url (an engine.TypeOperation):
+// a presigned URL to PUT a document's bytes to, valid for 15 minutes and
+// at most 50 MiB, and the attachment url that names the object in a
+// DocumentReference afterwards. The body may be a Parameters resource
+// with a "contentType" valueCode.
+func (p *Processor) UploadURL(ctx context.Context, tenant string, body []byte) ([]byte, error) {
+	if p.opts.Blobs == nil {
+		return nil, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "this server has no blob store for uploads")
+	}
+	contentType := "application/octet-stream"
+	if len(body) > 0 {
+		var in struct {
+			Parameter []struct {
+				Name      string `json:"name"`
+				ValueCode string `json:"valueCode"`
+			} `json:"parameter"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, fhir.Errorf(http.StatusBadRequest, fhir.IssueStructure, "the body must be a Parameters resource: %v", err)
+		}
+		for _, prm := range in.Parameter {
+			if prm.Name == "contentType" && prm.ValueCode != "" {
+				contentType = prm.ValueCode
+			}
+		}
+	}
+	key := tenant + "/uploads/" + uuid.NewString()
+	u, err := p.opts.Blobs.PresignPut(ctx, key, uploadTTL, contentType, maxUploadSize)
+	if err != nil {
+		return nil, fmt.Errorf("document: presign upload: %w", err)
+	}
+	expires := fhir.FormatInstant(p.opts.Now().UTC().Add(uploadTTL))
+	return json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []map[string]any{
+		{"name": "url", "valueUrl": u},
+		{"name": "method", "valueCode": "PUT"},
+		{"name": "contentType", "valueCode": contentType},
+		{"name": "attachmentUrl", "valueUrl": BlobScheme + key},
+		{"name": "expires", "valueInstant": expires},
+		{"name": "maxSize", "valueInteger": maxUploadSize},
+	}})
+}
+
+// blobKey returns the blob key an attachment url names, if it names one
+// of this tenant's objects.
+func blobKey(tenant, u string) (string, bool, error) {
+	key, ok := strings.CutPrefix(u, BlobScheme)
+	if !ok {
+		return "", false, nil
+	}
+	if !strings.HasPrefix(key, tenant+"/") || blob.ValidateKey(key) != nil {
+		return "", true, permanent{fmt.Errorf("document: attachment url %q is not an object of this tenant", u)}
+	}
+	return key, true, nil
+}
+
+// readBlob reads an uploaded object, bounded by the upload limit.
+func (p *Processor) readBlob(ctx context.Context, key string) ([]byte, string, error) {
+	if p.opts.Blobs == nil {
+		return nil, "", permanent{fmt.Errorf("document: this server has no blob store")}
+	}
+	rc, obj, err := p.opts.Blobs.Get(ctx, key)
+	if err != nil {
+		if errorsIs(err, blob.ErrNotFound) {
+			return nil, "", permanent{fmt.Errorf("document: the uploaded object is missing (was it uploaded?)")}
+		}
+		return nil, "", fmt.Errorf("document: read upload: %w", err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxUploadSize+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("document: read upload: %w", err)
+	}
+	if len(data) > maxUploadSize {
+		return nil, "", permanent{fmt.Errorf("document: the uploaded object exceeds %d bytes", maxUploadSize)}
+	}
+	return data, obj.ContentType, nil
+}
