@@ -25,6 +25,7 @@ import (
 	"github.com/kiln-health/kiln/pipeline/document"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
+	"github.com/kiln-health/kiln/pipeline/phi/comprehend"
 	"github.com/kiln-health/kiln/pipeline/vault"
 	"github.com/kiln-health/kiln/pipeline/worker"
 )
@@ -35,11 +36,15 @@ type pipelineFlags struct {
 	keks          string
 	keepOriginals bool
 	ocr           string
+	// comprehendRegion turns on AWS Comprehend Medical as a second PHI
+	// detector (credentials from the default AWS chain).
+	comprehendRegion string
 }
 
 func (f *pipelineFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.blob, "blob", "", "blob store for uploaded documents: a directory or file:///path, or s3://bucket/prefix?region=…; default: <data>/blobs [KILN_BLOB]")
 	fs.StringVar(&f.keks, "vault-keks", "", "key-encryption keys of the re-identification vault, \"id:base64(32 bytes),…\" (the last is current); development generates one [KILN_VAULT_KEKS]")
+	fs.StringVar(&f.comprehendRegion, "comprehend-medical-region", "", "also detect PHI with AWS Comprehend Medical in this region (sends document text to AWS; off by default) [KILN_COMPREHEND_MEDICAL_REGION]")
 	fs.BoolVar(&f.keepOriginals, "keep-originals", false, "keep original attachments after a successful redaction (default: remove them) [KILN_KEEP_ORIGINALS]")
 	fs.StringVar(&f.ocr, "ocr", "auto", "OCR of scanned pages and images with Tesseract: on, off, or auto (on when this build has Tesseract) [KILN_OCR]")
 }
@@ -47,6 +52,7 @@ func (f *pipelineFlags) register(fs *pflag.FlagSet) {
 func init() {
 	envTwins["vault-keks"] = "KILN_VAULT_KEKS"
 	envTwins["blob"] = "KILN_BLOB"
+	envTwins["comprehend-medical-region"] = "KILN_COMPREHEND_MEDICAL_REGION"
 	envTwins["keep-originals"] = "KILN_KEEP_ORIGINALS"
 	envTwins["ocr"] = "KILN_OCR"
 	envTwins["workers"] = "KILN_WORKERS"
@@ -184,9 +190,19 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 	if p.extractor, err = extract.New(xo); err != nil {
 		return nil, nil, err
 	}
-	det, err := phi.NewBuiltin()
+	builtin, err := phi.NewBuiltin()
 	if err != nil {
 		return nil, nil, err
+	}
+	var det phi.Detector = builtin
+	if f.comprehendRegion != "" {
+		// Opt-in: the document's text leaves Kiln for AWS.
+		client, err := comprehend.Load(ctx, f.comprehendRegion)
+		if err != nil {
+			return nil, nil, fmt.Errorf("comprehend medical: %w", err)
+		}
+		det = phi.Combine("builtin+comprehend-medical", builtin,
+			comprehend.New(client, comprehend.Options{MinScore: 0.5, NotPHIPlace: builtin.NotPHIPlace}))
 	}
 	opts.Audit = true
 	opts.Committed = func(ctx context.Context, tenant string, written []store.Resource) {
