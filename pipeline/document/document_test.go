@@ -123,15 +123,7 @@ func (r *rig) runJobs() (errs []error) {
 }
 
 func TestDocumentPipeline(t *testing.T) {
-	x, err := extract.New(extract.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { x.Close() })
-	d, err := phi.NewBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, d := parts(t, extract.Options{})
 	for _, b := range testbackends.All() {
 		t.Run(b.Name, func(t *testing.T) {
 			r := newRig(t, b.Open(t), x, d)
@@ -256,15 +248,7 @@ func TestDocumentPipeline(t *testing.T) {
 }
 
 func TestDocumentPipelineFailsBrokenInput(t *testing.T) {
-	x, err := extract.New(extract.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { x.Close() })
-	d, err := phi.NewBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, d := parts(t, extract.Options{})
 	b := testbackends.All()[0]
 	r := newRig(t, b.Open(t), x, d)
 	broken := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xff, 0x00, 0x13}, 200)...)
@@ -362,15 +346,7 @@ func TestDocumentPipelineScanAndDOCX(t *testing.T) {
 		return
 	}
 	t.Cleanup(func() { ocr.Close() })
-	x, err := extract.New(extract.Options{OCR: ocr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { x.Close() })
-	d, err := phi.NewBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, d := parts(t, extract.Options{OCR: ocr})
 	r := newRig(t, testbackends.All()[0].Open(t), x, d)
 	pat := r.post("Patient", `{"resourceType":"Patient","name":[{"family":"Testpatient","given":["Alice"]}],"birthDate":"1970-01-01"}`)
 	scan, err := os.ReadFile("../extract/testdata/scan.png")
@@ -449,15 +425,7 @@ func wordDocument(t *testing.T, lines ...string) []byte {
 // DocumentReference, and checks that processing redacts it and deletes
 // the uploaded original.
 func TestDocumentPipelineUpload(t *testing.T) {
-	x, err := extract.New(extract.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { x.Close() })
-	d, err := phi.NewBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, d := parts(t, extract.Options{})
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
@@ -527,4 +495,19 @@ func TestDocumentPipelineUpload(t *testing.T) {
 	if task := r.read("Task", document.TaskID(other)); task["status"] != "failed" {
 		t.Errorf("Task of a foreign object: %v", task["status"])
 	}
+}
+
+// parts are the real extractor and detector the pipeline runs with.
+func parts(t *testing.T, opts extract.Options) (*extract.Extractor, phi.Detector) {
+	t.Helper()
+	x, err := extract.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	d, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, d
 }
