@@ -511,3 +511,35 @@ func parts(t *testing.T, opts extract.Options) (*extract.Extractor, phi.Detector
 	}
 	return x, d
 }
+
+// TestDocumentPipelinePDF redacts the public HL7 sample discharge summary
+// (a PDF with a text layer; its patient, Henry Levin, is fictitious).
+func TestDocumentPipelinePDF(t *testing.T) {
+	pdf, err := os.ReadFile("../../../shared/documents/Unstructured/CDA_reference_PDF/UD_sample.pdf")
+	if err != nil {
+		shared.Missing(t, "../shared/documents (HL7 C-CDA examples)", err)
+		return
+	}
+	x, d := parts(t, extract.Options{})
+	r := newRig(t, testbackends.All()[0].Open(t), x, d)
+	pat := r.post("Patient", `{"resourceType":"Patient","name":[{"family":"Levin","given":["Henry","L"]}],
+		"identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"MR"}]},"system":"urn:example:mrn","value":"12345"}]}`)
+	doc := r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/%s"},
+		"content":[{"attachment":{"contentType":"application/pdf","data":%q}}]}`, pat, base64.StdEncoding.EncodeToString(pdf)))
+	if errs := r.runJobs(); len(errs) > 0 {
+		t.Fatalf("processing failed: %v", errs)
+	}
+	red := r.read("DocumentReference", document.RedactedID(doc))
+	data, _ := base64.StdEncoding.DecodeString(red["content"].([]any)[0].(map[string]any)["attachment"].(map[string]any)["data"].(string))
+	text := string(data)
+	for _, s := range []string{"Levin", "Henry", "12345", "03/26/2009", "March 27, 2009", "March 26, 2009"} {
+		if strings.Contains(text, s) {
+			t.Errorf("redacted PDF text still holds %q", s)
+		}
+	}
+	for _, s := range []string{"Discharge Summary", "hypertension", "[NAME_1]"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("redacted PDF text lost %q", s)
+		}
+	}
+}
