@@ -47,7 +47,7 @@ func (s *Server) dispatch(c *gin.Context) {
 		s.metadata(c)
 	case len(parts) == 1 && parts[0] == "_history" && m == http.MethodGet:
 		s.history(c, "", "")
-	case len(parts) == 3 && strings.HasPrefix(parts[2], "$") && s.cfg.Operations[parts[2][1:]] != nil &&
+	case len(parts) == 3 && strings.HasPrefix(parts[2], "$") && s.cfg.Operations[parts[2][1:]].Run != nil &&
 		(m == http.MethodGet || m == http.MethodPost):
 		s.operation(c, parts[0], parts[1], parts[2][1:])
 	case len(parts) == 2 && strings.HasPrefix(parts[1], "$") && s.cfg.TypeOperations[parts[0]+"/"+parts[1][1:]].Run != nil &&
@@ -313,7 +313,8 @@ func (s *Server) operation(c *gin.Context, typ, id, name string) {
 		s.fail(c, err)
 		return
 	}
-	body, err := s.engine.Invoke(c.Request.Context(), c.Param("tenant"), typ, id, name, s.cfg.Operations[name])
+	op := s.cfg.Operations[name]
+	body, err := s.engine.Invoke(c.Request.Context(), c.Param("tenant"), typ, id, name, op.Action, op.Run)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -32,9 +32,9 @@ type Config struct {
 	BaseURL string
 	// Version is the software version reported in the CapabilityStatement.
 	Version string
-	// Operations are the instance-level operations ($name → handler)
+	// Operations are the instance-level operations ($name → operation)
 	// other components provide, such as the pipeline's $reidentify.
-	Operations map[string]engine.Operation
+	Operations map[string]Operation
 	// TypeOperations are the type-level operations ("Type/name" → the
 	// operation and the action it amounts to for access decisions).
 	TypeOperations map[string]TypeOperation
@@ -44,6 +44,13 @@ type Config struct {
 	// authorization: every request may do everything (development only;
 	// kiln serve refuses it in production).
 	Auth *auth.Service
+}
+
+// Operation is an instance-level operation and the action it amounts to
+// (besides reading the resource) for access decisions.
+type Operation struct {
+	Action engine.Action
+	Run    engine.Operation
 }
 
 // TypeOperation is a type-level operation and what it amounts to.

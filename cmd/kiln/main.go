@@ -199,7 +199,10 @@ func serveCmd() *cobra.Command {
 				log.Info("document pipeline workers running in-process", "worker", w.ID(), "concurrency", workers)
 			}
 			cfg := server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc,
-				Operations: map[string]engine.Operation{"reidentify": pipe.proc.Reidentify},
+				Operations: map[string]server.Operation{
+					"reidentify":   {Action: engine.ActionOperation, Run: pipe.proc.Reidentify},
+					"download-url": {Action: engine.ActionRead, Run: pipe.proc.DownloadURL},
+				},
 				TypeOperations: map[string]server.TypeOperation{
 					"DocumentReference/upload-url": {Action: engine.ActionCreate, Run: pipe.proc.UploadURL},
 				}}

@@ -13,10 +13,11 @@ import (
 type Operation func(ctx context.Context, tenant string, r store.Resource) ([]byte, error)
 
 // Invoke runs op on typ/id for the caller: the caller must be allowed to
-// read the resource and to invoke operations on its type (both judged like
-// every other interaction), and the call is audited as an "operation" with
+// read the resource and to do act on it (ActionOperation for an operation
+// that reveals more than a read, such as $reidentify), both judged like
+// every other interaction, and the call is audited as an "operation" with
 // the operation's name.
-func (e *Engine) Invoke(ctx context.Context, tenant, typ, id, name string, op Operation) ([]byte, error) {
+func (e *Engine) Invoke(ctx context.Context, tenant, typ, id, name string, act Action, op Operation) ([]byte, error) {
 	c, err := callerFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -28,10 +29,10 @@ func (e *Engine) Invoke(ctx context.Context, tenant, typ, id, name string, op Op
 		if r, err = readIn(ctx, tx, g, typ, id, ""); err != nil {
 			return err
 		}
-		if _, err := g.require(typ, ActionOperation); err != nil {
+		if _, err := g.require(typ, act); err != nil {
 			return err
 		}
-		return g.check(ctx, tx, typ, id, ActionOperation)
+		return g.check(ctx, tx, typ, id, act)
 	})
 	var out []byte
 	if err == nil {

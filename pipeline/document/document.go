@@ -529,8 +529,6 @@ func (d docRef) hasContent() bool {
 	return a.Data != "" || strings.HasPrefix(a.URL, "Binary/") || strings.HasPrefix(a.URL, BlobScheme)
 }
 
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
-
 // deleteUploaded deletes the uploaded originals a processed source names
 // as removed (idempotent: a missing object is not an error).
 func (p *Processor) deleteUploaded(ctx context.Context, tenant, docID string) error {

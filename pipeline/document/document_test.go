@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -208,7 +209,7 @@ func TestDocumentPipeline(t *testing.T) {
 				p := auth.Principal{Tenant: "t", Kind: auth.KindAPIKey, ID: "apikey:" + role, Roles: []string{role}, Scopes: scopes}
 				return engine.WithCaller(context.Background(), svc.Caller(context.Background(), p, "http://kiln.test/fhir/t"))
 			}
-			out, err := r.eng.Invoke(as("admin"), "t", "DocumentReference", document.RedactedID(doc), "reidentify", r.proc.Reidentify)
+			out, err := r.eng.Invoke(as("admin"), "t", "DocumentReference", document.RedactedID(doc), "reidentify", engine.ActionOperation, r.proc.Reidentify)
 			if err != nil {
 				t.Fatalf("admin $reidentify: %v", err)
 			}
@@ -218,7 +219,7 @@ func TestDocumentPipeline(t *testing.T) {
 			if _, err := r.eng.Read(as("analyst"), "t", "DocumentReference", document.RedactedID(doc)); err != nil {
 				t.Fatalf("the analyst cannot read the redacted document: %v", err)
 			}
-			_, err = r.eng.Invoke(as("analyst"), "t", "DocumentReference", document.RedactedID(doc), "reidentify", r.proc.Reidentify)
+			_, err = r.eng.Invoke(as("analyst"), "t", "DocumentReference", document.RedactedID(doc), "reidentify", engine.ActionOperation, r.proc.Reidentify)
 			if fe := fhir.AsError(err); err == nil || fe.Status != 403 {
 				t.Errorf("analyst $reidentify: %v, want 403", err)
 			}
@@ -473,6 +474,31 @@ func TestDocumentPipelineUpload(t *testing.T) {
 
 	doc := r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/%s"},
 		"content":[{"attachment":{"contentType":"text/plain","url":%q}}]}`, pat, params["attachmentUrl"]))
+
+	// Before processing, a reader can download the original.
+	out, err = r.eng.Invoke(r.sys, "t", "DocumentReference", doc, "download-url", engine.ActionRead, r.proc.DownloadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dl struct {
+		Parameter []struct {
+			Name     string `json:"name"`
+			ValueURL string `json:"valueUrl"`
+		} `json:"parameter"`
+	}
+	if err := json.Unmarshal(out, &dl); err != nil || dl.Parameter[0].ValueURL == "" {
+		t.Fatalf("$download-url: %s, %v", out, err)
+	}
+	got, err := http.Get(dl.Parameter[0].ValueURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(got.Body)
+	got.Body.Close()
+	if got.StatusCode != 200 || string(body) != note {
+		t.Fatalf("download: %s, %d bytes", got.Status, len(body))
+	}
+
 	if errs := r.runJobs(); len(errs) > 0 {
 		t.Fatalf("processing failed: %v", errs)
 	}
@@ -485,6 +511,11 @@ func TestDocumentPipelineUpload(t *testing.T) {
 	}
 	if _, err := local.Stat(context.Background(), key); !errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("the uploaded original is still in the blob store: %v", err)
+	}
+	// After redaction there is nothing left to download.
+	_, err = r.eng.Invoke(r.sys, "t", "DocumentReference", doc, "download-url", engine.ActionRead, r.proc.DownloadURL)
+	if fe := fhir.AsError(err); err == nil || fe.Status != 404 {
+		t.Errorf("$download-url after redaction: %v, want 404", err)
 	}
 	// Another tenant's object is refused, never read.
 	other := r.post("DocumentReference", `{"resourceType":"DocumentReference","status":"current",

@@ -3,6 +3,7 @@ package document
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kiln-health/kiln/fhir"
+	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/pipeline/blob"
 )
 
@@ -87,7 +89,7 @@ func (p *Processor) readBlob(ctx context.Context, key string) ([]byte, string, e
 	}
 	rc, obj, err := p.opts.Blobs.Get(ctx, key)
 	if err != nil {
-		if errorsIs(err, blob.ErrNotFound) {
+		if errors.Is(err, blob.ErrNotFound) {
 			return nil, "", permanent{fmt.Errorf("document: the uploaded object is missing (was it uploaded?)")}
 		}
 		return nil, "", fmt.Errorf("document: read upload: %w", err)
@@ -101,4 +103,41 @@ func (p *Processor) readBlob(ctx context.Context, key string) ([]byte, string, e
 		return nil, "", permanent{fmt.Errorf("document: the uploaded object exceeds %d bytes", maxUploadSize)}
 	}
 	return data, obj.ContentType, nil
+}
+
+// downloadTTL bounds presigned download URLs: long enough to start a
+// download, short enough that a leaked URL soon stops working.
+const downloadTTL = 5 * time.Minute
+
+// DownloadURL is DocumentReference/{id}/$download-url (an
+// engine.Operation): a presigned URL to GET the document's uploaded
+// original while it exists (kept originals, or before processing). The
+// engine has checked that the caller may read the DocumentReference and
+// audits the call.
+func (p *Processor) DownloadURL(ctx context.Context, tenant string, r store.Resource) ([]byte, error) {
+	if p.opts.Blobs == nil {
+		return nil, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "this server has no blob store")
+	}
+	var doc docRef
+	if err := json.Unmarshal(r.Body, &doc); err != nil || len(doc.Content) == 0 {
+		return nil, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "DocumentReference/%s has no attachment", r.ID)
+	}
+	key, ok, err := blobKey(tenant, doc.Content[0].Attachment.URL)
+	if !ok || err != nil {
+		return nil, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "DocumentReference/%s has no uploaded original (it was removed after redaction, or is inline)", r.ID)
+	}
+	if _, err := p.opts.Blobs.Stat(ctx, key); err != nil {
+		if errors.Is(err, blob.ErrNotFound) {
+			return nil, fhir.Errorf(http.StatusNotFound, fhir.IssueNotFound, "the uploaded original of DocumentReference/%s is not in the blob store", r.ID)
+		}
+		return nil, fmt.Errorf("document: download: %w", err)
+	}
+	u, err := p.opts.Blobs.PresignGet(ctx, key, downloadTTL)
+	if err != nil {
+		return nil, fmt.Errorf("document: presign download: %w", err)
+	}
+	return json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []map[string]any{
+		{"name": "url", "valueUrl": u},
+		{"name": "expires", "valueInstant": fhir.FormatInstant(p.opts.Now().UTC().Add(downloadTTL))},
+	}})
 }
