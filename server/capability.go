@@ -1,7 +1,9 @@
 package server
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,7 +59,7 @@ func (s *Server) metadata(c *gin.Context) {
 		}
 		var ops []param
 		if t == "DocumentReference" {
-			for name := range s.cfg.Operations {
+			for _, name := range slices.Sorted(maps.Keys(s.cfg.Operations)) {
 				ops = append(ops, param{Name: name, Definition: "https://kiln.health/fhir/OperationDefinition/DocumentReference-" + name})
 			}
 		}
