@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -56,6 +57,9 @@ type Options struct {
 	// Blobs holds uploaded documents (DocumentReference/$upload-url); nil
 	// turns uploads off.
 	Blobs blob.Store
+	// Log receives intake failures (ids only, never content); slog's
+	// default logger when nil.
+	Log *slog.Logger
 }
 
 // Processor processes DocumentReferences. It is safe for concurrent use.
@@ -72,6 +76,9 @@ type Processor struct {
 func New(eng *engine.Engine, jobs store.Jobs, x *extract.Extractor, d phi.Detector, v *vault.Vault, opts Options) *Processor {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
 	}
 	return &Processor{engine: eng, jobs: jobs, extractor: x, detector: d, vault: v, opts: opts}
 }
@@ -94,9 +101,9 @@ func RedactedID(docID string) string { return "redacted-" + docID }
 
 // Committed is an engine.Options.Committed hook: every DocumentReference
 // written with attachment content (that is not itself a redaction) gets a
-// Task and a job. A failure to queue is logged by the caller's engine
-// hook contract: it returns nothing, so it records the failure on the
-// Task instead when it can.
+// Task and a job. The write has committed already, so a failure to queue
+// cannot fail it: it is logged, and the document can be queued again by
+// writing it again.
 func (p *Processor) Committed(ctx context.Context, tenant string, written []store.Resource) {
 	for _, r := range written {
 		if r.Type != "DocumentReference" {
@@ -106,7 +113,9 @@ func (p *Processor) Committed(ctx context.Context, tenant string, written []stor
 		if json.Unmarshal(r.Body, &doc) != nil || doc.redacted() || !doc.hasContent() {
 			continue
 		}
-		_ = p.Enqueue(context.WithoutCancel(ctx), tenant, r.ID)
+		if err := p.Enqueue(context.WithoutCancel(ctx), tenant, r.ID); err != nil {
+			p.opts.Log.Error("document not queued for processing", "tenant", tenant, "document", r.ID, "error", err.Error())
+		}
 	}
 }
 
