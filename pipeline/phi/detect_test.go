@@ -77,6 +77,7 @@ func TestDetectPHICategories(t *testing.T) {
 		{"eponyms are not people", "History of Parkinson's disease; a Foley catheter was placed; Murphy's sign negative; Bell's palsy.", nil,
 			[]string{"Parkinson", "Foley", "Murphy", "Bell"}},
 		{"possessive", "Mr. Okonkwo's daughter called.", []want{{"Okonkwo", Name}}, []string{"'s daughter"}},
+		{"patient without a colon", "Patient Zebulon Quartermaine, phone (617) 555-0142. Patient Education given.", []want{{"Zebulon Quartermaine", Name}}, []string{"Education"}},
 		{"propagated mention", "Client: Jordan Ellsworth\nJordan reports better sleep.", []want{{"Jordan Ellsworth", Name}, {"Jordan", Name}}, []string{"reports"}},
 
 		{"numeric dates", "Seen 03/14/2021, 3/14/21, 2021-03-14 and 14.03.2021.", []want{{"03/14/2021", Date}, {"3/14/21", Date}, {"2021-03-14", Date}, {"14.03.2021", Date}}, nil},
