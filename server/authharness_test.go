@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -60,11 +61,13 @@ func (h *harness) apiKey(tenant, role string, scopes ...string) string {
 	return plain
 }
 
-// backendClient is a registered SMART Backend Services client and its key.
+// backendClient is a registered SMART Backend Services client, its
+// private key and the algorithm it signs assertions with.
 type backendClient struct {
 	id     string
 	tenant string
-	key    *ecdsa.PrivateKey
+	key    crypto.Signer
+	alg    jose.SignatureAlgorithm
 	kid    string
 }
 
@@ -76,8 +79,21 @@ func (h *harness) registerClient(tenant, role string, scopes ...string) *backend
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	c := &backendClient{tenant: tenant, key: key, kid: uuid.NewString()}
-	jwks := &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: c.kid, Algorithm: string(jose.ES384), Use: "sig"}}}
+	return h.registerKey(key, jose.ES384, tenant, role, scopes...)
+}
+
+// registerRSAClient registers a client that signs with RS384. Generating
+// RSA keys is slow, so callers pass one in and may share it between stores.
+func (h *harness) registerRSAClient(key *rsa.PrivateKey, tenant, role string, scopes ...string) *backendClient {
+	h.t.Helper()
+	return h.registerKey(key, jose.RS384, tenant, role, scopes...)
+}
+
+// registerKey registers a client whose inline JWKS holds key's public half.
+func (h *harness) registerKey(key crypto.Signer, alg jose.SignatureAlgorithm, tenant, role string, scopes ...string) *backendClient {
+	h.t.Helper()
+	c := &backendClient{tenant: tenant, key: key, alg: alg, kid: uuid.NewString()}
+	jwks := &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: c.kid, Algorithm: string(alg), Use: "sig"}}}
 	reg, err := backend.Register(h.t.Context(), h.store, backend.Client{Tenant: tenant, Name: "test client", Role: role, Scopes: scopes, JWKS: jwks})
 	if err != nil {
 		h.t.Fatal(err)
@@ -101,7 +117,7 @@ func (h *harness) assertion(c *backendClient, edit func(*jwt.Claims)) string {
 	if edit != nil {
 		edit(&cl)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES384, Key: c.key},
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: c.alg, Key: c.key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", c.kid))
 	if err != nil {
 		h.t.Fatal(err)
@@ -144,52 +160,4 @@ func (h *harness) token(c *backendClient, scope string) string {
 // bearer is the Authorization header pair for a token or API key.
 func bearer(credential string) []string {
 	return []string{"Authorization", "Bearer " + strings.TrimSpace(credential)}
-}
-
-// rsaBackendClient is a Backend Services client registered with an RSA
-// key, which signs its assertions with RS384.
-type rsaBackendClient struct {
-	id     string
-	tenant string
-	key    *rsa.PrivateKey
-	kid    string
-}
-
-// registerRSAClient registers a Backend Services client in tenant whose
-// inline JWKS holds the public half of key (RS384), with a role and the
-// system/ scopes it may request. Generating RSA keys is slow, so callers
-// pass one in and may share it between stores.
-func (h *harness) registerRSAClient(key *rsa.PrivateKey, tenant, role string, scopes ...string) *rsaBackendClient {
-	h.t.Helper()
-	c := &rsaBackendClient{tenant: tenant, key: key, kid: uuid.NewString()}
-	jwks := &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: c.kid, Algorithm: string(jose.RS384), Use: "sig"}}}
-	reg, err := backend.Register(h.t.Context(), h.store, backend.Client{Tenant: tenant, Name: "rsa test client", Role: role, Scopes: scopes, JWKS: jwks})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	c.id = reg.ID
-	return c
-}
-
-// rsaAssertion is an RS384 client assertion for c, like assertion.
-func (h *harness) rsaAssertion(c *rsaBackendClient, edit func(*jwt.Claims)) string {
-	h.t.Helper()
-	now := h.clock.Now()
-	cl := jwt.Claims{
-		Issuer: c.id, Subject: c.id, Audience: jwt.Audience{h.tokenURL(c.tenant)},
-		Expiry: jwt.NewNumericDate(now.Add(4 * time.Minute)), IssuedAt: jwt.NewNumericDate(now), ID: uuid.NewString(),
-	}
-	if edit != nil {
-		edit(&cl)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS384, Key: c.key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", c.kid))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(cl).Serialize()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return raw
 }

@@ -251,7 +251,7 @@ func TestBackendServicesRS384(t *testing.T) {
 	key := rsa3072()
 	eachAuthBackend(t, func(t *testing.T, h *harness) {
 		c := h.registerRSAClient(key, "default", "integration", "system/*.cruds")
-		r := h.tokenRequest("default", clientCredentials(h.rsaAssertion(c, nil), "system/Patient.rs system/Patient.c"))
+		r := h.tokenRequest("default", clientCredentials(h.assertion(c, nil), "system/Patient.rs system/Patient.c"))
 		expect(t, r, http.StatusOK)
 		m := r.json(t)
 		if m["scope"] != "system/Patient.rs system/Patient.c" {
@@ -270,7 +270,7 @@ func TestBackendServicesRS384(t *testing.T) {
 		}
 		forged := *c
 		forged.key = other
-		oauthError(t, h.tokenRequest("default", clientCredentials(h.rsaAssertion(&forged, nil), "system/*.cruds")), http.StatusUnauthorized, "invalid_client")
+		oauthError(t, h.tokenRequest("default", clientCredentials(h.assertion(&forged, nil), "system/*.cruds")), http.StatusUnauthorized, "invalid_client")
 	})
 }
 
