@@ -271,7 +271,7 @@ func (s *Service) apiKey(ctx context.Context, tenant, raw string) (Principal, er
 	if err != nil {
 		return Principal{}, fmt.Errorf("auth: API key %s scopes: %w", k.ID, err)
 	}
-	return Principal{Tenant: tenant, Kind: KindAPIKey, ID: "apikey:" + k.ID, ClientID: k.ID, Scopes: scopes, Roles: []string{k.Role}}, nil
+	return Principal{Tenant: tenant, Kind: KindAPIKey, ID: "apikey:" + k.ID, ClientID: k.ID, FHIRUser: k.FHIRUser, Scopes: scopes, Roles: []string{k.Role}}, nil
 }
 
 func (s *Service) bearer(ctx context.Context, req Request, raw string) (Principal, error) {

@@ -31,6 +31,7 @@ const (
 	IssueForbidden       IssueType = "forbidden"
 	IssueLogin           IssueType = "login"
 	IssueThrottled       IssueType = "throttled"
+	IssueBusinessRule    IssueType = "business-rule"
 )
 
 // Severity is an OperationOutcome.issue.severity.
@@ -86,6 +87,11 @@ func Errorf(status int, code IssueType, format string, args ...any) *Error {
 		Code:        code,
 		Diagnostics: fmt.Sprintf(format, args...),
 	}}}
+}
+
+// NewError returns an Error with the given issues (a validator's findings).
+func NewError(status int, issues ...Issue) *Error {
+	return &Error{Status: status, Issues: issues}
 }
 
 // WithExpression sets the FHIRPath location of the first issue.

@@ -24,6 +24,7 @@ func (s *Server) metadata(c *gin.Context) {
 	}
 	type resource struct {
 		Type              string   `json:"type"`
+		SupportedProfile  []string `json:"supportedProfile,omitempty"`
 		Interaction       []code   `json:"interaction"`
 		Versioning        string   `json:"versioning"`
 		ReadHistory       bool     `json:"readHistory"`
@@ -58,12 +59,19 @@ func (s *Server) metadata(c *gin.Context) {
 			}
 		}
 		var ops []param
-		if t == "DocumentReference" {
-			for _, name := range slices.Sorted(maps.Keys(s.cfg.Operations)) {
-				ops = append(ops, param{Name: name, Definition: "https://kiln.health/fhir/OperationDefinition/DocumentReference-" + name})
+		for _, name := range slices.Sorted(maps.Keys(s.cfg.Operations)) {
+			op := s.cfg.Operations[name]
+			if !slices.Contains(op.Types, t) {
+				continue
 			}
+			def := op.Definition
+			if def == "" {
+				def = "https://kiln.health/fhir/OperationDefinition/" + t + "-" + name
+			}
+			ops = append(ops, param{Name: name, Definition: def})
 		}
 		resources[i] = resource{
+			SupportedProfile:  s.cfg.SupportedProfiles[t],
 			Operation:         ops,
 			Type:              t,
 			SearchParam:       params,

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -314,13 +316,54 @@ func (s *Server) operation(c *gin.Context, typ, id, name string) {
 		return
 	}
 	op := s.cfg.Operations[name]
-	body, err := s.engine.Invoke(c.Request.Context(), c.Param("tenant"), typ, id, name, op.Action, op.Run)
+	if !slices.Contains(op.Types, typ) {
+		s.fail(c, fhir.Errorf(http.StatusNotImplemented, fhir.IssueNotSupported, "operation $%s is not supported on %s", name, typ))
+		return
+	}
+	run := op.Run
+	var resp OperationResponse
+	if op.Call != nil {
+		req := OperationRequest{Method: c.Request.Method, Params: c.Request.URL.Query(), IfMatch: c.GetHeader("If-Match"),
+			Async: prefer(c, "respond-async") != "" || strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "respond-async"),
+			HTML:  c.GetString(mimeKey) == mimeHTML, Base: s.base(c) + "/" + c.Param("tenant")}
+		if hasBody(c.Request) {
+			var ok bool
+			if req.Body, ok = s.readBody(c); !ok {
+				return
+			}
+		}
+		run = func(ctx context.Context, tenant string, r store.Resource) ([]byte, error) {
+			var err error
+			resp, err = op.Call(ctx, tenant, r, req)
+			return resp.Body, err
+		}
+	}
+	body, err := s.engine.Invoke(c.Request.Context(), c.Param("tenant"), typ, id, name, op.Action, run)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	s.writeBody(c, http.StatusOK, body)
+	status := http.StatusOK
+	if resp.Status != 0 {
+		status = resp.Status
+	}
+	if resp.Location != "" {
+		c.Header("Content-Location", resp.Location)
+	}
+	if resp.Version != nil {
+		versionHeaders(c, *resp.Version)
+	}
+	if resp.ContentType != "" {
+		if resp.ContentType == mimeHTML {
+			// Rendered narrative: nothing may run or load.
+			c.Header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+			c.Header("X-Content-Type-Options", "nosniff")
+		}
+		c.Data(status, resp.ContentType+"; charset=utf-8", body)
+		return
+	}
+	s.writeBody(c, status, body)
 }
 
 // typeOperation invokes a type-level operation registered in Config.TypeOperations.

@@ -17,6 +17,7 @@ const (
 	mimeJSON      = "application/json"
 	mimeJSONPatch = "application/json-patch+json"
 	mimeKey       = "kiln.mime"
+	mimeHTML      = "text/html"
 )
 
 // formatMIME maps _format values to the JSON media type to answer with;
@@ -35,13 +36,19 @@ func formatMIME(f string) (string, bool) {
 // none is JSON) and checks the request body's Content-Type (415).
 func (s *Server) negotiate(c *gin.Context) {
 	out, ok := mimeFHIRJSON, true
+	html := s.htmlOperation(c.Request.URL.Path)
 	if f := c.Query("_format"); f != "" {
 		out, ok = formatMIME(f)
+		if ff := strings.ToLower(strings.TrimSpace(f)); html && (ff == "html" || ff == mimeHTML) {
+			out, ok = mimeHTML, true
+		}
 		if !ok {
 			s.refuse(c, fhir.Errorf(http.StatusNotAcceptable, fhir.IssueNotSupported, "_format %q is not supported; this server produces application/fhir+json", f))
 			return
 		}
-	} else if accept := c.GetHeader("Accept"); accept != "" {
+	} else if accept := c.GetHeader("Accept"); html && strings.Contains(accept, mimeHTML) {
+		out = mimeHTML // a browser
+	} else if accept != "" {
 		out, ok = acceptable(accept)
 		if !ok {
 			s.refuse(c, fhir.Errorf(http.StatusNotAcceptable, fhir.IssueNotSupported, "Accept %q is not supported; this server produces application/fhir+json", accept))
@@ -71,6 +78,13 @@ func (s *Server) negotiate(c *gin.Context) {
 		}
 	}
 	c.Next()
+}
+
+// htmlOperation reports whether path calls an operation that can answer
+// text/html.
+func (s *Server) htmlOperation(path string) bool {
+	i := strings.LastIndex(path, "/$")
+	return i >= 0 && s.cfg.Operations[path[i+2:]].HTML
 }
 
 func (s *Server) refuse(c *gin.Context, err *fhir.Error) {

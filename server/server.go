@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/kiln-health/kiln/auth"
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/fhir/store"
 )
 
 // Config configures the HTTP API.
@@ -38,6 +40,9 @@ type Config struct {
 	// TypeOperations are the type-level operations ("Type/name" → the
 	// operation and the action it amounts to for access decisions).
 	TypeOperations map[string]TypeOperation
+	// SupportedProfiles are the profiles Kiln validates, by resource type
+	// (listed in the CapabilityStatement).
+	SupportedProfiles map[string][]string
 	// Blobs, if set, serves presigned blob URLs under /blob/.
 	Blobs http.Handler
 	// Auth authenticates requests and decides access. Nil disables
@@ -50,7 +55,44 @@ type Config struct {
 // (besides reading the resource) for access decisions.
 type Operation struct {
 	Action engine.Action
-	Run    engine.Operation
+	// Run answers with a FHIR JSON body (200). Call, when set, is used
+	// instead: it sees the request and shapes the response.
+	Run  engine.Operation
+	Call func(ctx context.Context, tenant string, r store.Resource, req OperationRequest) (OperationResponse, error)
+	// Types are the resource types the operation is on.
+	Types []string
+	// Definition is the OperationDefinition's canonical URL (default:
+	// Kiln's https://kiln.health/fhir/OperationDefinition/{Type}-{name}).
+	Definition string
+	// HTML marks an operation that can answer text/html (_format=html or
+	// an Accept that names text/html); OperationRequest.HTML tells it to.
+	HTML bool
+}
+
+// OperationRequest is what an operation's Call sees of the request.
+type OperationRequest struct {
+	Method  string
+	Body    []byte // nil for GET
+	Params  url.Values
+	IfMatch string
+	// Async is set when the client sent Prefer: respond-async.
+	Async bool
+	// HTML is set when the client asked for text/html (operations with HTML only).
+	HTML bool
+	// Base is the tenant's FHIR base URL.
+	Base string
+}
+
+// OperationResponse is an operation's answer.
+type OperationResponse struct {
+	Status int // 200 when zero
+	Body   []byte
+	// ContentType overrides the negotiated FHIR media type (text/html).
+	ContentType string
+	// Location, if set, becomes Content-Location (202 Accepted: the Task to poll).
+	Location string
+	// Version, if set, is the resource version the answer is (ETag).
+	Version *store.Resource
 }
 
 // TypeOperation is a type-level operation and what it amounts to.

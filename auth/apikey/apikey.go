@@ -42,6 +42,9 @@ type Key struct {
 	Tenant string
 	Name   string // for people: what the key is for
 	Role   string
+	// FHIRUser, if set, is the FHIR resource of the person the key acts
+	// for ("Practitioner/123"): what signing a CHR names as its attester.
+	FHIRUser string
 	// Scopes are SMART scopes (e.g. "system/Observation.cr"), stored as given.
 	Scopes []string
 	// RatePerMinute is the sustained request rate allowed; 0 means

@@ -50,6 +50,7 @@ func NewManager(records store.Records, pepper []byte, opts Options) (*Manager, e
 type stored struct {
 	Name          string    `json:"name,omitempty"`
 	Role          string    `json:"role"`
+	FHIRUser      string    `json:"fhirUser,omitempty"`
 	Scopes        []string  `json:"scopes,omitempty"`
 	RatePerMinute int       `json:"ratePerMinute,omitempty"`
 	Created       time.Time `json:"created"`
@@ -61,7 +62,7 @@ type stored struct {
 
 func (s stored) key(tenant, id string) Key {
 	return Key{
-		ID: id, Tenant: tenant, Name: s.Name, Role: s.Role, Scopes: s.Scopes,
+		ID: id, Tenant: tenant, Name: s.Name, Role: s.Role, FHIRUser: s.FHIRUser, Scopes: s.Scopes,
 		RatePerMinute: s.RatePerMinute, Created: s.Created, Revoked: s.Revoked, Dev: s.Dev,
 	}
 }
@@ -90,7 +91,7 @@ func (m *Manager) Create(ctx context.Context, k Key) (plaintext string, created 
 	}
 	secret := newSecret()
 	s := stored{
-		Name: k.Name, Role: k.Role, Scopes: slices.Clone(k.Scopes), RatePerMinute: k.RatePerMinute,
+		Name: k.Name, Role: k.Role, FHIRUser: k.FHIRUser, Scopes: slices.Clone(k.Scopes), RatePerMinute: k.RatePerMinute,
 		Created: m.now().UTC().Truncate(time.Millisecond), Dev: k.Dev,
 		Hash: hex.EncodeToString(m.hash(secret)),
 	}

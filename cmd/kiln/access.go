@@ -245,7 +245,7 @@ func apikeyCreateCmd(f *accessFlags, manager keyManager) *cobra.Command {
 		scopes []string
 	)
 	cmd := &cobra.Command{
-		Use:   "create --tenant T --role R [--name N] [--scopes SCOPES] [--rate-per-minute N]",
+		Use:   "create --tenant T --role R [--name N] [--scopes SCOPES] [--rate-per-minute N] [--fhir-user Practitioner/ID]",
 		Short: "Create an API key and print it, once",
 		Long: "Create an API key and print it. Kiln keeps only a keyed hash of the key, so it is shown once and never again.\n" +
 			"Without --scopes the key gets system/*.cruds: every interaction on every type, as far as its role's policy allows.",
@@ -281,6 +281,7 @@ func apikeyCreateCmd(f *accessFlags, manager keyManager) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&k.Role, "role", "", "Kiln role the key acts with, e.g. integration (required)")
+	fs.StringVar(&k.FHIRUser, "fhir-user", "", `the person the key acts for, e.g. "Practitioner/123" (a clinician signing CHRs)`)
 	fs.StringVar(&k.Name, "name", "", "what the key is for, for people")
 	fs.StringArrayVar(&scopes, "scopes", nil, `SMART scopes, space-separated or repeated (default "system/*.cruds")`)
 	fs.IntVar(&k.RatePerMinute, "rate-per-minute", 0, fmt.Sprintf("sustained requests per minute allowed (0: %d)", apikey.DefaultRatePerMinute))

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
@@ -31,6 +32,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/fhir/store/postgres"
 	"github.com/kiln-health/kiln/fhir/store/sqlite"
+	"github.com/kiln-health/kiln/pipeline/chr"
 	"github.com/kiln-health/kiln/server"
 )
 
@@ -200,12 +202,14 @@ func serveCmd() *cobra.Command {
 			}
 			cfg := server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc,
 				Operations: map[string]server.Operation{
-					"reidentify":   {Action: engine.ActionOperation, Run: pipe.proc.Reidentify},
-					"download-url": {Action: engine.ActionRead, Run: pipe.proc.DownloadURL},
+					"reidentify":   {Action: engine.ActionOperation, Run: pipe.proc.Reidentify, Types: []string{"DocumentReference"}},
+					"download-url": {Action: engine.ActionRead, Run: pipe.proc.DownloadURL, Types: []string{"DocumentReference"}},
 				},
 				TypeOperations: map[string]server.TypeOperation{
 					"DocumentReference/upload-url": {Action: engine.ActionCreate, Run: pipe.proc.UploadURL},
 				}}
+			maps.Copy(cfg.Operations, chrOperations(pipe.drafter))
+			cfg.SupportedProfiles = map[string][]string{"Composition": {chr.ProfileURL}}
 			if h, ok := pipe.blobs.(interface{ Handler() http.Handler }); ok {
 				cfg.Blobs = h.Handler() // the local store serves its presigned URLs; S3 serves its own
 			}

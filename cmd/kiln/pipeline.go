@@ -22,6 +22,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/pipeline/blob"
+	"github.com/kiln-health/kiln/pipeline/chr"
 	"github.com/kiln-health/kiln/pipeline/document"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
@@ -133,9 +134,18 @@ func sharedSecret(ctx context.Context, st store.Store, name string) ([]byte, err
 type pipeline struct {
 	blobs     blob.Store
 	proc      *document.Processor
+	drafter   *chr.Drafter
 	extractor *extract.Extractor
 	ocr       *extract.Tesseract
 	worker    atomic.Pointer[worker.Worker] // in-process workers, woken when a job is queued
+}
+
+// handle runs one job of the pipeline, by kind.
+func (p *pipeline) handle(ctx context.Context, job store.Job) error {
+	if job.Kind == chr.JobKind {
+		return p.drafter.Handle(ctx, job)
+	}
+	return p.proc.Handle(ctx, job)
 }
 
 func (p *pipeline) notify() {
@@ -208,8 +218,10 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 	opts.Committed = func(ctx context.Context, tenant string, written []store.Resource) {
 		p.proc.Committed(ctx, tenant, written)
 	}
+	opts.Rules = map[string]engine.Rule{"Composition": chr.Rule(nil)}
 	eng := engine.New(st, v, opts)
 	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs})
+	p.drafter = chr.New(eng, st, chr.Options{Queued: p.notify})
 	return eng, p, nil
 }
 
@@ -222,8 +234,8 @@ func startWorkers(ctx context.Context, st store.Store, p *pipeline, n int, log *
 // startWorkersWith runs the pipeline's workers configured by opts (their
 // Kinds are the pipeline's) until ctx ends.
 func startWorkersWith(ctx context.Context, st store.Store, p *pipeline, opts worker.Options) (*worker.Worker, <-chan error, error) {
-	opts.Kinds = []string{document.JobKind}
-	w, err := worker.New(st, p.proc.Handle, opts)
+	opts.Kinds = []string{document.JobKind, chr.JobKind}
+	w, err := worker.New(st, p.handle, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -47,6 +47,8 @@ type Options struct {
 	// write interaction committed (deletions excluded), after the commit:
 	// the document pipeline queues its work from it.
 	Committed func(ctx context.Context, tenant string, written []store.Resource)
+	// Rules are Kiln's own write rules by resource type (see Rule).
+	Rules map[string]Rule
 }
 
 // Engine executes FHIR interactions. It is safe for concurrent use.
@@ -59,6 +61,7 @@ type Engine struct {
 	audit     bool
 	auditLog  *auditLog
 	committed func(ctx context.Context, tenant string, written []store.Resource)
+	rules     map[string]Rule
 
 	tenantsMu sync.RWMutex
 	tenants   map[string]bool // known to exist; tenants are never deleted
@@ -84,7 +87,7 @@ func New(s store.Store, v *fhir.Validator, opts Options) *Engine {
 	if x == nil {
 		x = search.DefaultExtractor()
 	}
-	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, auditLog: newAuditLog(s), committed: opts.Committed, tenants: map[string]bool{}}
+	return &Engine{store: s, validator: v, limits: l, now: now, extractor: x, audit: opts.Audit, auditLog: newAuditLog(s), committed: opts.Committed, rules: opts.Rules, tenants: map[string]bool{}}
 }
 
 // Extractor returns the search index extractor (what the CapabilityStatement

@@ -67,3 +67,21 @@ func (e *Engine) InvokeType(ctx context.Context, tenant, typ, name string, act A
 	}
 	return out, nil
 }
+
+// Require checks that the caller may do act on some resources of typ at
+// all (an operation that will create a resource of another type asks this
+// first); it neither reads nor audits.
+func (e *Engine) Require(ctx context.Context, typ string, act Action) error {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = newGuard(c.Access).require(typ, act)
+	return err
+}
+
+// CallerAgent returns the audit agent of ctx's caller.
+func CallerAgent(ctx context.Context) (audit.Agent, error) {
+	c, err := callerFrom(ctx)
+	return c.Agent, err
+}

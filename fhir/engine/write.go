@@ -58,8 +58,9 @@ type op struct {
 	search   *search.Request // GET without an id: a search
 	found    *SearchResult   // its result
 	result   Result
-	write    *store.Write // the version this op writes, if any
-	action   Action       // what the write does, for the access check after it
+	write    *store.Write   // the version this op writes, if any
+	prev     store.Resource // the current version it replaces (zero if none), for rules
+	action   Action         // what the write does, for the access check after it
 }
 
 // opError locates an error in a bundle entry.
@@ -104,10 +105,12 @@ func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*o
 	}
 	const attempts = 5
 	var err error
+	var derived []store.Resource // what rules added, in the attempt that committed
 	for attempt := range attempts {
 		err = e.store.Update(ctx, tenant, func(tx store.Tx) error {
 			now := e.now().UTC().Truncate(time.Millisecond)
-			if err := e.execute(ctx, tx, newGuard(c.Access), now, ops); err != nil {
+			var err error
+			if derived, err = e.execute(ctx, tx, tenant, c, now, ops); err != nil {
 				return err
 			}
 			if !e.audit {
@@ -145,6 +148,7 @@ func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*o
 				written = append(written, o.result.Resource)
 			}
 		}
+		written = append(written, derived...)
 		if len(written) > 0 {
 			e.committed(ctx, tenant, written)
 		}
@@ -360,8 +364,10 @@ func methodOrder(m string) int {
 	}
 }
 
-// execute performs ops inside one transaction. Errors are *opError.
-func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Time, ops []*op) error {
+// execute performs ops inside one transaction for caller c and returns the
+// resources the engine's rules derived. Errors are *opError.
+func (e *Engine) execute(ctx context.Context, tx store.Tx, tenant string, c Caller, now time.Time, ops []*op) ([]store.Resource, error) {
+	g := newGuard(c.Access)
 	ordered := slices.Clone(ops)
 	slices.SortStableFunc(ordered, func(a, b *op) int { return methodOrder(a.Method) - methodOrder(b.Method) })
 
@@ -372,7 +378,7 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 			// A retried attempt assigns new ids: start again from the client's body.
 			obj, err := fhir.ParseObject(o.Body)
 			if err != nil {
-				return &opError{o.index, err}
+				return nil, &opError{o.index, err}
 			}
 			o.obj = obj
 		}
@@ -381,7 +387,7 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 			continue // reads run after the writes
 		}
 		if err := x.resolve(ctx, o); err != nil {
-			return &opError{o.index, err}
+			return nil, &opError{o.index, err}
 		}
 	}
 	// Every id is known now. Conditional references need the store, so they
@@ -402,7 +408,7 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 			}
 			to, err := x.resolveConditionalReference(ctx, ref)
 			if err != nil {
-				return &opError{o.index, err}
+				return nil, &opError{o.index, err}
 			}
 			x.refs[ref] = to
 		}
@@ -410,7 +416,7 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 	}
 	for i, err := range parallel(len(finish), func(i int) error { return x.finish(finish[i]) }) {
 		if err != nil {
-			return &opError{finish[i].index, err}
+			return nil, &opError{finish[i].index, err}
 		}
 	}
 	var writes []store.Write
@@ -419,12 +425,20 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 			writes = append(writes, *o.write)
 		}
 	}
+	// Rules see the final versions, and what they derive commits with
+	// them. Derived writes are the system's, so the caller's post-write
+	// check below covers only the caller's own.
+	derivedWrites, derived, err := x.applyRules(ctx, tenant, c.Agent, ordered)
+	if err != nil {
+		return nil, err
+	}
+	writes = append(writes, derivedWrites...)
 	if len(writes) > 0 {
 		if err := tx.Write(ctx, writes); err != nil {
-			return fmt.Errorf("engine: write: %w", err)
+			return nil, fmt.Errorf("engine: write: %w", err)
 		}
 		if err := x.checkWritten(ctx, ordered); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, o := range ordered {
@@ -434,7 +448,7 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 		if o.search != nil {
 			found, err := searchIn(ctx, tx, g, o.search)
 			if err != nil {
-				return &opError{o.index, err}
+				return nil, &opError{o.index, err}
 			}
 			o.found, o.result = &found, Result{Status: http.StatusOK}
 			continue
@@ -445,11 +459,11 @@ func (e *Engine) execute(ctx context.Context, tx store.Tx, g *guard, now time.Ti
 			err = forbidden("a bundle entry cannot read an older version of %s/%s for a caller restricted to some resources; read it on its own", o.Type, o.ID)
 		}
 		if err != nil {
-			return &opError{o.index, err}
+			return nil, &opError{o.index, err}
 		}
 		o.result = Result{Status: http.StatusOK, Resource: r}
 	}
-	return nil
+	return derived, nil
 }
 
 // execution is the state of one transaction attempt.
@@ -522,6 +536,7 @@ func (x *execution) current(ctx context.Context, o *op, id string) (cur store.Re
 		return cur, false, fmt.Errorf("engine: read %s/%s: %w", o.Type, id, err)
 	}
 	exists = cur.Version > 0 && !cur.Deleted
+	o.prev = cur
 	if o.IfMatch != "" {
 		want, ok := parseETag(o.IfMatch)
 		if !ok {

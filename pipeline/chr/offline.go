@@ -1,0 +1,195 @@
+package chr
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Offline is the default composer: no network, deterministic. Structured
+// sections state each fact as Kiln wrote it; the narrative section is an
+// extractive summary, the most informative sentences of the retrieved
+// passages in their documents' order, each citing its passage. A section
+// with no facts but relevant passages quotes up to two of their sentences.
+type Offline struct{}
+
+// Name implements Composer.
+func (Offline) Name() string { return "offline" }
+
+// Compose implements Composer.
+func (Offline) Compose(_ context.Context, _ string, in []SectionInput) ([]SectionOutput, error) {
+	var out []SectionOutput
+	for _, s := range in {
+		o := SectionOutput{Key: s.Key}
+		for _, f := range s.Facts {
+			o.Statements = append(o.Statements, Statement{Text: f.Text, Sources: []string{f.Source}})
+		}
+		switch {
+		case s.Key == "narrative":
+			o.Statements = append(o.Statements, extract(s.Passages, 8)...)
+		case len(s.Facts) == 0 && s.Key != "coding":
+			o.Statements = append(o.Statements, extract(s.Passages, 2)...)
+		}
+		if len(o.Statements) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// candidate is one sentence of a passage.
+type candidate struct {
+	text    string
+	source  string
+	passage int // rank of its passage
+	pos     int // position within the passage
+	score   float64
+}
+
+// extract picks up to n informative sentences from passages.
+func extract(passages []Passage, n int) []Statement {
+	var cands []candidate
+	seen := map[string]bool{}
+	for pi, p := range passages {
+		for si, s := range Sentences(p.Text) {
+			key := strings.ToLower(s)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			score := informativeness(s)
+			if score <= 0 {
+				continue
+			}
+			// Closer passages and earlier sentences first.
+			cands = append(cands, candidate{text: s, source: p.Source, passage: pi, pos: si, score: score * (1 + p.Score)})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	if len(cands) > n {
+		cands = cands[:n]
+	}
+	// Read in the order the passages were ranked, then in text order.
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(a.passage, b.passage); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	out := make([]Statement, len(cands))
+	for i, c := range cands {
+		out[i] = Statement{Text: c.text, Sources: []string{c.source}}
+	}
+	return out
+}
+
+// informativeness scores a sentence for an extractive summary: enough
+// words, mostly words rather than vault tokens, numbers or headers, and
+// clinical vocabulary. Zero means never pick it.
+func informativeness(s string) float64 {
+	words := strings.Fields(s)
+	if len(words) < 5 || len(words) > 60 {
+		return 0
+	}
+	var plain, tokens, clinical int
+	for _, w := range words {
+		lw := strings.ToLower(strings.Trim(w, ".,;:()"))
+		switch {
+		case strings.HasPrefix(w, "[") && strings.Contains(w, "_"):
+			tokens++
+		case strings.IndexFunc(lw, unicode.IsLetter) >= 0:
+			plain++
+		}
+		if clinicalWords[lw] {
+			clinical++
+		}
+	}
+	if tokens*2 > len(words) || plain < 4 {
+		return 0
+	}
+	return float64(plain)/float64(len(words)) + 0.5*float64(clinical)
+}
+
+// clinicalWords mark sentences worth summarising.
+var clinicalWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`diagnosis diagnosed history presents presented complains complaint pain
+		assessment plan impression treatment treated started continue continued prescribed medication dose
+		mg daily twice allergy allergic reaction hypertension diabetes asthma copd infection fever cough
+		follow-up follow return refer referred referral admitted discharged discharge surgery procedure
+		blood pressure glucose a1c cholesterol lab labs result results imaging x-ray ct mri ultrasound
+		symptoms symptom denies reports improved worsening stable chronic acute recommended counseled
+		vaccine vaccinated immunization therapy management controlled uncontrolled`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// Sentences splits text into sentences (trimmed, non-empty). Vault tokens
+// and abbreviations like "Dr." do not end a sentence.
+func Sentences(text string) []string {
+	var out []string
+	for _, span := range SentenceSpans(text) {
+		out = append(out, span.Text)
+	}
+	return out
+}
+
+// Span is a sentence and where it is: code-point offsets, end exclusive.
+type Span struct {
+	Text       string
+	Start, End int
+}
+
+// SentenceSpans splits text into sentences with their code-point offsets.
+func SentenceSpans(text string) []Span {
+	rs := []rune(text)
+	var out []Span
+	start := 0
+	emit := func(end int) {
+		s, e := start, end
+		for s < e && unicode.IsSpace(rs[s]) {
+			s++
+		}
+		for e > s && unicode.IsSpace(rs[e-1]) {
+			e--
+		}
+		if e > s {
+			out = append(out, Span{Text: string(rs[s:e]), Start: s, End: e})
+		}
+		start = end
+	}
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == '\n' && i+1 < len(rs) && rs[i+1] == '\n':
+			emit(i + 1)
+		case r == '.' || r == '!' || r == '?':
+			if i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
+				continue // 3.5 mg, e.g.
+			}
+			if r == '.' && abbreviation(rs[start:i]) {
+				continue
+			}
+			emit(i + 1)
+		}
+	}
+	emit(len(rs))
+	return out
+}
+
+// abbreviation reports whether the word before a period is a title or
+// common abbreviation that does not end a sentence.
+func abbreviation(before []rune) bool {
+	j := len(before)
+	for j > 0 && !unicode.IsSpace(before[j-1]) {
+		j--
+	}
+	switch strings.ToLower(string(before[j:])) {
+	case "dr", "mr", "mrs", "ms", "st", "vs", "e.g", "i.e", "approx", "no", "pt":
+		return true
+	}
+	return false
+}
