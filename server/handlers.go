@@ -49,7 +49,7 @@ func (s *Server) dispatch(c *gin.Context) {
 		s.metadata(c)
 	case len(parts) == 1 && parts[0] == "_history" && m == http.MethodGet:
 		s.history(c, "", "")
-	case len(parts) == 3 && strings.HasPrefix(parts[2], "$") && s.cfg.Operations[parts[2][1:]].Run != nil &&
+	case len(parts) == 3 && strings.HasPrefix(parts[2], "$") && s.cfg.Operations[parts[2][1:]].defined() &&
 		(m == http.MethodGet || m == http.MethodPost):
 		s.operation(c, parts[0], parts[1], parts[2][1:])
 	case len(parts) == 2 && strings.HasPrefix(parts[1], "$") && s.cfg.TypeOperations[parts[0]+"/"+parts[1][1:]].Run != nil &&
@@ -326,7 +326,7 @@ func (s *Server) operation(c *gin.Context, typ, id, name string) {
 		req := OperationRequest{Method: c.Request.Method, Params: c.Request.URL.Query(), IfMatch: c.GetHeader("If-Match"),
 			Async: prefer(c, "respond-async") != "" || strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "respond-async"),
 			HTML:  c.GetString(mimeKey) == mimeHTML, Base: s.base(c) + "/" + c.Param("tenant")}
-		if hasBody(c.Request) {
+		if hasBody(c.Request) && !emptyOperationCall(c.Request) {
 			var ok bool
 			if req.Body, ok = s.readBody(c); !ok {
 				return

@@ -57,7 +57,7 @@ func (s *Server) negotiate(c *gin.Context) {
 	}
 	c.Set(mimeKey, out)
 
-	if hasBody(c.Request) {
+	if hasBody(c.Request) && !emptyOperationCall(c.Request) {
 		ct := c.GetHeader("Content-Type")
 		mt, _, err := mime.ParseMediaType(ct)
 		want := "application/fhir+json or application/json"
@@ -95,6 +95,13 @@ func (s *Server) refuse(c *gin.Context, err *fhir.Error) {
 
 // mimeForm is the body type of POST _search.
 const mimeForm = "application/x-www-form-urlencoded"
+
+// emptyOperationCall reports a POST to an operation ($name) without a
+// body: operations that take no parameters are called that way, and an
+// empty body has no media type to check.
+func emptyOperationCall(r *http.Request) bool {
+	return r.ContentLength == 0 && strings.Contains(r.URL.Path, "/$")
+}
 
 func hasBody(r *http.Request) bool {
 	switch r.Method {

@@ -69,6 +69,8 @@ type Operation struct {
 	HTML bool
 }
 
+func (o Operation) defined() bool { return o.Run != nil || o.Call != nil }
+
 // OperationRequest is what an operation's Call sees of the request.
 type OperationRequest struct {
 	Method  string

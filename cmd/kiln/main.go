@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"os"
 	"os/signal"
@@ -32,7 +31,6 @@ import (
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/fhir/store/postgres"
 	"github.com/kiln-health/kiln/fhir/store/sqlite"
-	"github.com/kiln-health/kiln/pipeline/chr"
 	"github.com/kiln-health/kiln/server"
 )
 
@@ -110,7 +108,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), reindexCmd())
 	root.AddCommand(accessCmds()...)
-	root.AddCommand(phiCmd(), workerCmd())
+	root.AddCommand(phiCmd(), workerCmd(), egressCmd())
 	return root
 }
 
@@ -200,19 +198,7 @@ func serveCmd() *cobra.Command {
 				defer func() { stop(); <-workersDone }() // let running jobs finish
 				log.Info("document pipeline workers running in-process", "worker", w.ID(), "concurrency", workers)
 			}
-			cfg := server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc,
-				Operations: map[string]server.Operation{
-					"reidentify":   {Action: engine.ActionOperation, Run: pipe.proc.Reidentify, Types: []string{"DocumentReference"}},
-					"download-url": {Action: engine.ActionRead, Run: pipe.proc.DownloadURL, Types: []string{"DocumentReference"}},
-				},
-				TypeOperations: map[string]server.TypeOperation{
-					"DocumentReference/upload-url": {Action: engine.ActionCreate, Run: pipe.proc.UploadURL},
-				}}
-			maps.Copy(cfg.Operations, chrOperations(pipe.drafter))
-			cfg.SupportedProfiles = map[string][]string{"Composition": {chr.ProfileURL}}
-			if h, ok := pipe.blobs.(interface{ Handler() http.Handler }); ok {
-				cfg.Blobs = h.Handler() // the local store serves its presigned URLs; S3 serves its own
-			}
+			cfg := pipe.serverConfig(server.Config{MaxBodyBytes: maxBody, BaseURL: baseURL, Version: version, Auth: authSvc})
 			api := server.New(eng, log, cfg)
 			if stale, err := eng.CheckIndex(ctx); err != nil {
 				return err
@@ -224,7 +210,8 @@ func serveCmd() *cobra.Command {
 			srv := &http.Server{Addr: addr, Handler: api, ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.ListenAndServe() }()
-			log.Info("kiln serving", "addr", addr, "backend", st.Backend(), "version", version, "env", af.env, "auth", authSvc != nil)
+			log.Info("kiln serving", "addr", addr, "backend", st.Backend(), "version", version, "env", af.env, "auth", authSvc != nil,
+				"vector_search", vectorSearch(st))
 			if authSvc != nil && !af.production() && defaultTenant != "" {
 				if err := devKey(ctx, authSvc, defaultTenant, publicBase(baseURL, addr)+"/fhir/"+defaultTenant, cmd.OutOrStdout()); err != nil {
 					return err
@@ -318,7 +305,7 @@ func tenantCmd() *cobra.Command {
 		},
 	}
 	sf.register(cmd.PersistentFlags())
-	cmd.AddCommand(create, list)
+	cmd.AddCommand(create, list, tenantSettingsCmd())
 	return cmd
 }
 

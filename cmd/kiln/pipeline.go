@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/fhir/profile"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/pipeline/blob"
 	"github.com/kiln-health/kiln/pipeline/chr"
@@ -29,10 +32,13 @@ import (
 	"github.com/kiln-health/kiln/pipeline/phi/comprehend"
 	"github.com/kiln-health/kiln/pipeline/vault"
 	"github.com/kiln-health/kiln/pipeline/worker"
+	"github.com/kiln-health/kiln/profiles"
+	"github.com/kiln-health/kiln/server"
 )
 
 // pipelineFlags configure the document pipeline, in kiln serve and kiln worker.
 type pipelineFlags struct {
+	chrFlags
 	blob          string
 	keks          string
 	keepOriginals bool
@@ -43,6 +49,7 @@ type pipelineFlags struct {
 }
 
 func (f *pipelineFlags) register(fs *pflag.FlagSet) {
+	f.chrFlags.register(fs)
 	fs.StringVar(&f.blob, "blob", "", "blob store for uploaded documents: a directory or file:///path, or s3://bucket/prefix?region=…; default: <data>/blobs [KILN_BLOB]")
 	fs.StringVar(&f.keks, "vault-keks", "", "key-encryption keys of the re-identification vault, \"id:base64(32 bytes),…\" (the last is current); development generates one [KILN_VAULT_KEKS]")
 	fs.StringVar(&f.comprehendRegion, "comprehend-medical-region", "", "also detect PHI with AWS Comprehend Medical in this region (sends document text to AWS; off by default) [KILN_COMPREHEND_MEDICAL_REGION]")
@@ -140,6 +147,24 @@ type pipeline struct {
 	worker    atomic.Pointer[worker.Worker] // in-process workers, woken when a job is queued
 }
 
+// serverConfig adds the pipeline's operations, profiles and blob handler
+// to cfg.
+func (p *pipeline) serverConfig(cfg server.Config) server.Config {
+	cfg.Operations = map[string]server.Operation{
+		"reidentify":   {Action: engine.ActionOperation, Run: p.proc.Reidentify, Types: []string{"DocumentReference"}},
+		"download-url": {Action: engine.ActionRead, Run: p.proc.DownloadURL, Types: []string{"DocumentReference"}},
+	}
+	maps.Copy(cfg.Operations, chrOperations(p.drafter))
+	cfg.TypeOperations = map[string]server.TypeOperation{
+		"DocumentReference/upload-url": {Action: engine.ActionCreate, Run: p.proc.UploadURL},
+	}
+	cfg.SupportedProfiles = map[string][]string{"Composition": {chr.ProfileURL}}
+	if h, ok := p.blobs.(interface{ Handler() http.Handler }); ok {
+		cfg.Blobs = h.Handler() // the local store serves its presigned URLs; S3 serves its own
+	}
+	return cfg
+}
+
 // handle runs one job of the pipeline, by kind.
 func (p *pipeline) handle(ctx context.Context, job store.Job) error {
 	if job.Kind == chr.JobKind {
@@ -215,13 +240,35 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 			comprehend.New(client, comprehend.Options{MinScore: 0.5, NotPHIPlace: builtin.NotPHIPlace}))
 	}
 	opts.Audit = true
-	opts.Committed = func(ctx context.Context, tenant string, written []store.Resource) {
-		p.proc.Committed(ctx, tenant, written)
+	profileSet, err := profile.Load(profiles.FS)
+	if err != nil {
+		return nil, nil, fmt.Errorf("profiles: %w", err)
 	}
-	opts.Rules = map[string]engine.Rule{"Composition": chr.Rule(nil)}
+	opts.Rules = map[string]engine.Rule{"Composition": chr.Rule(profileSet)}
+	document.Attach(&opts, func() *document.Processor { return p.proc })
 	eng := engine.New(st, v, opts)
-	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs})
-	p.drafter = chr.New(eng, st, chr.Options{Queued: p.notify})
+	drafter, grounding, err := f.drafter(ctx, eng, st, p.notify)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.drafter = drafter
+	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs,
+		Redacted: func(ctx context.Context, tenant string, r document.Redaction) error {
+			// Ground the redacted text for the patient's CHR, then queue the
+			// patient's automatic draft (one job per patient, however many
+			// documents arrive together).
+			patient, ok := strings.CutPrefix(r.Patient, "Patient/")
+			if !ok {
+				return nil
+			}
+			if err := grounding.Index(ctx, tenant, patient, strings.TrimPrefix(r.Document, "DocumentReference/"), r.Text); err != nil {
+				return err
+			}
+			if !f.autoDraft {
+				return nil
+			}
+			return drafter.DocumentsChanged(ctx, tenant, patient)
+		}})
 	return eng, p, nil
 }
 
@@ -242,7 +289,39 @@ func startWorkersWith(ctx context.Context, st store.Store, p *pipeline, opts wor
 	p.worker.Store(w)
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
+	go p.reconcile(ctx, st, opts.Log)
 	return w, done, nil
+}
+
+// reconcileEvery is how often workers look for documents whose Task was
+// committed but whose job was never queued (a crash in between).
+const reconcileEvery = time.Minute
+
+// reconcile queues, now and every reconcileEvery until ctx ends, the
+// documents of every tenant that have waited a minute with no job.
+func (p *pipeline) reconcile(ctx context.Context, st store.Store, log *slog.Logger) {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := time.NewTicker(reconcileEvery)
+	defer t.Stop()
+	for {
+		tenants, err := st.Tenants(ctx)
+		for _, tenant := range tenants {
+			if err != nil {
+				break
+			}
+			_, err = p.proc.Reconcile(ctx, tenant, reconcileEvery)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("document reconciliation failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func workerCmd() *cobra.Command {

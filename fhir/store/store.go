@@ -180,6 +180,7 @@ type Records interface {
 type Store interface {
 	Records
 	Jobs
+	Chunks
 
 	// View runs fn in a read-only transaction of one tenant.
 	View(ctx context.Context, tenant string, fn func(Tx) error) error

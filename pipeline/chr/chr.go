@@ -26,6 +26,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/pipeline/coding"
 )
 
 // Version names the drafter in Provenance.
@@ -54,20 +55,13 @@ type Hit struct {
 	Score      float64
 }
 
-// Coder suggests codes.
+// Coder suggests codes (a *coding.Table: ICD-10-CM, or a tenant's
+// licensed table).
 type Coder interface {
-	// FromText suggests codes supported by spans of text.
-	FromText(text string) []Suggestion
-	// FromCondition suggests codes for a Condition resource.
-	FromCondition(condition []byte) []Suggestion
-}
-
-// Suggestion is a proposed code and what supports it.
-type Suggestion struct {
-	System, Code, Display string
-	Confidence            float64
-	Start, End            int    // code points into the text it came from
-	Evidence              string // the supporting span
+	// SuggestText suggests codes supported by spans of text.
+	SuggestText(text string) []coding.Suggestion
+	// SuggestCondition suggests codes for a Condition resource.
+	SuggestCondition(condition []byte) []coding.Suggestion
 }
 
 // Options configure a Drafter.

@@ -13,10 +13,12 @@ import (
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/audit"
 	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/fhir/profile"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/internal/shared"
 	"github.com/kiln-health/kiln/internal/testbackends"
 	"github.com/kiln-health/kiln/pipeline/chr"
+	"github.com/kiln-health/kiln/profiles"
 )
 
 // rig is a real engine with the CHR rule over a real store.
@@ -40,7 +42,11 @@ func newRig(t *testing.T, st store.Store, opts chr.Options) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, st: st}
-	r.eng = engine.New(st, val, engine.Options{Audit: true, Rules: map[string]engine.Rule{"Composition": chr.Rule(nil)}})
+	set, err := profile.Load(profiles.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.eng = engine.New(st, val, engine.Options{Audit: true, Rules: map[string]engine.Rule{"Composition": chr.Rule(set)}})
 	r.drafter = chr.New(r.eng, st, opts)
 	r.sys = engine.WithCaller(ctx, engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "test", System: true}})
 	return r

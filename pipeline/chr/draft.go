@@ -16,6 +16,8 @@ import (
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
+	"github.com/kiln-health/kiln/pipeline/coding"
+	"github.com/kiln-health/kiln/pipeline/egress"
 )
 
 // Result is what a draft produced.
@@ -108,7 +110,7 @@ func fallbackReason(err error) string {
 	if errors.As(err, &r) {
 		return r.Reason()
 	}
-	if strings.Contains(err.Error(), "denied") {
+	if errors.Is(err, egress.ErrDenied) {
 		return "the tenant's egress policy does not allow the composer's processor"
 	}
 	return "the composer failed"
@@ -215,15 +217,15 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 			continue
 		}
 		body, _ := c.Marshal()
-		for _, s := range d.opts.Coder.FromCondition(body) {
-			if have[s.Code] {
+		for _, s := range d.opts.Coder.SuggestCondition(body) {
+			if have[s.Code.Code] {
 				continue
 			}
-			have[s.Code] = true
+			have[s.Code.Code] = true
 			src := in.src.resource(c)
 			facts = append(facts, Fact{Source: src.ID,
-				Text:         fmt.Sprintf("%s %s: proposed for %s (%q; confidence %.2f)", s.Code, s.Display, src.Reference, s.Evidence, s.Confidence),
-				Deidentified: fmt.Sprintf("%s %s: proposed for a recorded condition (%q; confidence %.2f)", s.Code, s.Display, s.Evidence, s.Confidence)})
+				Text:         fmt.Sprintf("%s %s: proposed for %s (%q; confidence %.2f)", s.Code.Code, s.Code.Display, src.Reference, s.Evidence, s.Confidence),
+				Deidentified: fmt.Sprintf("%s %s: proposed for a recorded condition (%q; confidence %.2f)", s.Code.Code, s.Code.Display, s.Evidence, s.Confidence)})
 			in.entries["coding"] = append(in.entries["coding"], src.Reference)
 		}
 	}
@@ -232,19 +234,20 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 		return nil, err
 	}
 	in.docs = ids
-	best := map[string]Suggestion{}
+	best := map[string]coding.Suggestion{}
 	where := map[string]string{}
 	var order []string
 	for _, id := range ids {
-		for _, s := range d.opts.Coder.FromText(texts[id]) {
-			if have[s.Code] {
+		for _, s := range d.opts.Coder.SuggestText(texts[id]) {
+			code := s.Code.Code
+			if have[code] {
 				continue
 			}
-			if b, ok := best[s.Code]; !ok || s.Confidence > b.Confidence {
+			if b, ok := best[code]; !ok || s.Confidence > b.Confidence {
 				if !ok {
-					order = append(order, s.Code)
+					order = append(order, code)
 				}
-				best[s.Code], where[s.Code] = s, id
+				best[code], where[code] = s, id
 			}
 		}
 	}
@@ -257,8 +260,8 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 		}
 		in.suggested = append(in.suggested, suggestedCondition(condID, patient, s, src))
 		facts = append(facts, Fact{Source: src.ID,
-			Text:         fmt.Sprintf("%s %s: suggested from %q (confidence %.2f); proposed as Condition/%s", s.Code, s.Display, s.Evidence, s.Confidence, condID),
-			Deidentified: fmt.Sprintf("%s %s: suggested from %q (confidence %.2f)", s.Code, s.Display, s.Evidence, s.Confidence)})
+			Text:         fmt.Sprintf("%s %s: suggested from %q (confidence %.2f); proposed as Condition/%s", s.Code.Code, s.Code.Display, s.Evidence, s.Confidence, condID),
+			Deidentified: fmt.Sprintf("%s %s: suggested from %q (confidence %.2f)", s.Code.Code, s.Code.Display, s.Evidence, s.Confidence)})
 		in.entries["coding"] = append(in.entries["coding"], "Condition/"+condID)
 	}
 	return facts, nil
@@ -271,7 +274,7 @@ func suggestionID(patient, code string) string {
 	return "sug-" + hex.EncodeToString(h[:8]) + "-" + strings.ToLower(strings.ReplaceAll(code, ".", ""))
 }
 
-func suggestedCondition(id, patient string, s Suggestion, src *source) fhir.Object {
+func suggestedCondition(id, patient string, s coding.Suggestion, src *source) fhir.Object {
 	return fhir.Object{
 		"resourceType": "Condition",
 		"id":           id,
@@ -282,8 +285,8 @@ func suggestedCondition(id, patient string, s Suggestion, src *source) fhir.Obje
 		"extension":          []any{map[string]any{"url": ExtConfidence, "valueDecimal": round2(s.Confidence)}},
 		"verificationStatus": map[string]any{"coding": []any{map[string]any{"system": conditionVerifSys, "code": "provisional"}}},
 		"code": map[string]any{
-			"coding": []any{map[string]any{"system": s.System, "code": s.Code, "display": s.Display}},
-			"text":   s.Display,
+			"coding": []any{map[string]any{"system": s.Code.System, "code": s.Code.Code, "display": s.Code.Display}},
+			"text":   s.Code.Display,
 		},
 		"subject": map[string]any{"reference": "Patient/" + patient},
 		"evidence": []any{map[string]any{"detail": []any{map[string]any{

@@ -111,8 +111,14 @@ func Rule(v Validator) engine.Rule {
 			if err != nil {
 				return nil, fmt.Errorf("chr: validate Composition/%s: %w", c.ID, err)
 			}
-			if len(issues) > 0 {
-				return nil, fhir.NewError(http.StatusUnprocessableEntity, issues...)
+			var errs []fhir.Issue
+			for _, is := range issues {
+				if is.Severity == fhir.SeverityError || is.Severity == fhir.SeverityFatal {
+					errs = append(errs, is)
+				}
+			}
+			if len(errs) > 0 {
+				return nil, fhir.NewError(http.StatusUnprocessableEntity, errs...)
 			}
 		}
 		nextStatus := str(next, "status")

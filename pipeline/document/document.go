@@ -13,10 +13,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -60,6 +60,33 @@ type Options struct {
 	// Log receives intake failures (ids only, never content); slog's
 	// default logger when nil.
 	Log *slog.Logger
+	// Settings is where the tenants' pipeline settings are read (see
+	// LoadSettings), once per job. Nil means the jobs store when it is
+	// also a store.Records (a store.Store is), or the defaults otherwise.
+	Settings store.Records
+	// Redacted, if set, is the post-redaction stage (grounding the
+	// redacted text in the patient's record, say). It runs after the
+	// redaction is committed and before the Task completes, at least once
+	// per successfully processed document: a retry may call it again with
+	// the same Redaction, so it must be idempotent. An error retries the
+	// job (a Permanent() error fails it) without writing the outputs
+	// again; see finish. Its error text is never stored: the Task and the
+	// job show the stage and an error class only.
+	Redacted func(ctx context.Context, tenant string, doc Redaction) error
+}
+
+// Redaction is what the post-redaction stage (Options.Redacted) gets.
+type Redaction struct {
+	// Document is the redaction, "DocumentReference/redacted-{id}"; it is
+	// committed before the stage runs.
+	Document string
+	// Source is the processed document, "DocumentReference/{id}".
+	Source string
+	// Patient is the document's subject, "Patient/{id}", or "" when it
+	// has none.
+	Patient string
+	// Text is the redacted text (the redaction's attachment).
+	Text string
 }
 
 // Processor processes DocumentReferences. It is safe for concurrent use.
@@ -69,6 +96,7 @@ type Processor struct {
 	extractor *extract.Extractor
 	detector  phi.Detector
 	vault     *vault.Vault
+	settings  store.Records // nil: every tenant has the default settings
 	opts      Options
 }
 
@@ -80,7 +108,11 @@ func New(eng *engine.Engine, jobs store.Jobs, x *extract.Extractor, d phi.Detect
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Processor{engine: eng, jobs: jobs, extractor: x, detector: d, vault: v, opts: opts}
+	settings := opts.Settings
+	if settings == nil {
+		settings, _ = jobs.(store.Records)
+	}
+	return &Processor{engine: eng, jobs: jobs, extractor: x, detector: d, vault: v, settings: settings, opts: opts}
 }
 
 // payload is a job's payload.
@@ -99,11 +131,32 @@ func TaskID(docID string) string { return "docproc-" + docID }
 // RedactedID is the id of a document's redacted DocumentReference.
 func RedactedID(docID string) string { return "redacted-" + docID }
 
+// Rule is the engine rule for DocumentReferences: a document written with
+// attachment content (that is not itself a redaction) gets its Task, at
+// status requested, in the same transaction as the document. The Task is
+// the durable record that the document awaits processing (an outbox): if
+// the process dies between the commit and queueing the job, Reconcile
+// finds the Task and queues it.
+func (p *Processor) Rule(_ context.Context, c engine.Change) ([]engine.Derived, error) {
+	if c.Body == nil {
+		return nil, nil
+	}
+	var doc docRef
+	if json.Unmarshal(c.Body, &doc) != nil || doc.redacted() || !doc.hasContent() {
+		return nil, nil
+	}
+	body, err := json.Marshal(p.task(c.ID, "requested", stageQueued, nil, ""))
+	if err != nil {
+		return nil, err
+	}
+	return []engine.Derived{{Type: "Task", ID: TaskID(c.ID), Body: body}}, nil
+}
+
 // Committed is an engine.Options.Committed hook: every DocumentReference
 // written with attachment content (that is not itself a redaction) gets a
-// Task and a job. The write has committed already, so a failure to queue
-// cannot fail it: it is logged, and the document can be queued again by
-// writing it again.
+// job. The write and its requested Task have committed already (see
+// Rule), so a failure to queue cannot fail it: it is logged, and
+// Reconcile queues the document later.
 func (p *Processor) Committed(ctx context.Context, tenant string, written []store.Resource) {
 	for _, r := range written {
 		if r.Type != "DocumentReference" {
@@ -113,8 +166,8 @@ func (p *Processor) Committed(ctx context.Context, tenant string, written []stor
 		if json.Unmarshal(r.Body, &doc) != nil || doc.redacted() || !doc.hasContent() {
 			continue
 		}
-		if err := p.Enqueue(context.WithoutCancel(ctx), tenant, r.ID); err != nil {
-			p.opts.Log.Error("document not queued for processing", "tenant", tenant, "document", r.ID, "error", err.Error())
+		if err := p.queue(context.WithoutCancel(ctx), tenant, r.ID); err != nil {
+			p.opts.Log.Error("document not queued for processing; reconciliation will queue it", "tenant", tenant, "document", r.ID, "error", err.Error())
 		}
 	}
 }
@@ -122,9 +175,14 @@ func (p *Processor) Committed(ctx context.Context, tenant string, written []stor
 // Enqueue records a requested Task for the document and queues its job
 // (one live job per document).
 func (p *Processor) Enqueue(ctx context.Context, tenant, docID string) error {
-	if err := p.putTask(ctx, tenant, docID, "requested", "queued", nil, ""); err != nil {
+	if err := p.putTask(ctx, tenant, docID, "requested", stageQueued, nil, ""); err != nil {
 		return err
 	}
+	return p.queue(ctx, tenant, docID)
+}
+
+// queue queues the document's job (one live job per document).
+func (p *Processor) queue(ctx context.Context, tenant, docID string) error {
 	body, _ := json.Marshal(payload{Document: docID})
 	if _, _, err := p.jobs.EnqueueJob(ctx, store.Job{Tenant: tenant, Kind: JobKind, Key: docID, Payload: body}); err != nil {
 		return fmt.Errorf("document: queue %s: %w", docID, err)
@@ -135,129 +193,252 @@ func (p *Processor) Enqueue(ctx context.Context, tenant, docID string) error {
 	return nil
 }
 
-// permanent marks errors that retrying cannot fix.
-type permanent struct{ err error }
+// Reconcile queues the documents of a tenant whose Task has been requested
+// for longer than grace without a live job: what a crash between a
+// document's commit and its job being queued leaves behind. Queueing is
+// idempotent (one live job per document), so running it while jobs are
+// queued or running changes nothing. It returns how many Tasks it saw.
+func (p *Processor) Reconcile(ctx context.Context, tenant string, grace time.Duration) (int, error) {
+	before := p.opts.Now().Add(-grace).UTC().Format(time.RFC3339Nano)
+	q := url.Values{"status": {"requested"}, "_lastUpdated": {"lt" + before}, "_count": {"500"}}
+	res, err := p.engine.Search(system(ctx), tenant, engine.SearchRequest{Type: "Task", Params: q, Strict: true})
+	if err != nil {
+		return 0, fmt.Errorf("document: reconcile: %w", err)
+	}
+	n := 0
+	for _, m := range res.Matches {
+		docID, ok := strings.CutPrefix(m.ID, "docproc-")
+		if !ok {
+			continue
+		}
+		n++
+		if err := p.queue(ctx, tenant, docID); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
 
-func (e permanent) Error() string   { return e.err.Error() }
-func (e permanent) Unwrap() error   { return e.err }
-func (e permanent) Permanent() bool { return true }
+// Stages of a document's processing, as the Task's businessStatus shows
+// them: queued → extracting → detecting → [indexing →] completed (or
+// failed). indexing is the post-redaction stage (Options.Redacted) and
+// only appears when one is configured.
+const (
+	stageQueued     = "queued"
+	stageExtracting = "extracting"
+	stageDetecting  = "detecting"
+	stageIndexing   = "indexing"
+	stageCompleted  = "completed"
+	stageFailed     = "failed"
+)
 
 // Handle processes one job (a worker.Handler). On a permanent failure the
 // Task says why, and nothing is deleted.
+//
+// The error it returns becomes the job's LastError (and, when final, the
+// Task's statusReason), so it is sanitised: its text comes from the
+// pipeline's and the extractor's own vocabulary, never from the document
+// or from an error that could quote it (see safeError).
 func (p *Processor) Handle(ctx context.Context, job store.Job) error {
 	var pl payload
 	if err := json.Unmarshal(job.Payload, &pl); err != nil || pl.Document == "" {
-		return permanent{fmt.Errorf("document: bad job payload")}
+		return &jobError{msg: "document: the job payload is invalid", permanent: true}
 	}
 	err := p.process(ctx, job.Tenant, pl.Document)
 	if err == nil {
 		return nil
 	}
-	var perm interface{ Permanent() bool }
-	final := errors.As(err, &perm) && perm.Permanent() || job.Attempt >= job.MaxAttempts
-	if final {
-		_ = p.putTask(ctx, job.Tenant, pl.Document, "failed", "failed", nil, reason(err))
-		p.event(ctx, job.Tenant, pl.Document, "processing failed", err)
+	safe := safeError(err)
+	if safe.permanent || job.Attempt >= job.MaxAttempts {
+		_ = p.putTask(ctx, job.Tenant, pl.Document, "failed", stageFailed, nil, safe.msg)
+		p.event(ctx, job.Tenant, pl.Document, "processing failed", safe.msg)
 	}
-	return err
-}
-
-// reason is a failure as the Task shows it: the extractor's and the
-// pipeline's own messages (no document content), a generic text otherwise.
-func reason(err error) string {
-	var xe *extract.Error
-	if errors.As(err, &xe) {
-		return xe.Error()
-	}
-	var pe permanent
-	if errors.As(err, &pe) {
-		return pe.Error()
-	}
-	return "processing failed; it will not be retried"
+	return safe
 }
 
 func (p *Processor) process(ctx context.Context, tenant, docID string) error {
 	sys := system(ctx)
 	task, err := p.engine.Read(sys, tenant, "Task", TaskID(docID))
-	if err == nil && strings.Contains(string(task.Body), `"status":"completed"`) {
-		// Done by an earlier attempt, which may have died before deleting
-		// an uploaded original.
-		return p.deleteUploaded(sys, tenant, docID)
+	if err == nil {
+		var t taskState
+		_ = json.Unmarshal(task.Body, &t)
+		switch {
+		case t.Status == "completed":
+			// Done by an earlier attempt, which may have died before
+			// deleting an uploaded original.
+			return stageErr("cleanup", p.deleteUploaded(sys, tenant, docID))
+		case t.Status == "in-progress" && t.BusinessStatus.Text == stageIndexing && p.opts.Redacted != nil:
+			// An earlier attempt committed the outputs; only the
+			// post-redaction stage and the Task's completion are left.
+			// The source's bytes may be gone already, so the text comes
+			// from the redaction.
+			red, err := p.committedRedaction(sys, tenant, docID)
+			if err != nil {
+				return err
+			}
+			return p.finish(ctx, tenant, docID, red)
+		}
 	}
 	src, err := p.engine.Read(sys, tenant, "DocumentReference", docID)
 	if err != nil {
 		if fe := fhir.AsError(err); fe.Status == http.StatusNotFound || fe.Status == http.StatusGone {
-			return permanent{fmt.Errorf("document: DocumentReference/%s is gone", docID)}
+			return permanent{fmt.Sprintf("document: DocumentReference/%s is gone", docID)}
 		}
-		return err
+		return stageErr("read", err)
 	}
 	var doc docRef
 	if err := json.Unmarshal(src.Body, &doc); err != nil {
-		return permanent{fmt.Errorf("document: DocumentReference/%s cannot be read: %v", docID, err)}
+		return permanent{fmt.Sprintf("document: DocumentReference/%s cannot be parsed", docID)}
 	}
-	if err := p.putTask(ctx, tenant, docID, "in-progress", "extracting", nil, ""); err != nil {
-		return err
+	if err := p.putTask(ctx, tenant, docID, "in-progress", stageExtracting, nil, ""); err != nil {
+		return stageErr("task", err)
 	}
-	p.event(ctx, tenant, docID, "processing started", nil)
+	p.event(ctx, tenant, docID, "processing started", "")
 
 	data, contentType, err := p.content(sys, tenant, doc)
 	if err != nil {
-		return err
+		return stageErr("content", err)
 	}
 	res, err := p.extractor.Extract(ctx, data, contentType)
 	if err != nil {
-		var xe *extract.Error
-		if errors.As(err, &xe) && xe.Permanent() {
-			return permanent{err}
-		}
-		return err
+		return err // an *extract.Error: safeError knows its vocabulary
 	}
 
 	patientID, hints, err := p.hints(sys, tenant, doc)
 	if err != nil {
-		return err
+		return stageErr("patient", err)
 	}
-	if err := p.putTask(ctx, tenant, docID, "in-progress", "detecting", nil, ""); err != nil {
-		return err
+	settings, err := p.tenantSettings(ctx, tenant)
+	if err != nil {
+		return stageErr("settings", err)
+	}
+	if err := p.putTask(ctx, tenant, docID, "in-progress", stageDetecting, nil, ""); err != nil {
+		return stageErr("task", err)
 	}
 	spans, err := p.detector.Detect(ctx, res.Text, hints)
 	if err != nil {
-		return fmt.Errorf("document: detect: %w", err)
+		return stageErr("detect", err)
 	}
 	counts := map[phi.Category]int{}
 	for _, s := range spans {
 		counts[s.Category]++
 	}
-	p.event(ctx, tenant, docID, "PHI detected "+countText(counts), nil)
+	p.event(ctx, tenant, docID, "PHI detected "+countText(counts), "")
 
 	mapping, err := p.vault.Tokens(ctx, tenant, patientID)
 	if err != nil {
-		return fmt.Errorf("document: vault: %w", err)
+		return stageErr("vault", err)
 	}
-	redacted := phi.Redact(res.Text, spans, func(c phi.Category, original string) string {
-		if c == phi.Age {
-			return "90+"
+	method := settings.DateMethod()
+	shift := 0
+	if method == DatesShift {
+		if shift, err = p.vault.DateShift(ctx, tenant, patientID); err != nil {
+			return stageErr("vault", err)
 		}
-		return mapping.Token(string(c), original)
-	})
+	}
+	out := redact(res.Text, spans, mapping, method, shift)
 	if err := mapping.Save(ctx); err != nil {
-		return fmt.Errorf("document: vault: %w", err)
+		return stageErr("vault", err)
 	}
 
-	if err := p.writeOutputs(sys, tenant, docID, src, doc, redacted, counts); err != nil {
-		return err
+	hook := p.opts.Redacted != nil
+	if err := p.writeOutputs(sys, tenant, docID, src, doc, out, method, !hook); err != nil {
+		return stageErr("write", err)
 	}
-	p.event(ctx, tenant, docID, "redaction written", nil)
-	if err := p.deleteUploaded(sys, tenant, docID); err != nil {
-		// The job is retried, and the retry (the Task being completed)
-		// only deletes.
-		return err
+	p.event(ctx, tenant, docID, "redaction written", "")
+	if !hook {
+		if err := p.deleteUploaded(sys, tenant, docID); err != nil {
+			// The job is retried, and the retry (the Task being completed)
+			// only deletes.
+			return stageErr("cleanup", err)
+		}
+		if !p.opts.KeepOriginals {
+			p.event(ctx, tenant, docID, "original deleted", "")
+		}
+		p.event(ctx, tenant, docID, "processing completed", "")
+		return nil
 	}
 	if !p.opts.KeepOriginals {
-		p.event(ctx, tenant, docID, "original deleted", nil)
+		p.event(ctx, tenant, docID, "original deleted", "")
 	}
-	p.event(ctx, tenant, docID, "processing completed", nil)
+	red := Redaction{Document: "DocumentReference/" + RedactedID(docID), Source: "DocumentReference/" + docID, Text: out.text}
+	if strings.HasPrefix(doc.Subject.Reference, "Patient/") {
+		red.Patient = doc.Subject.Reference
+	}
+	return p.finish(ctx, tenant, docID, red)
+}
+
+// finish runs the post-redaction stage and completes the Task.
+//
+// The order is what makes the stage run at least once per successful
+// processing without ever duplicating outputs:
+//
+//  1. the outputs (redaction, Provenance, stripped source) commit in one
+//     transaction with the Task in-progress at stage "indexing";
+//  2. uploaded originals are deleted (idempotent);
+//  3. the stage runs;
+//  4. the Task is completed.
+//
+// A failure or a crash anywhere after 1 leaves the Task at "indexing": the
+// retry sees that, skips extraction and redaction (the source's bytes may
+// already be gone, and the outputs exist), reads the committed redaction
+// back, and resumes at 2. The Task is only completed after the stage has
+// returned nil, so "completed" implies the stage ran; a retry after 3 and
+// before 4 calls it again, which is why it must be idempotent. Running
+// the stage before the outputs commit instead would hand it a redaction
+// that may never exist (a failed write), and putting it inside the
+// transaction is impossible (it is not a store write).
+func (p *Processor) finish(ctx context.Context, tenant, docID string, red Redaction) error {
+	sys := system(ctx)
+	if err := p.deleteUploaded(sys, tenant, docID); err != nil {
+		return stageErr("cleanup", err)
+	}
+	if err := p.opts.Redacted(ctx, tenant, red); err != nil {
+		return stageErr(stageIndexing, err)
+	}
+	if err := p.putTask(ctx, tenant, docID, "completed", stageCompleted, p.outputs(docID), ""); err != nil {
+		return stageErr("task", err)
+	}
+	p.event(ctx, tenant, docID, "processing completed", "")
 	return nil
+}
+
+// committedRedaction reads back the redaction an earlier attempt
+// committed, for finish.
+func (p *Processor) committedRedaction(ctx context.Context, tenant, docID string) (Redaction, error) {
+	r, err := p.engine.Read(ctx, tenant, "DocumentReference", RedactedID(docID))
+	if err != nil {
+		return Redaction{}, stageErr("read", err)
+	}
+	var d docRef
+	if err := json.Unmarshal(r.Body, &d); err != nil || len(d.Content) == 0 {
+		return Redaction{}, permanent{fmt.Sprintf("document: DocumentReference/%s cannot be parsed", RedactedID(docID))}
+	}
+	text, err := base64.StdEncoding.DecodeString(d.Content[0].Attachment.Data)
+	if err != nil {
+		return Redaction{}, permanent{fmt.Sprintf("document: DocumentReference/%s content cannot be decoded", RedactedID(docID))}
+	}
+	red := Redaction{Document: "DocumentReference/" + RedactedID(docID), Source: "DocumentReference/" + docID, Text: string(text)}
+	if strings.HasPrefix(d.Subject.Reference, "Patient/") {
+		red.Patient = d.Subject.Reference
+	}
+	return red, nil
+}
+
+// tenantSettings reads the tenant's pipeline settings for one job.
+func (p *Processor) tenantSettings(ctx context.Context, tenant string) (Settings, error) {
+	if p.settings == nil {
+		return Settings{}, nil
+	}
+	return LoadSettings(ctx, p.settings, tenant)
+}
+
+// taskState is the part of a Task process reads.
+type taskState struct {
+	Status         string `json:"status"`
+	BusinessStatus struct {
+		Text string `json:"text"`
+	} `json:"businessStatus"`
 }
 
 // content returns the document's bytes: inline data, or a Binary of the
@@ -273,18 +454,18 @@ func (p *Processor) content(ctx context.Context, tenant string, doc docRef) ([]b
 	if a.Data != "" {
 		b, err := base64.StdEncoding.DecodeString(a.Data)
 		if err != nil {
-			return nil, "", permanent{fmt.Errorf("document: attachment data is not base64")}
+			return nil, "", permanent{"document: attachment data is not base64"}
 		}
 		return b, a.ContentType, nil
 	}
 	id, ok := strings.CutPrefix(a.URL, "Binary/")
 	if !ok {
-		return nil, "", permanent{fmt.Errorf("document: attachment url %q is not a Binary of this tenant", a.URL)}
+		return nil, "", permanent{"document: the attachment url is not a Binary of this tenant"}
 	}
 	bin, err := p.engine.Read(ctx, tenant, "Binary", id)
 	if err != nil {
 		if fe := fhir.AsError(err); fe.Status < 500 {
-			return nil, "", permanent{fmt.Errorf("document: Binary/%s: %s", id, fe.Issues[0].Diagnostics)}
+			return nil, "", permanent{fmt.Sprintf("document: Binary/%s cannot be read (HTTP %d)", id, fe.Status)}
 		}
 		return nil, "", err
 	}
@@ -293,11 +474,11 @@ func (p *Processor) content(ctx context.Context, tenant string, doc docRef) ([]b
 		Data        string `json:"data"`
 	}
 	if err := json.Unmarshal(bin.Body, &b); err != nil {
-		return nil, "", permanent{fmt.Errorf("document: Binary/%s cannot be read", id)}
+		return nil, "", permanent{fmt.Sprintf("document: Binary/%s cannot be parsed", id)}
 	}
 	data, err := base64.StdEncoding.DecodeString(b.Data)
 	if err != nil {
-		return nil, "", permanent{fmt.Errorf("document: Binary/%s data is not base64", id)}
+		return nil, "", permanent{fmt.Sprintf("document: Binary/%s data is not base64", id)}
 	}
 	return data, b.ContentType, nil
 }
@@ -336,24 +517,29 @@ func (p *Processor) hints(ctx context.Context, tenant string, doc docRef) (strin
 
 // writeOutputs writes, in one transaction, the redacted DocumentReference,
 // its Provenance, the source with its attachment removed (unless kept),
-// and the completed Task.
-func (p *Processor) writeOutputs(ctx context.Context, tenant, docID string, src store.Resource, doc docRef, redacted string, counts map[phi.Category]int) error {
+// and the Task: completed, or in-progress at stage indexing when a
+// post-redaction stage is still to run (see finish).
+func (p *Processor) writeOutputs(ctx context.Context, tenant, docID string, src store.Resource, doc docRef, out redaction, method DateMethod, complete bool) error {
 	now := fhir.FormatInstant(p.opts.Now().UTC())
 	redID := RedactedID(docID)
 	red := map[string]any{
 		"resourceType": "DocumentReference",
 		"id":           redID,
-		"meta": map[string]any{"security": []map[string]any{{
-			"system": systemObservationValue, "code": "REDACTED", "display": "redacted",
-		}}},
+		"meta": map[string]any{
+			"security": []map[string]any{{"system": systemObservationValue, "code": "REDACTED", "display": "redacted"}},
+			"tag":      []map[string]any{{"system": SystemDateMethod, "code": string(method), "display": "dates: " + string(method)}},
+		},
 		"status":    "current",
 		"relatesTo": []map[string]any{{"code": "transforms", "target": map[string]any{"reference": "DocumentReference/" + docID}}},
 		"content": []map[string]any{{"attachment": map[string]any{
 			"contentType": "text/plain; charset=utf-8",
-			"data":        base64.StdEncoding.EncodeToString([]byte(redacted)),
+			"data":        base64.StdEncoding.EncodeToString([]byte(out.text)),
 			"title":       "Redacted text",
 		}}},
 		"description": "Text of DocumentReference/" + docID + " with PHI replaced by vault tokens",
+	}
+	if len(out.shifted) > 0 {
+		red["extension"] = shiftedExtension(out.shifted)
 	}
 	if doc.Subject.Reference != "" {
 		red["subject"] = map[string]any{"reference": doc.Subject.Reference}
@@ -388,7 +574,10 @@ func (p *Processor) writeOutputs(ctx context.Context, tenant, docID string, src 
 			entries = append(entries, map[string]any{"request": map[string]any{"method": "DELETE", "url": "Binary/" + id}})
 		}
 	}
-	task := p.task(docID, "completed", "completed", []string{"DocumentReference/" + redID, "Provenance/prov-" + redID}, "")
+	task := p.task(docID, "completed", stageCompleted, p.outputs(docID), "")
+	if !complete {
+		task = p.task(docID, "in-progress", stageIndexing, p.outputs(docID), "")
+	}
 	entries = append(entries, put(task))
 	body, err := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "transaction", "entry": entries})
 	if err != nil {
@@ -398,6 +587,11 @@ func (p *Processor) writeOutputs(ctx context.Context, tenant, docID string, src 
 		return fmt.Errorf("document: write outputs: %w", err)
 	}
 	return nil
+}
+
+// outputs are the references a document's Task lists as its outputs.
+func (p *Processor) outputs(docID string) []string {
+	return []string{"DocumentReference/" + RedactedID(docID), "Provenance/prov-" + RedactedID(docID)}
 }
 
 // put is a transaction entry that PUTs r at its own id.
@@ -476,11 +670,13 @@ func (p *Processor) task(docID, status, stage string, outputs []string, failure 
 func asSlice(v any) []any { s, _ := v.([]any); return s }
 
 // event records one PHI processing event as an AuditEvent: what happened
-// to which document, with counts by category and never values.
-func (p *Processor) event(ctx context.Context, tenant, docID, what string, err error) {
+// to which document, with counts by category and never values. failure,
+// when not empty, is a safeError text.
+func (p *Processor) event(ctx context.Context, tenant, docID, what string, failure string) {
 	agent := audit.Agent{Who: "kiln-pipeline", Display: "Kiln document pipeline " + Version, System: true}
-	if err != nil {
-		err = fhir.Errorf(http.StatusUnprocessableEntity, fhir.IssueProcessing, "%s", reason(err))
+	var err error
+	if failure != "" {
+		err = fhir.Errorf(http.StatusUnprocessableEntity, fhir.IssueProcessing, "%s", failure)
 	}
 	_ = p.engine.Record(ctx, tenant, agent, "operation", err,
 		audit.Entity{Reference: "DocumentReference/" + docID}, audit.Entity{Query: "document-pipeline " + what})
@@ -579,4 +775,24 @@ func (p *Processor) deleteUploaded(ctx context.Context, tenant, docID string) er
 		}
 	}
 	return nil
+}
+
+// Attach sets opts' Committed hook and DocumentReference rule to the
+// Processor that proc returns. The Processor needs the engine that these
+// options build, hence the indirection: proc is called only once
+// interactions run, after the Processor exists.
+func Attach(opts *engine.Options, proc func() *Processor) {
+	next := opts.Committed
+	opts.Committed = func(ctx context.Context, tenant string, written []store.Resource) {
+		if next != nil {
+			next(ctx, tenant, written)
+		}
+		proc().Committed(ctx, tenant, written)
+	}
+	if opts.Rules == nil {
+		opts.Rules = map[string]engine.Rule{}
+	}
+	opts.Rules["DocumentReference"] = func(ctx context.Context, c engine.Change) ([]engine.Derived, error) {
+		return proc().Rule(ctx, c)
+	}
 }

@@ -52,6 +52,16 @@ type rig struct {
 
 func newRig(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector, blobs ...blob.Store) *rig {
 	t.Helper()
+	opts := document.Options{}
+	if len(blobs) > 0 {
+		opts.Blobs = blobs[0]
+	}
+	return newRigOpts(t, st, x, d, opts)
+}
+
+// newRigOpts is newRig with the Processor's options.
+func newRigOpts(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector, opts document.Options) *rig {
+	t.Helper()
 	ctx := context.Background()
 	if err := st.CreateTenant(ctx, "t"); err != nil {
 		t.Fatal(err)
@@ -69,13 +79,9 @@ func newRig(t *testing.T, st store.Store, x *extract.Extractor, d phi.Detector, 
 		t.Fatal(err)
 	}
 	r := &rig{t: t, st: st, v: v}
-	r.eng = engine.New(st, val, engine.Options{Audit: true, Committed: func(ctx context.Context, tenant string, w []store.Resource) {
-		r.proc.Committed(ctx, tenant, w)
-	}})
-	opts := document.Options{}
-	if len(blobs) > 0 {
-		opts.Blobs = blobs[0]
-	}
+	eopts := engine.Options{Audit: true}
+	document.Attach(&eopts, func() *document.Processor { return r.proc })
+	r.eng = engine.New(st, val, eopts)
 	r.proc = document.New(r.eng, st, x, d, v, opts)
 	r.sys = engine.WithCaller(ctx, engine.Caller{Access: engine.Unrestricted, Agent: audit.Agent{Who: "test", System: true}})
 	return r
@@ -572,5 +578,56 @@ func TestDocumentPipelinePDF(t *testing.T) {
 		if !strings.Contains(text, s) {
 			t.Errorf("redacted PDF text lost %q", s)
 		}
+	}
+}
+
+// A crash between a document's commit and its job being queued leaves the
+// requested Task (written in the document's transaction); Reconcile
+// queues the document, and processing completes once.
+func TestReconcileQueuesOrphanedDocuments(t *testing.T) {
+	x, d := parts(t, extract.Options{})
+	for _, b := range testbackends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newRig(t, b.Open(t), x, d)
+			// An engine with the rule but without the Committed hook: the
+			// process "died" right after the commit.
+			val, err := fhir.NewValidator()
+			if err != nil {
+				t.Fatal(err)
+			}
+			crashed := engine.New(r.st, val, engine.Options{Audit: true, Rules: map[string]engine.Rule{"DocumentReference": r.proc.Rule}})
+			pat := r.post("Patient", `{"resourceType":"Patient","name":[{"family":"Quartermaine","given":["Zebulon"]}]}`)
+			res, err := crashed.Do(r.sys, "t", engine.Interaction{Method: "POST", Type: "DocumentReference", Body: []byte(fmt.Sprintf(
+				`{"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/%s"},"content":[{"attachment":{"contentType":"text/plain","data":%q}}]}`,
+				pat, base64.StdEncoding.EncodeToString([]byte(note))))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := res.Resource.ID
+			if task := r.read("Task", document.TaskID(doc)); task["status"] != "requested" {
+				t.Fatalf("Task committed with the document: %v", task["status"])
+			}
+			if jobs, _ := r.st.ListJobs(context.Background(), "t", store.JobQuery{}); len(jobs) != 0 {
+				t.Fatalf("%d jobs before reconciliation", len(jobs))
+			}
+			// Within the grace period nothing is queued; after it, once.
+			if n, err := r.proc.Reconcile(context.Background(), "t", time.Hour); err != nil || n != 0 {
+				t.Fatalf("reconcile within grace: %d, %v", n, err)
+			}
+			for range 2 {
+				if n, err := r.proc.Reconcile(context.Background(), "t", -time.Second); err != nil || n != 1 {
+					t.Fatalf("reconcile: %d, %v", n, err)
+				}
+			}
+			if errs := r.runJobs(); len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			if task := r.read("Task", document.TaskID(doc)); task["status"] != "completed" {
+				t.Errorf("Task after reconciliation: %v", task["status"])
+			}
+			if n, err := r.proc.Reconcile(context.Background(), "t", -time.Second); err != nil || n != 0 {
+				t.Errorf("reconcile after completion: %d, %v", n, err)
+			}
+		})
 	}
 }

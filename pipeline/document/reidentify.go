@@ -24,6 +24,7 @@ func (p *Processor) Reidentify(ctx context.Context, tenant string, r store.Resou
 	}
 	var doc struct {
 		docRef
+		Extension json.RawMessage `json:"extension"`
 		RelatesTo []struct {
 			Target struct {
 				Reference string `json:"reference"`
@@ -50,14 +51,20 @@ func (p *Processor) Reidentify(ctx context.Context, tenant string, r store.Resou
 			}
 		}
 	}
+	// Shifted dates are not tokens in the text: the redaction records
+	// where each lies and the token that holds its original (see redact).
+	shifted := parseShifted(doc.Extension, len(text))
 	tokens := vault.TokensIn(string(text))
+	for _, d := range shifted {
+		tokens = append(tokens, d.Token)
+	}
 	originals, err := p.vault.Reveal(ctx, tenant, patient, tokens)
 	if err != nil {
 		return nil, fmt.Errorf("document: reidentify: %w", err)
 	}
 	var pairs []string
 	params := []map[string]any{}
-	for _, tok := range tokens {
+	for _, tok := range vault.TokensIn(string(text)) {
 		orig, ok := originals[tok]
 		if !ok {
 			continue
@@ -67,7 +74,28 @@ func (p *Processor) Reidentify(ctx context.Context, tenant string, r store.Resou
 			{"name": "token", "valueString": tok}, {"name": "original", "valueString": orig},
 		}})
 	}
-	restored := strings.NewReplacer(pairs...).Replace(string(text))
-	params = append([]map[string]any{{"name": "text", "valueString": restored}}, params...)
+	for _, d := range shifted {
+		if orig, ok := originals[d.Token]; ok {
+			params = append(params, map[string]any{"name": "date", "part": []map[string]any{
+				{"name": "shifted", "valueString": string(text[d.Start:d.End])}, {"name": "original", "valueString": orig},
+			}})
+		}
+	}
+	// Tokens are replaced between the shifted dates, shifted dates by
+	// their place.
+	replacer := strings.NewReplacer(pairs...)
+	var restored strings.Builder
+	prev := 0
+	for _, d := range shifted {
+		orig, ok := originals[d.Token]
+		if !ok {
+			continue
+		}
+		restored.WriteString(replacer.Replace(string(text[prev:d.Start])))
+		restored.WriteString(orig)
+		prev = d.End
+	}
+	restored.WriteString(replacer.Replace(string(text[prev:])))
+	params = append([]map[string]any{{"name": "text", "valueString": restored.String()}}, params...)
 	return json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": params})
 }

@@ -77,7 +77,7 @@ func blobKey(tenant, u string) (string, bool, error) {
 		return "", false, nil
 	}
 	if !strings.HasPrefix(key, tenant+"/") || blob.ValidateKey(key) != nil {
-		return "", true, permanent{fmt.Errorf("document: attachment url %q is not an object of this tenant", u)}
+		return "", true, permanent{"document: the attachment url is not an object of this tenant"}
 	}
 	return key, true, nil
 }
@@ -85,12 +85,12 @@ func blobKey(tenant, u string) (string, bool, error) {
 // readBlob reads an uploaded object, bounded by the upload limit.
 func (p *Processor) readBlob(ctx context.Context, key string) ([]byte, string, error) {
 	if p.opts.Blobs == nil {
-		return nil, "", permanent{fmt.Errorf("document: this server has no blob store")}
+		return nil, "", permanent{"document: this server has no blob store"}
 	}
 	rc, obj, err := p.opts.Blobs.Get(ctx, key)
 	if err != nil {
 		if errors.Is(err, blob.ErrNotFound) {
-			return nil, "", permanent{fmt.Errorf("document: the uploaded object is missing (was it uploaded?)")}
+			return nil, "", permanent{"document: the uploaded object is missing (was it uploaded?)"}
 		}
 		return nil, "", fmt.Errorf("document: read upload: %w", err)
 	}
@@ -100,7 +100,7 @@ func (p *Processor) readBlob(ctx context.Context, key string) ([]byte, string, e
 		return nil, "", fmt.Errorf("document: read upload: %w", err)
 	}
 	if len(data) > maxUploadSize {
-		return nil, "", permanent{fmt.Errorf("document: the uploaded object exceeds %d bytes", maxUploadSize)}
+		return nil, "", permanent{fmt.Sprintf("document: the uploaded object exceeds %d bytes", maxUploadSize)}
 	}
 	return data, obj.ContentType, nil
 }

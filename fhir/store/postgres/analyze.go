@@ -41,7 +41,7 @@ const (
 )
 
 // analyzedTables are the tables search queries join.
-var analyzedTables = strings.Join(append([]string{"resources", "resource_versions", "search_text"}, sqlsearch.IndexTables...), ", ")
+var analyzedTables = strings.Join(append([]string{"resources", "resource_versions", "search_text", "chunks"}, sqlsearch.IndexTables...), ", ")
 
 func newAnalyzer(pool *pgxpool.Pool) *analyzer {
 	ctx, cancel := context.WithCancel(context.Background())

@@ -39,6 +39,12 @@
 //
 // [Open] applies pending migrations with goose, holding a PostgreSQL
 // session advisory lock so that replicas starting together migrate once.
+//
+// # Vector search
+//
+// [Open] also finds out whether the server has pgvector, installs it if
+// allowed, and then searches chunks with an HNSW index; otherwise exactly
+// ([Store.VectorSearch], [Store.VectorSearchNote]; see chunks.go).
 package postgres
 
 import (
@@ -51,6 +57,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -64,6 +71,8 @@ type Store struct {
 	pool       *pgxpool.Pool
 	migrations *goose.Provider
 	analyzer   *analyzer
+	vector     vectorSupport // written by Open only
+	hnsw       hnswIndexes
 }
 
 var _ store.Store = (*Store)(nil)
@@ -80,6 +89,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "kiln"
 	}
+	vector, err := detectVector(ctx, cfg.ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if vector.hnsw {
+		cfg.AfterConnect = pgxvec.RegisterTypes
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -89,10 +105,16 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool, migrations: p, analyzer: newAnalyzer(pool)}
+	s := &Store{pool: pool, migrations: p, analyzer: newAnalyzer(pool), vector: vector}
 	if _, err := p.Up(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if vector.hnsw {
+		if err := s.setupEmbeddings(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
 	}
 	return s, nil
 }

@@ -1,0 +1,116 @@
+package chr_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/kiln-health/kiln/fhir/engine"
+	"github.com/kiln-health/kiln/internal/testbackends"
+	"github.com/kiln-health/kiln/pipeline/chr"
+	"github.com/kiln-health/kiln/pipeline/chunk"
+	"github.com/kiln-health/kiln/pipeline/coding"
+	"github.com/kiln-health/kiln/pipeline/embed"
+)
+
+// A synthetic redacted note, as the document pipeline leaves it.
+const redactedNote = `Progress note, [DATE_1]. Patient [NAME_1] was seen for follow-up of type 2 diabetes mellitus.
+She denies chest pain or shortness of breath. Blood pressure remains elevated at today's visit; assessment: essential hypertension.
+Her hemoglobin A1c was 8.1 percent, up from the last result. Plan: continue metformin 500 mg twice daily and start lisinopril 10 mg daily.
+Return to clinic in three months for a follow-up visit with repeat labs.`
+
+func TestDraftGroundedAndCoded(t *testing.T) {
+	icd, err := coding.ICD10CM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	emb, err := embed.NewOffline(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range testbackends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			st := b.Open(t)
+			g := chr.NewGrounding(st, emb, nil, chunk.Options{Target: 200})
+			r := newRig(t, st, chr.Options{Grounding: g, Coder: icd})
+			r.loadSynthea("Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json")
+			doc := `{"resourceType":"DocumentReference","id":"redacted-n1","status":"current",
+				"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationValue","code":"REDACTED"}]},
+				"subject":{"reference":"Patient/` + r.patient + `"},
+				"content":[{"attachment":{"contentType":"text/plain; charset=utf-8","data":"` + base64.StdEncoding.EncodeToString([]byte(redactedNote)) + `"}}]}`
+			if _, err := r.eng.Do(r.sys, "t", engine.Interaction{Method: "PUT", Type: "DocumentReference", ID: "redacted-n1", Body: []byte(doc)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := g.Index(r.sys, "t", r.patient, "redacted-n1", redactedNote); err != nil {
+				t.Fatal(err)
+			}
+			comp, err := r.drafter.DraftNow(r.sys, "t", r.patient)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := obj(t, comp.Body)
+			if sec := c["meta"].(map[string]any)["security"]; sec == nil {
+				t.Error("a draft from redacted documents lacks the REDACTED label")
+			}
+			note := []rune(redactedNote)
+			docCites, statementsBySection := 0, map[string][]string{}
+			for _, s := range asList(c["section"]) {
+				sm := s.(map[string]any)
+				code := asList(sm["code"].(map[string]any)["coding"])[0].(map[string]any)["code"].(string)
+				for _, e := range asList(sm["extension"]) {
+					var text string
+					for _, part := range asList(e.(map[string]any)["extension"]) {
+						pm := part.(map[string]any)
+						if pm["url"] == "text" {
+							text = pm["valueString"].(string)
+							statementsBySection[code] = append(statementsBySection[code], text)
+							continue
+						}
+						var ref string
+						start, end := -1, -1
+						for _, x := range asList(pm["extension"]) {
+							xm := x.(map[string]any)
+							switch xm["url"] {
+							case "source":
+								ref = xm["valueReference"].(map[string]any)["reference"].(string)
+							case "start":
+								start = int(xm["valueInteger"].(float64))
+							case "end":
+								end = int(xm["valueInteger"].(float64))
+							}
+						}
+						if ref != "DocumentReference/redacted-n1" {
+							continue
+						}
+						docCites++
+						if start < 0 || end > len(note) || start >= end {
+							t.Fatalf("citation %d-%d outside the note", start, end)
+						}
+						span := string(note[start:end])
+						// An extracted sentence cites exactly itself; a
+						// code suggestion cites the words that support it.
+						if !strings.Contains(text, span) && !strings.Contains(span, text) {
+							t.Errorf("statement %q cites %q", text, span)
+						}
+					}
+				}
+			}
+			if docCites < 3 {
+				t.Errorf("%d citations of the note, want at least 3", docCites)
+			}
+			if len(statementsBySection["67781-5"]) == 0 {
+				t.Error("the narrative summary is empty")
+			}
+			coded := strings.Join(statementsBySection["coding-suggestions"], "\n")
+			t.Logf("narrative:\n%s\ncoding:\n%s", strings.Join(statementsBySection["67781-5"], "\n"), coded)
+			for _, want := range []string{"E11.9", "I10"} {
+				if !strings.Contains(coded, want) {
+					t.Errorf("coding suggestions lack %s:\n%s", want, coded)
+				}
+			}
+			if strings.Contains(coded, "R07") {
+				t.Errorf("a denied symptom was suggested:\n%s", coded)
+			}
+		})
+	}
+}
