@@ -22,6 +22,7 @@ import (
 	"github.com/kiln-health/kiln/internal/openaitest"
 	"github.com/kiln-health/kiln/internal/shared"
 	"github.com/kiln-health/kiln/internal/testbackends"
+	"github.com/kiln-health/kiln/pipeline/chr"
 	"github.com/kiln-health/kiln/pipeline/egress"
 	"github.com/kiln-health/kiln/server"
 )
@@ -324,42 +325,24 @@ func checkDraft(t *testing.T, e *e2e, comp map[string]any, redacted map[string][
 	if len(secs) != 11 {
 		t.Fatalf("%d sections", len(secs))
 	}
+	body, _ := json.Marshal(comp)
+	cites, err := chr.Citations(body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	docCites := 0
-	for _, s := range secs {
-		for _, ext := range list(s.(map[string]any)["extension"]) {
-			var text string
-			for _, part := range list(ext.(map[string]any)["extension"]) {
-				pm := part.(map[string]any)
-				if pm["url"] == "text" {
-					text = pm["valueString"].(string)
-					continue
-				}
-				var ref string
-				start, end := -1, -1
-				for _, x := range list(pm["extension"]) {
-					xm := x.(map[string]any)
-					switch xm["url"] {
-					case "source":
-						ref = xm["valueReference"].(map[string]any)["reference"].(string)
-					case "start":
-						start = int(xm["valueInteger"].(float64))
-					case "end":
-						end = int(xm["valueInteger"].(float64))
-					}
-				}
-				if rs, ok := redacted[ref]; ok {
-					docCites++
-					if start < 0 || end > len(rs) || start >= end {
-						t.Fatalf("citation %s %d-%d out of range", ref, start, end)
-					}
-					span := string(rs[start:end])
-					if !strings.Contains(text, span) && !strings.Contains(span, text) {
-						t.Errorf("statement %q cites %q", text, span)
-					}
-				} else if s, _, _ := e.do(e.admin, "GET", "/"+ref, ""); s != 200 {
-					t.Errorf("citation %s does not resolve: %d", ref, s)
-				}
+	for _, c := range cites {
+		if rs, ok := redacted[c.Reference]; ok {
+			docCites++
+			if c.Start < 0 || c.End > len(rs) || c.Start >= c.End {
+				t.Fatalf("citation %s %d-%d out of range", c.Reference, c.Start, c.End)
 			}
+			span := string(rs[c.Start:c.End])
+			if !strings.Contains(c.Statement, span) && !strings.Contains(span, c.Statement) {
+				t.Errorf("statement %q cites %q", c.Statement, span)
+			}
+		} else if s, _, _ := e.do(e.admin, "GET", "/"+c.Reference, ""); s != 200 {
+			t.Errorf("citation %s does not resolve: %d", c.Reference, s)
 		}
 	}
 	if docCites < 3 {

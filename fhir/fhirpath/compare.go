@@ -243,6 +243,12 @@ var unitScale = func() map[string]struct {
 	return m
 }()
 
+// JSONEqual reports whether two decoded JSON values are equal: numbers
+// (json.Number) by value, so 1.0 = 1; objects regardless of key order.
+// FHIRPath equality of complex values and profile fixed[x] values both
+// mean this.
+func JSONEqual(a, b any) bool { return jsonEqual(a, b) }
+
 // jsonEqual compares decoded JSON values; numbers compare by value.
 func jsonEqual(a, b any) bool {
 	switch x := a.(type) {

@@ -1,44 +1,6 @@
 package profile
 
-import (
-	"encoding/json"
-	"math/big"
-)
-
-// jsonEqual reports whether two decoded JSON values are equal; numbers
-// compare by value (1.0 = 1), objects regardless of key order.
-func jsonEqual(a, b any) bool {
-	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case json.Number:
-		y, ok := b.(json.Number)
-		return ok && numbersEqual(x, y)
-	default:
-		return a == b
-	}
-}
+import "github.com/kiln-health/kiln/fhir/fhirpath"
 
 // containsPattern reports whether inst matches a pattern[x] value: every
 // property of the pattern is present with a matching value, and every
@@ -75,15 +37,6 @@ func containsPattern(inst, pattern any) bool {
 		}
 		return true
 	default:
-		return jsonEqual(inst, pattern)
+		return fhirpath.JSONEqual(inst, pattern)
 	}
-}
-
-func numbersEqual(a, b json.Number) bool {
-	x, ok1 := new(big.Rat).SetString(a.String())
-	y, ok2 := new(big.Rat).SetString(b.String())
-	if !ok1 || !ok2 {
-		return a == b
-	}
-	return x.Cmp(y) == 0
 }

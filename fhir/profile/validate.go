@@ -126,7 +126,7 @@ type value struct {
 
 // item applies e's rules to one instance value, then its children's.
 func (r *run) item(loc, typ string, data any, e *elem) {
-	if e.fixed != nil && !jsonEqual(data, e.fixed) {
+	if e.fixed != nil && !fhirpath.JSONEqual(data, e.fixed) {
 		r.add(fhir.SeverityError, fhir.IssueValue, loc, "%s must be exactly %s %s", e.id, e.fixedKey, compact(e.fixed))
 	}
 	if e.pattern != nil && !containsPattern(data, e.pattern) {
@@ -370,7 +370,7 @@ func (r *run) constraint(loc, typ string, data any, e *elem, c constraint) {
 // whose discriminator value is disc.
 func matchesSlice(data, disc any, s *slicing) bool {
 	for _, v := range atPath(data, s.discPath) {
-		if s.discType == "pattern" && containsPattern(v, disc) || s.discType == "value" && jsonEqual(v, disc) {
+		if s.discType == "pattern" && containsPattern(v, disc) || s.discType == "value" && fhirpath.JSONEqual(v, disc) {
 			return true
 		}
 	}

@@ -53,46 +53,29 @@ func TestDraftGroundedAndCoded(t *testing.T) {
 				t.Error("a draft from redacted documents lacks the REDACTED label")
 			}
 			note := []rune(redactedNote)
+			cites, err := chr.Citations(comp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
 			docCites, statementsBySection := 0, map[string][]string{}
-			for _, s := range asList(c["section"]) {
-				sm := s.(map[string]any)
-				code := asList(sm["code"].(map[string]any)["coding"])[0].(map[string]any)["code"].(string)
-				for _, e := range asList(sm["extension"]) {
-					var text string
-					for _, part := range asList(e.(map[string]any)["extension"]) {
-						pm := part.(map[string]any)
-						if pm["url"] == "text" {
-							text = pm["valueString"].(string)
-							statementsBySection[code] = append(statementsBySection[code], text)
-							continue
-						}
-						var ref string
-						start, end := -1, -1
-						for _, x := range asList(pm["extension"]) {
-							xm := x.(map[string]any)
-							switch xm["url"] {
-							case "source":
-								ref = xm["valueReference"].(map[string]any)["reference"].(string)
-							case "start":
-								start = int(xm["valueInteger"].(float64))
-							case "end":
-								end = int(xm["valueInteger"].(float64))
-							}
-						}
-						if ref != "DocumentReference/redacted-n1" {
-							continue
-						}
-						docCites++
-						if start < 0 || end > len(note) || start >= end {
-							t.Fatalf("citation %d-%d outside the note", start, end)
-						}
-						span := string(note[start:end])
-						// An extracted sentence cites exactly itself; a
-						// code suggestion cites the words that support it.
-						if !strings.Contains(text, span) && !strings.Contains(span, text) {
-							t.Errorf("statement %q cites %q", text, span)
-						}
-					}
+			seen := map[string]bool{}
+			for _, c := range cites {
+				if key := c.Section + "\x00" + c.Statement; !seen[key] {
+					seen[key] = true
+					statementsBySection[c.Section] = append(statementsBySection[c.Section], c.Statement)
+				}
+				if c.Reference != "DocumentReference/redacted-n1" {
+					continue
+				}
+				docCites++
+				if c.Start < 0 || c.End > len(note) || c.Start >= c.End {
+					t.Fatalf("citation %d-%d outside the note", c.Start, c.End)
+				}
+				span := string(note[c.Start:c.End])
+				// An extracted sentence cites exactly itself; a code
+				// suggestion cites the words that support it.
+				if !strings.Contains(c.Statement, span) && !strings.Contains(span, c.Statement) {
+					t.Errorf("statement %q cites %q", c.Statement, span)
 				}
 			}
 			if docCites < 3 {

@@ -151,29 +151,23 @@ func Rule(v Validator) engine.Rule {
 			return nil, fhir.Errorf(http.StatusUnprocessableEntity, fhir.IssueBusinessRule,
 				"a new Client Health Report starts as preliminary; sign it with $chr-sign").WithExpression("Composition.status")
 		}
-		prov := provenance(fmt.Sprintf("prov-%s-%d", c.ID, c.Version), fmt.Sprintf("Composition/%s/_history/%d", c.ID, c.Version),
-			str(next, "meta", "lastUpdated"),
-			map[string]any{"coding": []any{map[string]any{"system": dataOperation, "code": activity}}, "text": text},
-			"author", agentReference(c.Agent))
-		if c.Previous != nil {
-			prov["entity"] = []any{map[string]any{"role": "revision", "what": map[string]any{
-				"reference": fmt.Sprintf("Composition/%s/_history/%d", c.ID, c.Previous.Version)}}}
-		}
-		body, err := prov.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		return []engine.Derived{{Type: "Provenance", ID: prov.ID(), Body: body}}, nil
+		return changeProvenance(c, next, map[string]any{"coding": []any{map[string]any{"system": dataOperation, "code": activity}}, "text": text}, "author")
 	}
 }
 
 // attestation is the Provenance of a signature: the signer attests the
 // version that $chr-sign writes.
 func attestation(c engine.Change, next fhir.Object) ([]engine.Derived, error) {
+	return changeProvenance(c, next, map[string]any{"coding": []any{map[string]any{
+		"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "LA", "display": "legal authenticator"}}, "text": "attest"}, "attester")
+}
+
+// changeProvenance is the Provenance of a person's change to a CHR: the
+// new version is its target, the agent whoever made the change, and the
+// version it revises its entity.
+func changeProvenance(c engine.Change, next fhir.Object, activity map[string]any, agentType string) ([]engine.Derived, error) {
 	prov := provenance(fmt.Sprintf("prov-%s-%d", c.ID, c.Version), fmt.Sprintf("Composition/%s/_history/%d", c.ID, c.Version),
-		str(next, "meta", "lastUpdated"),
-		map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code": "LA", "display": "legal authenticator"}}, "text": "attest"},
-		"attester", agentReference(c.Agent))
+		str(next, "meta", "lastUpdated"), activity, agentType, agentReference(c.Agent))
 	if c.Previous != nil {
 		prov["entity"] = []any{map[string]any{"role": "revision", "what": map[string]any{
 			"reference": fmt.Sprintf("Composition/%s/_history/%d", c.ID, c.Previous.Version)}}}
