@@ -314,6 +314,27 @@ func TestCHREndToEnd(t *testing.T) {
 			if who := list(prov["agent"])[0].(map[string]any)["who"].(map[string]any)["display"].(string); !strings.Contains(who, "composer offline (fallback") {
 				t.Errorf("forbidden LLM draft Provenance: %s", who)
 			}
+
+			// Deleting a redaction deletes its grounding chunks.
+			gone := "redacted-" + docs[0]
+			if s, _, b := e.do(e.admin, "DELETE", "/DocumentReference/"+gone, ""); s != 200 {
+				t.Fatalf("delete %s: %d %s", gone, s, b)
+			}
+			chunks, err := st.PatientChunks(context.Background(), "default", pat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := 0
+			for _, c := range chunks {
+				if c.Document == gone {
+					t.Errorf("chunk %d of deleted %s kept", c.Seq, gone)
+				} else {
+					kept++
+				}
+			}
+			if kept == 0 {
+				t.Error("the other note's chunks are gone too")
+			}
 		})
 	}
 }

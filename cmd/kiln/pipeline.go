@@ -245,13 +245,24 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 		return nil, nil, fmt.Errorf("profiles: %w", err)
 	}
 	opts.Rules = map[string]engine.Rule{"Composition": chr.Rule(profileSet)}
+	var grounding *chr.StoreGrounding
+	opts.Committed = func(ctx context.Context, tenant string, written []store.Resource) {
+		// A deleted redaction takes its grounding chunks with it.
+		for _, r := range written {
+			if r.Deleted && r.Type == "DocumentReference" {
+				if err := grounding.Delete(context.WithoutCancel(ctx), tenant, r.ID); err != nil {
+					slog.Error("chunks of a deleted document not deleted", "tenant", tenant, "document", r.ID, "error", err.Error())
+				}
+			}
+		}
+	}
 	document.Attach(&opts, func() *document.Processor { return p.proc })
 	eng := engine.New(st, v, opts)
-	drafter, grounding, err := f.drafter(ctx, eng, st, p.notify)
+	drafter, g, err := f.drafter(ctx, eng, st, p.notify)
 	if err != nil {
 		return nil, nil, err
 	}
-	p.drafter = drafter
+	p.drafter, grounding = drafter, g
 	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs,
 		Redacted: func(ctx context.Context, tenant string, r document.Redaction) error {
 			// Ground the redacted text for the patient's CHR, then queue the

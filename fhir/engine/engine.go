@@ -44,8 +44,9 @@ type Options struct {
 	// searches and refusals.
 	Audit bool
 	// Committed, if set, is told about the versions every successful
-	// write interaction committed (deletions excluded), after the commit:
-	// the document pipeline queues its work from it.
+	// write interaction committed, after the commit, tombstones included
+	// (Deleted set, no Body): the document pipeline queues its work from
+	// it, and drops what it derived from a deleted document.
 	Committed func(ctx context.Context, tenant string, written []store.Resource)
 	// Rules are Kiln's own write rules by resource type (see Rule).
 	Rules map[string]Rule

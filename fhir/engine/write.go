@@ -144,7 +144,12 @@ func (e *Engine) transact(ctx context.Context, tenant string, c Caller, ops []*o
 	if err == nil && e.committed != nil {
 		var written []store.Resource
 		for _, o := range ops {
-			if o.write != nil && !o.write.Deleted {
+			switch {
+			case o.write == nil:
+			case o.write.Deleted:
+				w := o.write
+				written = append(written, store.Resource{Type: w.Type, ID: w.ID, Version: w.Version, LastUpdated: w.LastUpdated, Deleted: true, Method: w.Method})
+			default:
 				written = append(written, o.result.Resource)
 			}
 		}

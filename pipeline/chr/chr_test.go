@@ -175,6 +175,22 @@ func TestDraftEditSign(t *testing.T) {
 			if _, err := put(edited, `W/"7"`); status(err) != http.StatusPreconditionFailed {
 				t.Errorf("edit with stale If-Match: %v, want 412", err)
 			}
+			// The profile holds for every write: a statement without its
+			// text, or a CHR without its sections, is refused with 422.
+			broken := strings.Replace(edited, `{"url":"text","valueString":`, `{"url":"txt","valueString":`, 1)
+			if broken == edited {
+				t.Fatal("no statement to break")
+			}
+			if _, err := put(broken, `W/"1"`); status(err) != http.StatusUnprocessableEntity {
+				t.Errorf("statement without text: %v, want 422", err)
+			}
+			bare := `{"resourceType":"Composition","meta":{"profile":["` + chr.ProfileURL + `"]},"status":"preliminary",
+				"type":{"coding":[{"system":"http://loinc.org","code":"60591-5"}]},"subject":{"reference":"Patient/` + r.patient + `"},
+				"date":"2024-01-01","author":[{"display":"x"}],"title":"t"}`
+			if _, err := r.eng.Do(doc, "t", engine.Interaction{Method: "POST", Type: "Composition", Body: []byte(bare)}); status(err) != http.StatusUnprocessableEntity ||
+				!strings.Contains(err.Error(), "section") {
+				t.Errorf("CHR without sections: %v, want 422 naming the sections", err)
+			}
 			res, err := put(edited, `W/"1"`)
 			if err != nil {
 				t.Fatalf("edit: %v", err)

@@ -89,6 +89,11 @@ func (g *StoreGrounding) Index(ctx context.Context, tenant, patient, document, t
 	return nil
 }
 
+// Delete forgets a document's chunks (the document was deleted).
+func (g *StoreGrounding) Delete(ctx context.Context, tenant, document string) error {
+	return g.chunks.DeleteChunks(ctx, tenant, document)
+}
+
 // Search implements Grounding.
 func (g *StoreGrounding) Search(ctx context.Context, tenant, patient, query string, k int) ([]Hit, error) {
 	vs, err := g.embed(ctx, tenant, "chr-grounding-query", []string{query})
