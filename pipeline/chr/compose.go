@@ -53,6 +53,11 @@ type Passage struct {
 	Source string // citation id, unique within the draft ("D2")
 	Text   string
 	Score  float64 // similarity to the section's query, higher is closer
+	// Document and Start place the passage (the redacted document's id and
+	// the code-point offset of its first character), so a composer can
+	// keep the documents' order.
+	Document string
+	Start    int
 }
 
 // SectionOutput is a composer's text for one section.

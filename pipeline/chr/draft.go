@@ -150,7 +150,7 @@ func (d *Drafter) inputs(ctx context.Context, tenant, patient string) (*draftInp
 					continue
 				}
 				src := in.src.document("DocumentReference/"+h.Document, h.Start, h.End, h.Text, h.Score)
-				si.Passages = append(si.Passages, Passage{Source: src.ID, Text: h.Text, Score: h.Score})
+				si.Passages = append(si.Passages, Passage{Source: src.ID, Text: h.Text, Score: h.Score, Document: h.Document, Start: h.Start})
 			}
 		}
 		in.sections = append(in.sections, si)
@@ -202,8 +202,10 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 	have := map[string]bool{} // ICD-10-CM codes the chart has already
 	existing := map[string]fhir.Object{}
 	for _, c := range in.rec.resources["Condition"] {
-		if isSuggestion(c) {
+		if suggested(c) {
 			existing[c.ID()] = c
+		}
+		if pending(c) || firstCode(get(c, "verificationStatus")) == "refuted" {
 			continue
 		}
 		for _, cd := range list(c, "code", "coding") {
@@ -213,7 +215,7 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 		}
 	}
 	for _, c := range in.rec.resources["Condition"] {
-		if isSuggestion(c) {
+		if suggested(c) {
 			continue
 		}
 		body, _ := c.Marshal()

@@ -78,15 +78,21 @@ func (s *sources) fact(o fhir.Object, text, deidentified string) Fact {
 // statusOK reports whether a status is one of want (or absent when allowEmpty).
 func codeIn(code string, want ...string) bool { return slices.Contains(want, code) }
 
-// isSuggestion reports whether a Condition is one of Kiln's own coding
-// suggestions (which are proposals, not problems).
-func isSuggestion(o fhir.Object) bool {
+// suggested reports whether a Condition is one of Kiln's coding
+// suggestions, and pending whether no clinician has decided on it yet
+// (verificationStatus still provisional). A confirmed suggestion is a
+// problem like any other; a refuted one is never proposed again.
+func suggested(o fhir.Object) bool {
 	for _, t := range list(o, "meta", "tag") {
 		if str(t, "system") == SuggestionTag {
 			return true
 		}
 	}
 	return false
+}
+
+func pending(o fhir.Object) bool {
+	return suggested(o) && firstCode(get(o, "verificationStatus")) == "provisional"
 }
 
 // factsFor derives the facts of every structured section.
@@ -104,7 +110,7 @@ func factsFor(rec *record, src *sources) map[string][]Fact {
 	for _, c := range conds {
 		status := firstCode(get(c, "clinicalStatus"))
 		verif := firstCode(get(c, "verificationStatus"))
-		if isSuggestion(c) || codeIn(verif, "refuted", "entered-in-error") ||
+		if pending(c) || codeIn(verif, "refuted", "entered-in-error") ||
 			(status != "" && !codeIn(status, "active", "recurrence", "relapse")) {
 			continue
 		}

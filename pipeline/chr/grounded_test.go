@@ -2,6 +2,7 @@ package chr_test
 
 import (
 	"encoding/base64"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -93,6 +94,51 @@ func TestDraftGroundedAndCoded(t *testing.T) {
 			}
 			if strings.Contains(coded, "R07") {
 				t.Errorf("a denied symptom was suggested:\n%s", coded)
+			}
+
+			// The clinician accepts one suggestion and rejects another: the
+			// accepted code becomes a problem, neither is proposed again.
+			sugs, err := r.eng.Search(r.sys, "t", engine.SearchRequest{Type: "Condition", Params: url.Values{
+				"_tag": {chr.SuggestionTag + "|suggested"}, "verification-status": {"provisional"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			decide := map[string]string{"I10": "confirmed", "E11.9": "refuted"}
+			decided := 0
+			for _, m := range sugs.Matches {
+				for code, verdict := range decide {
+					if !strings.Contains(string(m.Body), `"code":"`+code+`"`) {
+						continue
+					}
+					patch := `[{"op":"replace","path":"/verificationStatus/coding/0/code","value":"` + verdict + `"}]`
+					if _, err := r.eng.Do(r.clinician(), "t", engine.Interaction{Method: "PATCH", Type: "Condition", ID: m.ID, Body: []byte(patch)}); err != nil {
+						t.Fatalf("%s %s: %v", verdict, code, err)
+					}
+					decided++
+				}
+			}
+			if decided != 2 {
+				t.Fatalf("decided %d suggestions, want 2", decided)
+			}
+			again, err := r.drafter.DraftNow(r.sys, "t", r.patient)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cites2, _ := chr.Citations(again.Body)
+			var problems, coding2 []string
+			for _, c := range cites2 {
+				switch c.Section {
+				case "11450-4":
+					problems = append(problems, c.Statement)
+				case "coding-suggestions":
+					coding2 = append(coding2, c.Statement)
+				}
+			}
+			if p := strings.Join(problems, "\n"); !strings.Contains(p, "Essential (primary) hypertension") {
+				t.Errorf("the accepted code is not a problem:\n%s", p)
+			}
+			if c := strings.Join(coding2, "\n"); strings.Contains(c, "I10") || strings.Contains(c, "E11.9") {
+				t.Errorf("decided codes proposed again:\n%s", c)
 			}
 		})
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/kiln-health/kiln/pipeline/chunk"
 )
 
 // Offline is the default composer: no network, deterministic. Structured
@@ -41,19 +43,21 @@ func (Offline) Compose(_ context.Context, _ string, in []SectionInput) ([]Sectio
 
 // candidate is one sentence of a passage.
 type candidate struct {
-	text    string
-	source  string
-	passage int // rank of its passage
-	pos     int // position within the passage
-	score   float64
+	text     string
+	source   string
+	document string
+	pos      int // code-point offset in its document
+	score    float64
 }
 
-// extract picks up to n informative sentences from passages.
+// extract picks up to n informative sentences from passages, the most
+// informative and closest first, and returns them in document order.
 func extract(passages []Passage, n int) []Statement {
 	var cands []candidate
 	seen := map[string]bool{}
-	for pi, p := range passages {
-		for si, s := range Sentences(p.Text) {
+	for _, p := range passages {
+		for _, sp := range chunk.Sentences(p.Text) {
+			s := sp.Text
 			key := strings.ToLower(s)
 			if seen[key] {
 				continue
@@ -64,16 +68,16 @@ func extract(passages []Passage, n int) []Statement {
 				continue
 			}
 			// Closer passages and earlier sentences first.
-			cands = append(cands, candidate{text: s, source: p.Source, passage: pi, pos: si, score: score * (1 + p.Score)})
+			cands = append(cands, candidate{text: s, source: p.Source, document: p.Document, pos: p.Start + sp.Start, score: score * (1 + p.Score)})
 		}
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
 	if len(cands) > n {
 		cands = cands[:n]
 	}
-	// Read in the order the passages were ranked, then in text order.
+	// Read in the documents' own order.
 	slices.SortStableFunc(cands, func(a, b candidate) int {
-		if c := cmp.Compare(a.passage, b.passage); c != 0 {
+		if c := cmp.Compare(a.document, b.document); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.pos, b.pos)
@@ -126,70 +130,3 @@ var clinicalWords = func() map[string]bool {
 	}
 	return m
 }()
-
-// Sentences splits text into sentences (trimmed, non-empty). Vault tokens
-// and abbreviations like "Dr." do not end a sentence.
-func Sentences(text string) []string {
-	var out []string
-	for _, span := range SentenceSpans(text) {
-		out = append(out, span.Text)
-	}
-	return out
-}
-
-// Span is a sentence and where it is: code-point offsets, end exclusive.
-type Span struct {
-	Text       string
-	Start, End int
-}
-
-// SentenceSpans splits text into sentences with their code-point offsets.
-func SentenceSpans(text string) []Span {
-	rs := []rune(text)
-	var out []Span
-	start := 0
-	emit := func(end int) {
-		s, e := start, end
-		for s < e && unicode.IsSpace(rs[s]) {
-			s++
-		}
-		for e > s && unicode.IsSpace(rs[e-1]) {
-			e--
-		}
-		if e > s {
-			out = append(out, Span{Text: string(rs[s:e]), Start: s, End: e})
-		}
-		start = end
-	}
-	for i := 0; i < len(rs); i++ {
-		r := rs[i]
-		switch {
-		case r == '\n' && i+1 < len(rs) && rs[i+1] == '\n':
-			emit(i + 1)
-		case r == '.' || r == '!' || r == '?':
-			if i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
-				continue // 3.5 mg, e.g.
-			}
-			if r == '.' && abbreviation(rs[start:i]) {
-				continue
-			}
-			emit(i + 1)
-		}
-	}
-	emit(len(rs))
-	return out
-}
-
-// abbreviation reports whether the word before a period is a title or
-// common abbreviation that does not end a sentence.
-func abbreviation(before []rune) bool {
-	j := len(before)
-	for j > 0 && !unicode.IsSpace(before[j-1]) {
-		j--
-	}
-	switch strings.ToLower(string(before[j:])) {
-	case "dr", "mr", "mrs", "ms", "st", "vs", "e.g", "i.e", "approx", "no", "pt":
-		return true
-	}
-	return false
-}

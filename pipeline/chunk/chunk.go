@@ -139,6 +139,26 @@ func overlapTail(cur []unit, n int, next unit, target int) []unit {
 	return nil
 }
 
+// Sentence is one sentence (or line) of a text and where it is: Unicode
+// code-point offsets, end exclusive.
+type Sentence struct {
+	Start, End int
+	Text       string
+}
+
+// Sentences splits text into the sentences and lines Split keeps whole,
+// in text order (the same rules as Split, so a sentence quoted from a
+// chunk is found in it).
+func Sentences(text string) []Sentence {
+	runes := []rune(text)
+	units := sentences(runes)
+	out := make([]Sentence, len(units))
+	for i, u := range units {
+		out[i] = Sentence{Start: u.start, End: u.end, Text: string(runes[u.start:u.end])}
+	}
+	return out
+}
+
 // sentences splits runes into units: paragraphs at blank lines, then
 // sentences at ., ! or ? followed by space (not when the next word starts
 // lower-case, as after "e.g." or "approx."), and lines at line breaks.

@@ -203,3 +203,25 @@ func TestTokenPatternMatchesVault(t *testing.T) {
 		}
 	}
 }
+
+func TestSentences(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Seen today. BP high! Plan: e.g. rest.", []string{"Seen today.", "BP high!", "Plan: e.g. rest."}},
+		{"Patient [NAME_1] née Ü. Next line\nsecond line", []string{"Patient [NAME_1] née Ü.", "Next line", "second line"}},
+		{"  \n\n ", nil},
+	} {
+		got := Sentences(tc.text)
+		if len(got) != len(tc.want) {
+			t.Fatalf("%q: %d sentences, want %d: %+v", tc.text, len(got), len(tc.want), got)
+		}
+		runes := []rune(tc.text)
+		for i, s := range got {
+			if s.Text != tc.want[i] || string(runes[s.Start:s.End]) != s.Text {
+				t.Errorf("%q: sentence %d = %+v, want %q at its offsets", tc.text, i, s, tc.want[i])
+			}
+		}
+	}
+}
