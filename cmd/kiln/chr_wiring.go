@@ -57,7 +57,7 @@ func (f *pipelineFlags) drafter(ctx context.Context, eng *engine.Engine, st stor
 		return nil, nil, fmt.Errorf("ICD-10-CM table: %w", err)
 	}
 	gate := egress.NewGate(st, eng)
-	opts := chr.Options{Coder: icd, Queued: queued}
+	opts := chr.Options{Coder: icd, Queued: queued, TenantCoders: chr.TenantTables(coding.NewTenantTables(st))}
 
 	var emb embed.Embedder
 	var out chr.Egress

@@ -6,54 +6,46 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/kiln-health/kiln/pipeline/egress"
 )
 
-// egressRoot is the kiln command line with `kiln egress`, whether or not
-// main.go registers it yet.
-func egressRoot() *cobra.Command {
-	root := rootCmd()
-	if c, _, _ := root.Find([]string{"egress"}); c == nil || c.Name() != "egress" {
-		root.AddCommand(egressCmd())
-	}
-	return root
+// groupCLI runs the commands of one `kiln` group (egress, coding) for
+// tenant t on one fresh store.
+type groupCLI struct {
+	accessCLI
+	group string
 }
 
-// egressCLI runs `kiln egress` commands of tenant t on one fresh store.
-type egressCLI struct{ accessCLI }
-
-func (c egressCLI) exec(args ...string) (string, error) {
+func (c groupCLI) exec(args ...string) (string, error) {
 	var out bytes.Buffer
-	cmd := egressRoot()
-	cmd.SetArgs(append(append([]string{"egress"}, args...), append([]string{"--tenant", "t"}, c.storage...)...))
+	cmd := rootCmd()
+	cmd.SetArgs(append(append([]string{c.group}, args...), append([]string{"--tenant", "t"}, c.storage...)...))
 	cmd.SetOut(&out)
 	cmd.SetErr(io.Discard)
 	err := cmd.Execute()
 	return out.String(), err
 }
 
-func (c egressCLI) run(args ...string) string {
+func (c groupCLI) run(args ...string) string {
 	c.t.Helper()
 	out, err := c.exec(args...)
 	if err != nil {
-		c.t.Fatalf("kiln egress %s: %v", strings.Join(args, " "), err)
+		c.t.Fatalf("kiln %s %s: %v", c.group, strings.Join(args, " "), err)
 	}
 	return out
 }
 
-func (c egressCLI) fails(want string, args ...string) {
+func (c groupCLI) fails(want string, args ...string) {
 	c.t.Helper()
 	if _, err := c.exec(args...); err == nil || !strings.Contains(err.Error(), want) {
-		c.t.Fatalf("kiln egress %s: error %v, want one containing %q", strings.Join(args, " "), err, want)
+		c.t.Fatalf("kiln %s %s: error %v, want one containing %q", c.group, strings.Join(args, " "), err, want)
 	}
 }
 
 func TestEgressCommands(t *testing.T) {
 	for _, b := range cliBackends {
 		t.Run(b.name, func(t *testing.T) {
-			c := egressCLI{newAccessCLI(t, b.args(t))}
+			c := groupCLI{newAccessCLI(t, b.args(t)), "egress"}
 
 			wantContains(t, c.run("show"), "sends no data to any processor")
 			wantContains(t, c.run("allow", "openai", "--class", "redacted"), "may now send redacted data to openai")
@@ -108,7 +100,7 @@ func TestEgressCommandsRefuseBadTenants(t *testing.T) {
 		{"egress", "show", "--tenant", "nope", "--data", data},
 		{"egress", "allow", "openai", "--class", "redacted", "--tenant", "Bad Name", "--data", data},
 	} {
-		cmd := egressRoot()
+		cmd := rootCmd()
 		cmd.SetArgs(args)
 		cmd.SetOut(io.Discard)
 		cmd.SetErr(io.Discard)

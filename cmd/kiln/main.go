@@ -108,7 +108,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), reindexCmd())
 	root.AddCommand(accessCmds()...)
-	root.AddCommand(phiCmd(), workerCmd(), egressCmd())
+	root.AddCommand(phiCmd(), workerCmd(), egressCmd(), codingCmd())
 	return root
 }
 

@@ -73,6 +73,10 @@ type Options struct {
 	Grounding Grounding
 	// Coder suggests codes; nil leaves the coding section empty.
 	Coder Coder
+	// TenantCoders, if set, returns the tenant's own code tables (a
+	// licensed CPT table, say): their suggestions from the notes join the
+	// coding section, citing their spans.
+	TenantCoders func(ctx context.Context, tenant string) ([]Coder, error)
 	// TopK passages per section (default 4; the narrative gets twice that).
 	TopK int
 	// Now is the clock (time.Now if nil).
@@ -117,3 +121,16 @@ func system(ctx context.Context) context.Context {
 
 // Engine is the engine the drafter writes through.
 func (d *Drafter) Engine() *engine.Engine { return d.engine }
+
+// TenantTables adapts a loader of tenants' code tables to
+// Options.TenantCoders.
+func TenantTables(tt *coding.TenantTables) func(ctx context.Context, tenant string) ([]Coder, error) {
+	return func(ctx context.Context, tenant string) ([]Coder, error) {
+		ts, err := tt.Tables(ctx, tenant)
+		coders := make([]Coder, len(ts))
+		for i, t := range ts {
+			coders[i] = t
+		}
+		return coders, err
+	}
+}

@@ -253,6 +253,29 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 			}
 		}
 	}
+	if d.opts.TenantCoders != nil {
+		own, err := d.opts.TenantCoders(ctx, tenant)
+		if err != nil {
+			return nil, fmt.Errorf("chr: tenant code tables: %w", err)
+		}
+		// Codes of other systems (CPT: procedures) are proposals in the
+		// section only: the clinician or coder records them where they
+		// belong.
+		for _, c := range own {
+			seen := map[string]bool{}
+			for _, id := range ids {
+				for _, s := range c.SuggestText(texts[id]) {
+					if seen[s.Code.Code] {
+						continue
+					}
+					seen[s.Code.Code] = true
+					src := in.src.document("DocumentReference/"+id, s.Start, s.End, s.Evidence, s.Confidence)
+					text := fmt.Sprintf("%s %s (%s): suggested from %q (confidence %.2f)", s.Code.Code, s.Code.Display, s.Code.System, s.Evidence, s.Confidence)
+					facts = append(facts, Fact{Source: src.ID, Text: text, Deidentified: text})
+				}
+			}
+		}
+	}
 	for _, code := range order {
 		s, doc := best[code], where[code]
 		src := in.src.document("DocumentReference/"+doc, s.Start, s.End, s.Evidence, s.Confidence)

@@ -1,6 +1,7 @@
 package chr_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/url"
 	"strings"
@@ -33,7 +34,11 @@ func TestDraftGroundedAndCoded(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Open(t)
 			g := chr.NewGrounding(st, emb, nil, chunk.Options{Target: 200})
-			r := newRig(t, st, chr.Options{Grounding: g, Coder: icd})
+			// A tenant table of made-up procedure codes (Kiln ships no CPT).
+			r := newRig(t, st, chr.Options{Grounding: g, Coder: icd, TenantCoders: chr.TenantTables(coding.NewTenantTables(st))})
+			if _, err := coding.SaveTable(context.Background(), st, "t", "urn:example:procedures", []byte("X1001\tFollow-up visit\nX1002\tKnee replacement\n")); err != nil {
+				t.Fatal(err)
+			}
 			r.loadSynthea("Abdul_Koepp_e925b0f3-8006-43f6-aa31-94bd215e55e7.json")
 			doc := `{"resourceType":"DocumentReference","id":"redacted-n1","status":"current",
 				"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationValue","code":"REDACTED"}]},
@@ -87,10 +92,13 @@ func TestDraftGroundedAndCoded(t *testing.T) {
 			}
 			coded := strings.Join(statementsBySection["coding-suggestions"], "\n")
 			t.Logf("narrative:\n%s\ncoding:\n%s", strings.Join(statementsBySection["67781-5"], "\n"), coded)
-			for _, want := range []string{"E11.9", "I10"} {
+			for _, want := range []string{"E11.9", "I10", "X1001 Follow-up visit (urn:example:procedures)"} {
 				if !strings.Contains(coded, want) {
 					t.Errorf("coding suggestions lack %s:\n%s", want, coded)
 				}
+			}
+			if strings.Contains(coded, "X1002") {
+				t.Errorf("a procedure the note does not mention was suggested:\n%s", coded)
 			}
 			if strings.Contains(coded, "R07") {
 				t.Errorf("a denied symptom was suggested:\n%s", coded)
