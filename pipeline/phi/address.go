@@ -183,9 +183,10 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 		}
 		s := pos + sepLen
 		e := s
-		for e < len(text) && text[e] != '\n' && text[e] != ',' && text[e] != '\r' {
+		for e < len(text) && text[e] != '\n' && text[e] != ',' && text[e] != '\r' && !sentenceEnd(text, e) {
 			e++
 		}
+		last := e < len(text) && sentenceEnd(text, e)
 		for e > s && (text[e-1] == ' ' || text[e-1] == '\t' || text[e-1] == '.' || text[e-1] == '?') {
 			e--
 		}
@@ -195,6 +196,9 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 		}
 		out = append(out, spans...)
 		pos = e
+		if last {
+			break // "... Cyprus 36903? I am in ...": the block ended with its sentence
+		}
 	}
 	return out
 }
@@ -204,6 +208,18 @@ var (
 	reUnitLine  = regexp.MustCompile(`^` + unitRE + `$`)
 	rePostal    = regexp.MustCompile(`^(?:\d{3,6}(?:[ \-]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ][A-Z]{2})$`)
 )
+
+// sentenceEnd reports whether text[i] ends a sentence: "?", "!", ";", or
+// a period after a digit followed by a space ("... 36903. I am").
+func sentenceEnd(text string, i int) bool {
+	switch text[i] {
+	case '?', '!', ';':
+		return true
+	case '.':
+		return i > 0 && isDigitByte(text[i-1]) && i+1 < len(text) && text[i+1] == ' '
+	}
+	return false
+}
 
 // addressSegment classifies text[s:e] as an address line and returns its
 // PHI parts.
@@ -251,11 +267,93 @@ func (r *locationRules) addressSegment(text string, s, e int) ([][2]int, bool) {
 			i = j + 1
 		case t.shape == shPunct:
 			i++
+		case t.shape == shLower && len(toks) <= 3 && r.lx.words[t.key]&wCommon == 0:
+			// A lower-case town or region in an address written in lower
+			// case ("delmas, mp 35739").
+			out = append(out, [2]int{s + t.start, s + t.end})
+			i++
 		default:
 			return nil, false
 		}
 	}
 	return out, len(out) > 0 || len(toks) > 0
+}
+
+// numberedStreets finds street lines written as a building number, a
+// street name of one to four words and a house number ("233 Erzsébet tér
+// 19.", "971 Kesk 53", "Suite 541 6343 Skogstien 106"): forms without an
+// English street type. The name words must not be common words, months
+// or titles, at least one must be capitalised or a street word, and the
+// house number must not be followed by a unit of measure ("5 mg Lisinopril
+// 10 mg" is a dose, not an address).
+func (r *locationRules) numberedStreets(text string, toks []token) [][2]int {
+	var out [][2]int
+	for i := 0; i+2 < len(toks); i++ {
+		if toks[i].shape != shNum || toks[i].end-toks[i].start > 6 || i > 0 && !toks[i].space && toks[i-1].shape == shPunct {
+			continue
+		}
+		j, words, strong := i+1, 0, false
+		for j < len(toks) && !toks[j].nl && words < 4 {
+			t := toks[j]
+			if t.isWord() {
+				f := r.lx.words[t.key]
+				street := f&(wStreetSuffix|wStreetPrefix) != 0 || r.lx.hasMorpheme(t.key) || r.lx.isMorpheme(t.key)
+				if f&(wCommon|wMonth|wWeekday|wTitle|wCredential) != 0 && !street || isMeasureUnit(t.key) {
+					break
+				}
+				if t.isCap() || street {
+					strong = true
+				}
+				words++
+				j++
+				continue
+			}
+			// The period of an abbreviated street type ("u.", "rkp.").
+			if t.shape == shPunct && text[t.start:t.end] == "." && toks[j-1].isWord() && toks[j-1].end == t.start && words > 0 {
+				j++
+				continue
+			}
+			break
+		}
+		if words == 0 || !strong || j >= len(toks) || toks[j].nl {
+			continue
+		}
+		num := toks[j]
+		if !(num.shape == shNum && num.end-num.start <= 5 || num.shape == shAlnum && num.end-num.start <= 5 && isDigitByte(text[num.start])) {
+			continue
+		}
+		if k := j + 1; k < len(toks) && !toks[k].nl && (toks[k].isWord() && isMeasureUnit(toks[k].key) || toks[k].shape == shPunct && strings.Contains("%/:-", text[toks[k].start:toks[k].end]) && toks[k].start == num.end) {
+			continue
+		}
+		start, end := toks[i].start, num.end
+		if end < len(text) && text[end] == '.' && (end+1 == len(text) || text[end+1] == ' ' || text[end+1] == '\n') {
+			end++ // "Király u. 15."
+		}
+		if m := reUnitAfter.FindStringIndex(text[end:]); m != nil {
+			end += m[1]
+		}
+		// "Suite 541 6343 Skogstien 106": a unit before the building number.
+		if m := reUnitBefore.FindStringIndex(text[max(0, start-16):start]); m != nil {
+			start = max(0, start-16) + m[0]
+		}
+		out = append(out, [2]int{start, end})
+		i = tokenAt(toks, end) - 1
+	}
+	return out
+}
+
+var reUnitBefore = regexp.MustCompile(`(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?[ \t]*#?[ \t]*[A-Za-z0-9\-]{1,6}[ \t]+$`)
+
+// isMeasureUnit reports a unit that follows a quantity, not an address.
+func isMeasureUnit(k string) bool {
+	switch k {
+	case "mg", "mcg", "g", "kg", "ml", "l", "dl", "mmol", "mmhg", "meq", "iu", "unit", "units", "u", "tab", "tabs", "tablet", "tablets",
+		"cap", "caps", "capsule", "capsules", "puff", "puffs", "drop", "drops", "times", "x", "year", "years", "yr", "yrs", "month", "months",
+		"week", "weeks", "wk", "wks", "day", "days", "hour", "hours", "hr", "hrs", "min", "mins", "minute", "minutes", "sec", "cm", "mm", "m", "km",
+		"in", "inch", "inches", "ft", "feet", "lb", "lbs", "oz", "percent", "am", "pm", "bpm", "kcal", "cal", "mi", "miles", "points", "pts":
+		return true
+	}
+	return false
 }
 
 // placeAt returns how many words from toks[i] form a place with one of

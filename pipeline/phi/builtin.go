@@ -7,7 +7,7 @@ import (
 
 // BuiltinVersion changes whenever a rule or word list changes the
 // built-in detector's output.
-const BuiltinVersion = "1.0.0"
+const BuiltinVersion = "1.2.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -17,15 +17,17 @@ type Builtin struct {
 	lx    *lexicon
 	loc   *locationRules
 	names *nameRules
+	// hintRE caches the patterns compiled from Hints (see reCache).
+	hintRE *reCache
 }
 
 // NewBuiltin loads the embedded word lists and compiles the rules.
 func NewBuiltin() (*Builtin, error) {
-	lx, err := newLexicon()
+	lx, err := sharedLexicon()
 	if err != nil {
 		return nil, fmt.Errorf("phi: built-in detector: %w", err)
 	}
-	return &Builtin{lx: lx, loc: newLocationRules(lx), names: &nameRules{lx: lx}}, nil
+	return &Builtin{lx: lx, loc: newLocationRules(lx), names: &nameRules{lx: lx}, hintRE: newRECache(4096)}, nil
 }
 
 // Name implements Detector.
@@ -57,7 +59,10 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		}
 		all = append(all, stage())
 	}
-	// A name line above an address or phone block needs the blocks found.
-	all = append(all, b.names.headerNames(text, toks, Merge(all...)))
+	// A name line above an address or phone block needs the blocks found;
+	// intersections, building numbers and postal codes after a country
+	// need the streets.
+	found := Merge(all...)
+	all = append(all, b.names.headerNames(text, toks, found), b.loc.moreLocations(text, toks, found))
 	return tidy(text, Merge(all...)), nil
 }

@@ -48,15 +48,32 @@
 //     words, medical eponyms ("Parkinson's disease", "Foley catheter" are
 //     not people), titles and credentials as name cues ("Dr.", "Mr.",
 //     ", MD"), cities, states and countries, street types in English and
-//     continental forms;
+//     continental forms; large generated lists (lexicon/README.md: US
+//     Census and international names, GeoNames cities) add names and
+//     towns at lower weight than the curated ones;
 //   - name structure: "LAST, First", initials ("J. Smith"), particles
 //     ("ten Pas"), relatives and labels as cues ("his wife Hope",
 //     "Patient:"), a line of capitalised words above an address or phone
 //     block (an addressee or signature), and names found with confidence
-//     propagated to their other mentions in the document;
-//   - address structure: a street line pulls in the lines that continue
-//     it (unit, city, postal code; the state and country words are left
-//     out), across line breaks;
+//     propagated to their other mentions in the document; the shape of
+//     names the lists miss (Latin letters with diacritics, endings such
+//     as -dóttir, -ović, -ova, -enko), words only people do after a
+//     name ("X lives", "X shouted"), vocatives ("..., Kelly?"), "X's
+//     daughter", occupations before a name ("songwriter X"), dialogue
+//     speakers ("Ubul: ..."), lower-case "given family" pairs of known
+//     names that are no English words, and lists ("Usamov and Bowers")
+//     in which one item is a known name; and, the other way, the names of
+//     companies made of surnames ("Barnett, Melton and Garcia" after
+//     "at"/"from" or alone on a line, "Weeks-Rivas" without a cue,
+//     "Conway Inc.") are not people;
+//   - address structure: "building number, street, house number" lines
+//     ("233 Kossuth tér 19", "808 Kálmán Imre u. 12."), military "Unit
+//     4719 Box 7394"; a street line pulls in the lines that continue it
+//     (unit, city, postal code; the state and country words are left
+//     out), across line breaks; intersections ("corner of A and B",
+//     "Maarit and Hersnapvej 75"), the building number before a street
+//     or box, a town with its postal code after "in", the postal code
+//     after the country that ends an address block;
 //   - patient-aware matching: the Hints built from the document's FHIR
 //     Patient and related Practitioner and RelatedPerson resources
 //     (HintsFromResources) are found whatever their spelling: any case,

@@ -2,9 +2,12 @@ package phi
 
 import (
 	"bufio"
+	"compress/gzip"
 	"embed"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -12,7 +15,11 @@ import (
 // They are facts (common names, places, street types), written for Kiln;
 // each file says what it holds and why in its first lines.
 //
-//go:embed lexicon/*.txt
+// The large generated lists (*.txt.gz: census and international names,
+// GeoNames cities) are built by lexicon/build_ext.py; lexicon/README.md
+// names their sources and licences.
+//
+//go:embed lexicon/*.txt lexicon/*.txt.gz
 var lexiconFiles embed.FS
 
 // wordFlag says what a folded word can be.
@@ -34,6 +41,14 @@ const (
 	wCity                              // a city (single word) or the first word of one
 	wState                             // a state or province name (single word)
 	wCountry                           // a country (single word)
+	// wExtName: the word's name flags come only from the generated name
+	// lists, not the curated ones; as a city it then still needs a cue.
+	wExtName
+	// wCityExt: a city of the generated GeoNames list (not the curated
+	// one), taken alone only when it is no name or common word.
+	wCityExt
+	// wOccupation: a job or role ("producer"), also a common word.
+	wOccupation
 )
 
 // lexicon is the built-in detector's read-only dictionary.
@@ -54,6 +69,10 @@ var (
 	credentialWords = "md do rn np pa pa-c dds dmd phd msw licsw lcsw lpn cnm fnp aprn pharmd dpm od mbbs facp facs crna pt ot slp bsn msn dnp rd cde lmhc psyd mph esq frcp mrcp frcs"
 	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y"
 )
+
+// sharedLexicon loads the embedded lists once per process: they are large
+// and never change after loading, so every Builtin shares them.
+var sharedLexicon = sync.OnceValues(newLexicon)
 
 func newLexicon() (*lexicon, error) {
 	lx := &lexicon{words: map[string]wordFlag{}, phrases: map[string]wordFlag{}, stateAbbr: map[string]bool{}}
@@ -89,12 +108,22 @@ func newLexicon() (*lexicon, error) {
 		lx.add(name, wState)
 		lx.stateAbbr[abbr] = true
 	}
+	if err := lx.addGenerated(); err != nil {
+		return nil, err
+	}
 	morphemes, err := readLexicon("street_morphemes.txt")
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range morphemes {
 		lx.morphemes = append(lx.morphemes, fold(m))
+	}
+	for _, w := range occupationWords {
+		// A curated name (Baker, Porter) stays a name; a generated one
+		// gives way.
+		if f := lx.words[w]; f&(wFirst|wLast) == 0 || f&wExtName != 0 {
+			lx.words[w] = f&^(wFirst|wLast|wExtName) | wCommon | wOccupation
+		}
 	}
 	for _, w := range strings.Fields(titleWords) {
 		lx.words[w] |= wTitle
@@ -114,14 +143,69 @@ func newLexicon() (*lexicon, error) {
 	return lx, nil
 }
 
+// addGenerated loads the generated name and city lists. Curated entries
+// keep their own flags: a generated list only adds words, or adds a kind
+// (given, family) to a curated name, and never makes a curated name
+// ambiguous.
+func (lx *lexicon) addGenerated() error {
+	names, err := readLexicon("names_ext.txt.gz")
+	if err != nil {
+		return err
+	}
+	for _, l := range names {
+		w, kinds, _ := strings.Cut(l, "\t")
+		var f wordFlag
+		for _, k := range kinds {
+			switch k {
+			case 'F':
+				f |= wFirst
+			case 'L':
+				f |= wLast
+			case 'N':
+				f |= wFirst | wLast
+			case 'A':
+				f |= wAmbiguous
+			}
+		}
+		old := lx.words[w]
+		if old&wCommon != 0 && old&(wFirst|wLast) == 0 {
+			continue // a curated common word ("I'm", "but") stays no name
+		}
+		if old&(wFirst|wLast) != 0 {
+			lx.words[w] = old | f&(wFirst|wLast)
+			continue
+		}
+		lx.words[w] = old | f | wExtName
+	}
+	cities, err := readLexicon("cities_ext.txt.gz")
+	if err != nil {
+		return err
+	}
+	for _, c := range cities {
+		if lx.placeFlags(strings.Fields(c))&(wCity|wState|wCountry) == 0 {
+			lx.add(c, wCityExt)
+		}
+	}
+	return nil
+}
+
 func readLexicon(name string) ([]string, error) {
 	f, err := lexiconFiles.Open("lexicon/" + name)
 	if err != nil {
 		return nil, fmt.Errorf("lexicon %s: %w", name, err)
 	}
 	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(name, ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("lexicon %s: %w", name, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
 	var out []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		l := strings.TrimSpace(sc.Text())
 		if l != "" && !strings.HasPrefix(l, "#") {

@@ -21,7 +21,7 @@ var (
 	}
 	// reNamedStreet: a street named without its number ("on Elm Street").
 	reNamedStreet = regexp.MustCompile(`\b(?:[\p{Lu}][\p{L}'’\-]*[ \t]+){1,3}(?:Street|Avenue|Road|Lane|Drive|Boulevard|Row|Court|Terrace|Parkway|Highway|Turnpike|St|Ave|Rd|Blvd|Ln)\b\.?`)
-	rePOBox       = regexp.MustCompile(`(?i)\b(?:P\.?[ \t]?O\.?[ \t]*Box|Post[ \t]+Office[ \t]+Box)[ \t]+\d+|\bPSC[ \t]+\d+,?[ \t]*Box[ \t]+\d+|\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}`)
+	rePOBox       = regexp.MustCompile(`(?i)\b(?:P\.?[ \t]?O\.?[ \t]*Box|Post[ \t]+Office[ \t]+Box)[ \t]+\d+|\b(?:PSC|CMR|Unit)[ \t]+\d+,?[ \t]*Box[ \t]+\d+|\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}`)
 	// reZipCue: a postal code after "ZIP", "zip code", "postal code".
 	reZipCue     = regexp.MustCompile(`(?i)\b(?:zip(?:[ \t]*code)?|postal[ \t]*code|post[ \t]*code|postcode)[ \t]*(?:is|:|#)?[ \t]*(\d{3,5}(?:[ \-]\d{2,4})?(?:[ \t][A-Z]{2}\b)?|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})\b`)
 	reUKPost     = regexp.MustCompile(`\b[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}\b`)
@@ -101,6 +101,10 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	}
 	for _, s := range r.intlStreets(text, toks) {
 		add(s[0], s[1], 0.9, "street-intl")
+		streets = append(streets, s)
+	}
+	for _, s := range r.numberedStreets(text, toks) {
+		add(s[0], s[1], 0.85, "street-numbered")
 		streets = append(streets, s)
 	}
 	for _, s := range r.addressLines(text) {

@@ -77,7 +77,15 @@ func (r *nameRules) isInitial(text string, toks []token, i int) bool {
 	if i+1 < len(toks) && toks[i+1].start == t.end && text[toks[i+1].start:toks[i+1].end] == "." {
 		return true
 	}
-	return i+1 < len(toks) && toks[i+1].isCap() && !toks[i+1].nl && text[t.start:t.end] != "I" && text[t.start:t.end] != "A"
+	if i+1 >= len(toks) || !toks[i+1].isCap() || toks[i+1].nl {
+		return false
+	}
+	if s := text[t.start:t.end]; s == "I" || s == "A" {
+		// "Martim A Pereira": a middle "A" or "I" only between a given
+		// and a family name.
+		return i > 0 && !t.nl && toks[i-1].shape == shCap && r.lx.flags(toks[i-1].key)&wCommon == 0 && r.lx.flags(toks[i+1].key)&wLast != 0
+	}
+	return true
 }
 
 // nextWord returns the index of the word after toks[i], skipping the
@@ -100,9 +108,19 @@ func (r *nameRules) find(text string, toks []token) []Span {
 	for i, t := range toks {
 		if t.isWord() {
 			flags[i] = r.nameFlags(t.key)
+			// An all-capitals word is a heading or an abbreviation ("UTI",
+			// "REGISTRATION") more often than a name only the generated
+			// lists know.
+			// A word the curated lists call a place, month or weekday is
+			// not a name because the generated lists say so ("Kraków").
+			if flags[i]&wExtName != 0 && (t.shape == shUpper || flags[i]&(wCity|wState|wCountry|wMonth|wWeekday) != 0) {
+				flags[i] &^= wFirst | wLast | wExtName
+			}
 		}
 	}
 	cue := r.cues(text, toks, flags)
+	r.moreCues(text, toks, flags, cue)
+	orgs := r.orgRanges(text, toks, flags, cue)
 
 	var out []Span
 	for i := 0; i < n; i++ {
@@ -110,10 +128,19 @@ func (r *nameRules) find(text string, toks []token) []Span {
 		if !t.isWord() {
 			continue
 		}
+		if cue[i] < cueMedium && afterOrgLabel(text, toks, i) {
+			// "Primary insurance: Harvard Pilgrim", "Employer: Riverbend
+			// Construction": the value of an organisation field.
+			for i+1 < len(toks) && !toks[i+1].nl && toks[i+1].isCap() {
+				i++
+			}
+			continue
+		}
 		start, end, conf := r.run(text, toks, flags, cue, i)
 		if end <= start {
 			continue
 		}
+
 		// Eponyms: "Murphy's sign", "Foley catheter", "Graves' disease".
 		last := tokenAt(toks, end) - 1
 		if cue[i] < cueMedium && reEponymNoun.MatchString(text[end:]) {
@@ -124,6 +151,10 @@ func (r *nameRules) find(text string, toks []token) []Span {
 		i = last
 	}
 	out = append(out, r.credentialNames(text, toks, flags)...)
+	out = append(out, r.speakerNames(text, toks, flags)...)
+	out = append(out, r.lowerNames(text, toks, flags)...)
+	out = dropOrgs(out, orgs)
+	out = append(out, r.listNames(text, toks, flags, out, orgs)...)
 	return append(out, r.propagate(text, toks, flags, out)...)
 }
 
@@ -207,6 +238,11 @@ func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int,
 	if r.isInitial(text, toks, i) {
 		return true, true
 	}
+	if lower && t.shape == shLower && t.end-t.start == 1 && i > 0 && !t.nl && toks[i-1].isWord() && i+1 < len(toks) && !toks[i+1].nl &&
+		(toks[i+1].isWord() || text[toks[i+1].start:toks[i+1].end] == "." && toks[i+1].start == t.end) {
+		// A lower-case middle initial after a strong cue ("hyuuma t. maida").
+		return true, true
+	}
 	if f&(wTitle|wCredential|wMonth|wWeekday|wStreetSuffix|wState|wCountry) != 0 && f&(wFirst|wLast) == 0 ||
 		f&wStreetPrefix != 0 && t.key != "place" || r.lx.hasMorpheme(t.key) && f&(wFirst|wLast) == 0 {
 		return false, false // "Rua", "Koskikatu": streets, not people
@@ -236,7 +272,8 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 	// Gather the run: name words, initials and particles on one line, and
 	// "LAST, First" when the first part is cued or both are names.
 	j := i
-	words, known, strongKnown, unknown, initials, firsts := 0, 0, 0, 0, 0, 0
+	words, known, strongKnown, unknown, initials, firsts, shaped := 0, 0, 0, 0, 0, 0, 0
+	place, common := false, false
 	lastEnd := toks[i].end
 	for j < len(toks) {
 		if j > i && toks[j].nl {
@@ -276,7 +313,14 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 			}
 		default:
 			unknown++
+			if r.nameShaped(text, toks[j], flags[j]) {
+				shaped++
+			}
 		}
+		if flags[j]&(wCity|wCityExt|wState|wCountry) != 0 && flags[j]&(wFirst|wLast) == 0 {
+			place = true
+		}
+		common = common || flags[j]&(wCommon|wAmbiguous) != 0
 		lastEnd = toks[j].end
 		if nj := nextWord(text, toks, j); nj > 0 && (nj == j+1 || r.isInitial(text, toks, j)) && !wideGap(text[toks[j].end:toks[nj].start]) {
 			j = nj
@@ -321,6 +365,14 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		// An ambiguous given name and an unknown family name ("Grant
 		// Okafor") away from a sentence start.
 		return i, lastEnd, 0.6
+	case shaped > 0 && words >= 2 && words <= 3 && !place:
+		// Foreign names the dictionaries miss ("Krisztián Szöllösy").
+		return i, lastEnd, 0.7
+	case c == cueWeak && shaped > 0:
+		return i, lastEnd, 0.8
+	case words <= 3 && !place && !common && !(words == 1 && first.shape == shUpper) && personVerbAfter(text, toks, lastEnd):
+		// "Tomomi lives on...", "Mehrudin shouted at..."
+		return i, lastEnd, 0.75
 	}
 	return 0, 0, 0
 }
@@ -340,6 +392,20 @@ func (r *nameRules) commaName(text string, toks []token, flags []wordFlag, c cue
 	case toks[j].shape == shUpper && toks[k].shape == shUpper && flags[k]&wFirst != 0:
 		return true
 	case flags[j]&wLast != 0 && flags[j]&wAmbiguous == 0 && flags[k]&wFirst != 0 && flags[k]&wAmbiguous == 0:
+		return true
+	}
+	return false
+}
+
+// afterOrgLabel reports whether toks[i] is the first word after the
+// label of a field that holds an organisation ("Insurance:", "Employer:").
+func afterOrgLabel(text string, toks []token, i int) bool {
+	if i < 2 || toks[i].nl || text[toks[i-1].start:toks[i-1].end] != ":" {
+		return false
+	}
+	switch toks[i-2].key {
+	case "insurance", "insurer", "payer", "payor", "carrier", "employer", "company", "organization", "organisation",
+		"pharmacy", "hospital", "facility", "clinic", "agency", "school", "lab", "laboratory", "vendor", "manufacturer":
 		return true
 	}
 	return false

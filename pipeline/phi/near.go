@@ -54,3 +54,35 @@ func keyIn(words ...string) func(token) bool {
 	}
 	return func(t token) bool { return t.isWord() && set[t.key] }
 }
+
+// findInFields returns re.FindAllStringIndex(text, -1) for a pattern
+// none of whose matches can hold whitespace (Go's \s: tab, newline, form
+// feed, carriage return, space), running re only on the
+// whitespace-separated fields that pass need, a cheap test for something
+// every match contains ("@" for an e-mail address). The results are
+// identical to a run over the whole text: a match lies inside one field,
+// and at a field's edges \b sees whitespace in the text and the start or
+// end of input in the field, both non-word.
+func findInFields(re *regexp.Regexp, text string, need func(field string) bool) [][]int {
+	var out [][]int
+	for i := 0; i < len(text); {
+		for i < len(text) && isReSpace(text[i]) {
+			i++
+		}
+		j := i
+		for j < len(text) && !isReSpace(text[j]) {
+			j++
+		}
+		if j > i && need(text[i:j]) {
+			for _, m := range re.FindAllStringIndex(text[i:j], -1) {
+				out = append(out, []int{m[0] + i, m[1] + i})
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+func isReSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
+}

@@ -20,7 +20,7 @@ var (
 // findEmails reports e-mail addresses.
 func findEmails(text string) []Span {
 	var out []Span
-	for _, m := range reEmail.FindAllStringIndex(text, -1) {
+	for _, m := range findInFields(reEmail, text, hasAt) {
 		local, _, _ := strings.Cut(text[m[0]:m[1]], "@")
 		if len(local) <= 64 {
 			out = append(out, Span{Start: m[0], End: m[1], Category: Email, Confidence: 0.99, Detector: "email"})
@@ -54,10 +54,10 @@ func findURLs(text string) []Span {
 		}
 		out = append(out, Span{Start: start, End: end, Category: URL, Confidence: conf, Detector: "url"})
 	}
-	for _, m := range reURL.FindAllStringIndex(text, -1) {
+	for _, m := range findInFields(reURL, text, maybeURL) {
 		add(m[0], m[1], 0.97)
 	}
-	for _, m := range reDomain.FindAllStringIndex(text, -1) {
+	for _, m := range findInFields(reDomain, text, dotLetter) {
 		// A bare "e.g." or a file name is not a domain: require a letter
 		// in the label before the top-level domain.
 		host := text[m[0]:m[1]]
@@ -91,7 +91,7 @@ func trimURL(s string) string {
 // skipped.
 func findIPs(text string) []Span {
 	var out []Span
-	for _, m := range reIPv4.FindAllStringIndex(text, -1) {
+	for _, m := range findInFields(reIPv4, text, threeDots) {
 		if m[0] > 0 && (text[m[0]-1] == '.' || isDigitByte(text[m[0]-1])) {
 			continue
 		}
@@ -106,7 +106,7 @@ func findIPs(text string) []Span {
 		}
 		out = append(out, Span{Start: m[0], End: m[1], Category: IP, Confidence: 0.9, Detector: "ip"})
 	}
-	for _, m := range reIPv6.FindAllStringIndex(text, -1) {
+	for _, m := range findInFields(reIPv6, text, twoColons) {
 		s := text[m[0]:m[1]]
 		if m[0] > 0 && (isAlnumByte(text[m[0]-1]) || text[m[0]-1] == ':') {
 			continue
@@ -124,6 +124,29 @@ func findIPs(text string) []Span {
 		out = append(out, Span{Start: m[0], End: m[1], Category: IP, Confidence: 0.95, Detector: "ip"})
 	}
 	return out
+}
+
+// Prefilters for findInFields: what every match of a pattern contains.
+func hasAt(f string) bool     { return strings.IndexByte(f, '@') >= 0 }
+func threeDots(f string) bool { return strings.Count(f, ".") >= 3 }
+func twoColons(f string) bool { return strings.Count(f, ":") >= 2 }
+func maybeURL(f string) bool {
+	return strings.Contains(f, "://") || strings.Contains(strings.ToLower(f), "www.")
+}
+func dotLetter(f string) bool {
+	// reDomain ends in "." and a top-level domain, which starts with a
+	// letter.
+	for i := strings.IndexByte(f, '.'); i >= 0 && i+1 < len(f); {
+		if isAlphaByte(f[i+1]) {
+			return true
+		}
+		j := strings.IndexByte(f[i+1:], '.')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 func isDigitByte(c byte) bool { return '0' <= c && c <= '9' }

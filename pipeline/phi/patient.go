@@ -27,12 +27,12 @@ func (b *Builtin) matchHints(text string, toks []token, h Hints) []Span {
 	var out []Span
 	out = append(out, b.matchNames(text, toks, h.Names)...)
 	for _, id := range h.Identifiers {
-		if re := looseValueRE(id.Value); re != nil {
+		if re := b.looseValueRE(id.Value); re != nil {
 			out = append(out, findAll(text, re, id.Category, 1, "hint-id")...)
 		}
 	}
 	for _, bd := range h.BirthDates {
-		if re := birthDateRE(bd); re != nil {
+		if re := b.birthDateRE(bd); re != nil {
 			out = append(out, findAll(text, re, Date, 1, "hint-birthdate")...)
 		}
 	}
@@ -40,7 +40,7 @@ func (b *Builtin) matchHints(text string, toks []token, h Hints) []Span {
 		out = append(out, b.matchAddress(text, a)...)
 	}
 	for _, t := range h.Telecoms {
-		out = append(out, matchTelecom(text, t)...)
+		out = append(out, b.matchTelecom(text, t)...)
 	}
 	return out
 }
@@ -79,7 +79,7 @@ func boundedMatch(text string, start, end int) bool {
 // (or none) between its letters and digits, ignoring case: "123-45-6789"
 // also finds "123456789" and "123 45 6789". Values of fewer than four
 // letters or digits are too short to match safely.
-func looseValueRE(v string) *regexp.Regexp {
+func (b *Builtin) looseValueRE(v string) *regexp.Regexp {
 	var parts []string
 	for _, r := range v {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -89,7 +89,7 @@ func looseValueRE(v string) *regexp.Regexp {
 	if len(parts) < 4 {
 		return nil
 	}
-	return regexp.MustCompile(`(?i)` + strings.Join(parts, `[\s\-./]?`))
+	return b.hintRE.compile(`(?i)` + strings.Join(parts, `[\s\-./]?`))
 }
 
 var monthNames = [...]string{"", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
@@ -97,7 +97,7 @@ var monthNames = [...]string{"", "January", "February", "March", "April", "May",
 // birthDateRE matches a FHIR date (YYYY-MM-DD or YYYY-MM) in the common
 // written forms: numeric month-first and day-first, ISO, spelled-out
 // months and compact YYYYMMDD. A bare year is not PHI and is not matched.
-func birthDateRE(fhirDate string) *regexp.Regexp {
+func (b *Builtin) birthDateRE(fhirDate string) *regexp.Regexp {
 	var y, m, d int
 	switch n, _ := fmt.Sscanf(fhirDate, "%4d-%2d-%2d", &y, &m, &d); {
 	case n == 3 && validDate(y, m, d):
@@ -129,7 +129,7 @@ func birthDateRE(fhirDate string) *regexp.Regexp {
 			fmt.Sprintf("%04d%02d%02d", y, m, d),
 		)
 	}
-	return regexp.MustCompile(`(?i)(?:` + strings.Join(alts, "|") + `)`)
+	return b.hintRE.compile(`(?i)(?:` + strings.Join(alts, "|") + `)`)
 }
 
 // matchNames marks every token that is a hinted name part (exactly, or
@@ -315,7 +315,7 @@ func (b *Builtin) matchAddress(text string, a Address) []Span {
 		for i, w := range words {
 			pats[i] = b.streetWordRE(strings.TrimSuffix(w, "."))
 		}
-		re := regexp.MustCompile(`(?i)` + strings.Join(pats, `[\s,.]+`) + `\.?`)
+		re := b.hintRE.compile(`(?i)` + strings.Join(pats, `[\s,.]+`) + `\.?`)
 		out = append(out, findAll(text, re, Location, 1, "hint-address")...)
 	}
 	for _, place := range []string{a.City, a.District} {
@@ -330,10 +330,10 @@ func (b *Builtin) matchAddress(text string, a Address) []Span {
 		if len(words) == 1 && b.lx.flags(fold(place))&(wCommon|wAmbiguous) != 0 {
 			flags = "" // "Reading", "Orange": only capitalised
 		}
-		re := regexp.MustCompile(flags + strings.Join(words, `\s+`))
+		re := b.hintRE.compile(flags + strings.Join(words, `\s+`))
 		out = append(out, findAll(text, re, Location, 0.95, "hint-address")...)
 	}
-	if re := looseValueRE(a.PostalCode); re != nil {
+	if re := b.looseValueRE(a.PostalCode); re != nil {
 		out = append(out, findAll(text, re, Location, 1, "hint-address")...)
 	}
 	return out
@@ -360,13 +360,13 @@ func (b *Builtin) streetWordRE(w string) string {
 
 // matchTelecom finds a hinted phone or fax number with any punctuation,
 // or an e-mail address or URL in any case.
-func matchTelecom(text string, t Telecom) []Span {
+func (b *Builtin) matchTelecom(text string, t Telecom) []Span {
 	switch t.System {
 	case "email":
-		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(t.Value))
+		re := b.hintRE.compile(`(?i)` + regexp.QuoteMeta(t.Value))
 		return findAll(text, re, Email, 1, "hint-telecom")
 	case "url":
-		re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(strings.TrimPrefix(strings.TrimPrefix(t.Value, "https://"), "http://")))
+		re := b.hintRE.compile(`(?i)` + regexp.QuoteMeta(strings.TrimPrefix(strings.TrimPrefix(t.Value, "https://"), "http://")))
 		return findAll(text, re, URL, 1, "hint-telecom")
 	}
 	d := digitsOf(t.Value)
@@ -380,7 +380,7 @@ func matchTelecom(text string, t Telecom) []Span {
 	for i := range d {
 		digits[i] = d[i : i+1]
 	}
-	re := regexp.MustCompile(`(?:\+?\d{1,3}[\s.\-]?)?` + strings.Join(digits, `[\s().\-]{0,2}`))
+	re := b.hintRE.compile(`(?:\+?\d{1,3}[\s.\-]?)?` + strings.Join(digits, `[\s().\-]{0,2}`))
 	c := Phone
 	if t.System == "fax" {
 		c = Fax

@@ -15,8 +15,9 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span 
 			continue
 		}
 		n := 0
+		var pf wordFlag
 		for k := min(r.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
-			if r.lx.placeFlags(keys(toks[i:i+k]))&wCity != 0 && len(keys(toks[i:i+k])) == k && sameLine(toks[i:i+k]) {
+			if pf = r.lx.placeFlags(keys(toks[i : i+k])); pf&(wCity|wCityExt) != 0 && len(keys(toks[i:i+k])) == k && sameLine(toks[i:i+k]) {
 				n = k
 				break
 			}
@@ -29,10 +30,22 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span 
 		ambiguous := false
 		if n == 1 {
 			f := r.lx.flags(toks[i].key)
-			ambiguous = f&(wFirst|wLast|wCommon|wAmbiguous|wCountry|wState) != 0
+			names := wFirst | wLast
+			if pf&wCity != 0 && f&wExtName != 0 {
+				names = 0 // a curated city ("Lincoln") that only the generated lists call a name
+			}
+			ambiguous = f&(names|wCommon|wAmbiguous|wCountry|wState) != 0
 		}
 		// Followed by a title-case facility word, it names a place of care
-		// ("Lowell General Hospital"): still the city.
+		// ("Lowell General Hospital"): still the city. A town only the
+		// GeoNames list knows, followed by another capitalised word, is
+		// more often the first word of an organisation's name ("Northgate
+		// Regional Laboratory", "Riverbend Construction").
+		if pf&wCity == 0 && !locCue[i] && i+n < len(toks) && toks[i+n].shape == shCap && !toks[i+n].nl &&
+			r.placeAt(text, toks, i+n, wState|wCountry|wCity|wCityExt) == 0 {
+			i += n - 1
+			continue
+		}
 		switch {
 		case cued:
 			out = append(out, Span{Start: toks[i].start, End: end, Category: Location, Confidence: 0.8, Detector: "city"})

@@ -53,21 +53,32 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 		t.Skipf("public PHI set not present: %v", err)
 	}
 	rep := evaluate(t, path)
-	floors := []struct {
+	type floor struct {
 		name  string
 		got   eval.Ratio
 		floor float64
-	}{
-		{"overall token recall", rep.All.TokenRecall(), 0.74},
-		{"overall token precision", rep.All.TokenPrecision(), 0.95},
-		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.71},
-		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.66},
+	}
+	floors := []floor{
+		{"overall token recall", rep.All.TokenRecall(), 0.91},
+		{"overall token precision", rep.All.TokenPrecision(), 0.97},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.935},
+		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.96},
+		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.87},
+		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
 		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.96},
 	}
+	// Records 1000-1499 were never looked at while writing rules: they
+	// say how the rules hold on text they were not tuned on.
+	held := evaluate(t, path+"#1000:1500")
+	floors = append(floors,
+		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.885},
+		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.93},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.865},
+	)
 	for _, f := range floors {
 		if f.got.Value() < f.floor {
-			t.Errorf("%s %s, floor %.0f%%", f.name, f.got, 100*f.floor)
+			t.Errorf("%s %s, floor %.1f%%", f.name, f.got, 100*f.floor)
 		}
 	}
 }

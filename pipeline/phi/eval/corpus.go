@@ -35,6 +35,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/kiln-health/kiln/pipeline/phi"
 )
@@ -90,19 +92,60 @@ func Adapters(notPHIPlace func(string) bool) []Adapter {
 }
 
 // Load reads the corpus at path with the first adapter that recognises
-// it.
+// it. A path may end in "#FROM:TO" to keep only the documents with those
+// indices (in the corpus's order, TO exclusive; either may be left out):
+// "synth_dataset_v2.json#1000:1500" scores a held-out part of a corpus
+// whose other part was used to tune the detector.
 func Load(path string, adapters []Adapter) (*Corpus, Adapter, error) {
-	if _, err := os.Stat(path); err != nil {
+	file, from, to, err := splitRange(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("corpus %s: %w", path, err)
+	}
+	if _, err := os.Stat(file); err != nil {
 		return nil, nil, fmt.Errorf("corpus %s: %w", path, err)
 	}
 	for _, a := range adapters {
-		if a.Detect(path) {
-			c, err := a.Load(path)
+		if a.Detect(file) {
+			c, err := a.Load(file)
 			if err != nil {
 				return nil, nil, fmt.Errorf("corpus %s (%s): %w", path, a.Name(), err)
 			}
+			if to < 0 || to > len(c.Documents) {
+				to = len(c.Documents)
+			}
+			if from > to {
+				return nil, nil, fmt.Errorf("corpus %s: range starts after its end (%d documents)", path, len(c.Documents))
+			}
+			c.Documents = c.Documents[from:to]
+			c.Path = path
 			return c, a, nil
 		}
 	}
 	return nil, nil, errors.New("corpus " + path + ": no adapter recognises its format")
+}
+
+// splitRange splits "file#FROM:TO" into the file and the range of
+// document indices; to is -1 for "to the end". A path without "#" keeps
+// every document.
+func splitRange(path string) (file string, from, to int, err error) {
+	file, rng, ok := strings.Cut(path, "#")
+	if !ok {
+		return path, 0, -1, nil
+	}
+	a, b, ok := strings.Cut(rng, ":")
+	if !ok {
+		return "", 0, 0, fmt.Errorf("range %q: want FROM:TO", rng)
+	}
+	from, to = 0, -1
+	if a != "" {
+		if from, err = strconv.Atoi(a); err != nil || from < 0 {
+			return "", 0, 0, fmt.Errorf("range %q: bad start", rng)
+		}
+	}
+	if b != "" {
+		if to, err = strconv.Atoi(b); err != nil || to < from {
+			return "", 0, 0, fmt.Errorf("range %q: bad end", rng)
+		}
+	}
+	return file, from, to, nil
 }

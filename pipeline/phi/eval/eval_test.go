@@ -174,6 +174,45 @@ func TestPHIPresidioAdapterMapping(t *testing.T) {
 	}
 }
 
+func TestPHILoadRange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "set.json")
+	must(t, os.WriteFile(path, []byte(`[{"full_text": "a", "spans": []}, {"full_text": "b", "spans": []}, {"full_text": "c", "spans": []}]`), 0o644))
+	for _, tc := range []struct {
+		suffix string
+		want   string // the texts kept; "error" when the range is refused
+	}{
+		{"", "abc"},
+		{"#1:3", "bc"},
+		{"#:1", "a"},
+		{"#2:", "c"},
+		{"#1:99", "bc"},
+		{"#3:3", ""},
+		{"#5:", "error"},
+		{"#2:1", "error"},
+		{"#x:2", "error"},
+		{"#12", "error"},
+	} {
+		c, _, err := Load(path+tc.suffix, Adapters(nil))
+		if tc.want == "error" {
+			if err == nil {
+				t.Errorf("Load(%q) succeeded", tc.suffix)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Load(%q): %v", tc.suffix, err)
+			continue
+		}
+		got := ""
+		for _, d := range c.Documents {
+			got += d.Text
+		}
+		if got != tc.want {
+			t.Errorf("Load(%q) kept %q, want %q", tc.suffix, got, tc.want)
+		}
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
