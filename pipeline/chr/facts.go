@@ -211,8 +211,7 @@ func factsFor(rec *record, src *sources) map[string][]Fact {
 	}
 	obsFacts("results", labs, 15)
 	obsFacts("vitals", vitals, 10)
-	reports := slices.Clone(rec.resources["DiagnosticReport"])
-	newestFirst(reports)
+	reports := latestPerCode(slices.Clone(rec.resources["DiagnosticReport"]), func(o fhir.Object) string { return firstCode(get(o, "code")) })
 	for i, r := range reports {
 		if i == 5 {
 			break

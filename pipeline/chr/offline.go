@@ -30,9 +30,11 @@ func (Offline) Compose(_ context.Context, _ string, in []SectionInput) ([]Sectio
 		}
 		switch {
 		case s.Key == "narrative":
-			o.Statements = append(o.Statements, extract(s.Passages, 8)...)
+			o.Statements = append(o.Statements, extract(s.Passages, 8, nil)...)
 		case len(s.Facts) == 0 && s.Key != "coding":
-			o.Statements = append(o.Statements, extract(s.Passages, 2)...)
+			// Quote a note only where it speaks of the section's subject.
+			sec, _ := sectionByKey(s.Key)
+			o.Statements = append(o.Statements, extract(s.Passages, 2, strings.Fields(sec.Query))...)
 		}
 		if len(o.Statements) > 0 {
 			out = append(out, o)
@@ -52,7 +54,8 @@ type candidate struct {
 
 // extract picks up to n informative sentences from passages, the most
 // informative and closest first, and returns them in document order.
-func extract(passages []Passage, n int) []Statement {
+// With terms, only sentences holding one of them (as a word) are picked.
+func extract(passages []Passage, n int, terms []string) []Statement {
 	var cands []candidate
 	seen := map[string]bool{}
 	for _, p := range passages {
@@ -64,7 +67,7 @@ func extract(passages []Passage, n int) []Statement {
 			}
 			seen[key] = true
 			score := informativeness(s)
-			if score <= 0 {
+			if score <= 0 || (terms != nil && !mentions(s, terms)) {
 				continue
 			}
 			// Closer passages and earlier sentences first.
@@ -130,3 +133,13 @@ var clinicalWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// mentions reports whether sentence s holds one of terms as a word.
+func mentions(s string, terms []string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && r != '-' }) {
+		if slices.Contains(terms, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kiln-health/kiln/fhir"
@@ -184,16 +186,24 @@ func latestPerCode(os []fhir.Object, codeOf func(fhir.Object) string) []fhir.Obj
 	return out
 }
 
-// quantity formats a Quantity.
+// quantity formats a Quantity for reading: simulated and instrument values
+// carry more digits than a summary should show, so values of 1 and more
+// keep two decimals and smaller ones three significant digits.
 func quantity(q any) string {
-	v, ok := get(q, "value").(float64)
-	if !ok {
-		if n := get(q, "value"); n != nil {
-			return strings.TrimSpace(fmt.Sprint(n) + " " + unit(q))
-		}
+	raw := get(q, "value")
+	if raw == nil {
 		return ""
 	}
-	s := strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+	v, err := strconv.ParseFloat(fmt.Sprint(raw), 64)
+	if err != nil {
+		return strings.TrimSpace(fmt.Sprint(raw) + " " + unit(q))
+	}
+	var s string
+	if math.Abs(v) >= 1 || v == 0 {
+		s = strings.TrimRight(strings.TrimRight(strconv.FormatFloat(v, 'f', 2, 64), "0"), ".")
+	} else {
+		s = strconv.FormatFloat(v, 'g', 3, 64)
+	}
 	return strings.TrimSpace(s + " " + unit(q))
 }
 
