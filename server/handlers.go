@@ -309,6 +309,8 @@ func parseInstant(v string) (time.Time, error) {
 	return time.Time{}, strconv.ErrSyntax
 }
 
+func hasPreference(c *gin.Context, key string) bool { _, ok := preference(c, key); return ok }
+
 // operation invokes an instance-level operation registered in Config.Operations.
 func (s *Server) operation(c *gin.Context, typ, id, name string) {
 	if err := engine.CheckType(typ); err != nil {
@@ -324,7 +326,7 @@ func (s *Server) operation(c *gin.Context, typ, id, name string) {
 	var resp OperationResponse
 	if op.Call != nil {
 		req := OperationRequest{Method: c.Request.Method, Params: c.Request.URL.Query(), IfMatch: c.GetHeader("If-Match"),
-			Async: prefer(c, "respond-async") != "" || strings.Contains(strings.ToLower(c.GetHeader("Prefer")), "respond-async"),
+			Async: hasPreference(c, "respond-async"),
 			HTML:  c.GetString(mimeKey) == mimeHTML, Base: s.base(c) + "/" + c.Param("tenant")}
 		if hasBody(c.Request) && !emptyOperationCall(c.Request) {
 			var ok bool

@@ -62,15 +62,22 @@ func preferReturn(c *gin.Context) string {
 // prefer returns the value of one preference of the Prefer headers
 // (RFC 7240: preferences separated by "," or ";"), "" if absent.
 func prefer(c *gin.Context, key string) string {
+	v, _ := preference(c, key)
+	return v
+}
+
+// preference returns one preference of the Prefer headers and whether it
+// is there at all (respond-async has no value).
+func preference(c *gin.Context, key string) (string, bool) {
 	for _, v := range c.Request.Header.Values("Prefer") {
 		for part := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == ';' || r == ',' }) {
 			k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
 			if strings.EqualFold(k, key) {
-				return strings.Trim(val, `"`)
+				return strings.Trim(val, `"`), true
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
 // writeResult answers a write interaction, honouring Prefer.

@@ -242,6 +242,17 @@ func TestCHREndToEnd(t *testing.T) {
 				t.Errorf("delete signed CHR: %d", s)
 			}
 
+			// $chr-draft with Prefer: respond-async answers 202 and the Task to poll.
+			s, h, b := e.do(e.doctor, "POST", "/Patient/"+pat+"/$chr-draft", "", "Prefer", "respond-async")
+			loc := h.Get("Content-Location")
+			if s != 202 || !strings.Contains(loc, "/Task/chrdraft-") {
+				t.Fatalf("async $chr-draft: %d, Content-Location %q: %s", s, loc, b)
+			}
+			task := e.waitTask("_id=" + loc[strings.LastIndex(loc, "/")+1:])
+			if out := list(task["output"]); len(out) == 0 {
+				t.Errorf("async draft Task has no output: %v", task)
+			}
+
 			// The same data drafted by the LLM composer, against a local
 			// OpenAI-compatible server (a second server on the same store).
 			l := startE2E(t, st, pipelineFlags{chrFlags: chrFlags{composer: "openai", embedder: "offline",

@@ -2,7 +2,6 @@ package chr_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -292,4 +291,3 @@ func TestRenderHTMLSanitizes(t *testing.T) {
 	}
 }
 
-var _ = base64.StdEncoding

@@ -15,7 +15,6 @@ import (
 
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
-	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/pipeline/coding"
 	"github.com/kiln-health/kiln/pipeline/egress"
 )
@@ -406,4 +405,3 @@ func keyOf(patient string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-var _ = store.ErrNotFound
