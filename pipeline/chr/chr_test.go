@@ -290,4 +290,3 @@ func TestRenderHTMLSanitizes(t *testing.T) {
 		t.Errorf("allowed markup lost:\n%s", page)
 	}
 }
-

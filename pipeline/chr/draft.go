@@ -404,4 +404,3 @@ func keyOf(patient string) string {
 	h := sha256.Sum256([]byte(patient))
 	return hex.EncodeToString(h[:8])
 }
-
