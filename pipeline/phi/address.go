@@ -19,28 +19,35 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 			continue
 		}
 		f := r.lx.words[t.key]
+		// "C/ Señores Curas 88": the Spanish abbreviation of "calle".
+		cSlash := t.key == "c" && t.shape == shCap && i+1 < len(toks) && tokText(text, toks, i+1) == "/" && toks[i+1].start == t.end
+		// A street written in lower case ("26 rue des lieutemants
+		// Thomazo") is taken only after a building number and only with
+		// a continental street type, which no English phrase begins.
+		lowerStreet := t.shape == shLower && lowerPrefix[t.key] && i > 0 && toks[i-1].shape == shNum && !t.nl
+		numbered := lowerStreet || (t.shape != shLower && i > 0 && toks[i-1].shape == shNum && !t.nl && lowerPrefix[t.key])
 		var j int // index after the street name
 		switch {
-		case f&wStreetPrefix != 0 && (t.shape != shLower || t.key == "ul"):
+		case f&wStreetPrefix != 0 && (t.shape != shLower || t.key == "ul" || lowerStreet) || cSlash:
 			j = i + 1
-			if j < len(toks) && text[toks[j].start:toks[j].end] == "." {
+			if j < len(toks) && (tokText(text, toks, j) == "." || cSlash) {
 				j++
 			}
 			english := t.key == "avenue" || t.key == "boulevard" || t.key == "place" || t.key == "route" || t.key == "plaza"
 			n := 0
 			for j < len(toks) && !toks[j].nl && n < 4 {
 				w := toks[j]
-				if w.isWord() && r.lx.words[w.key]&wParticle != 0 {
+				if w.isWord() && r.isStreetParticle(w.key) && w.shape == shLower {
 					j++
 					continue
 				}
-				if !w.isCap() {
-					break
+				if isUnitKey(w.key) || !w.isCap() && !(numbered && w.shape == shLower && r.lx.words[w.key]&wCommon == 0 && !isMeasureUnit(w.key)) {
+					break // "Rue Gafsa Apt. 981": the unit follows the name
 				}
 				j++
 				n++
 			}
-			if n == 0 || english && (i+1 >= len(toks) || r.lx.words[toks[i+1].key]&wParticle == 0) {
+			if n == 0 || english && (i+1 >= len(toks) || !r.isStreetParticle(toks[i+1].key)) {
 				continue
 			}
 		case t.isCap() && r.lx.hasMorpheme(t.key):
@@ -61,7 +68,7 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 			end, hasNumber = toks[j].end, true
 			j++
 		}
-		if !hasNumber && f&wStreetPrefix == 0 {
+		if !hasNumber && (f&wStreetPrefix == 0 || lowerStreet || cSlash) {
 			continue
 		}
 		if m := reUnitAfter.FindStringIndex(text[end:]); m != nil {
@@ -71,6 +78,21 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 		i = tokenAt(toks, end) - 1
 	}
 	return out
+}
+
+// lowerPrefix are the continental street types taken in lower case
+// after a building number ("26 rue des ...", "947 trg revolucije 17").
+var lowerPrefix = keySet("rue calle avenida rua ulica utca strada chemin carrer trg")
+
+// isStreetParticle reports a small word inside a street name: a name
+// particle ("de", "van") or an article of a continental street ("Avenue
+// des Tuileries", "Via dei Fiorentini").
+func (r *locationRules) isStreetParticle(k string) bool {
+	switch k {
+	case "des", "dei", "degli", "delle", "dello", "dels", "dal", "aux", "au", "sur", "zum", "zur":
+		return true
+	}
+	return r.lx.words[k]&wParticle != 0
 }
 
 // isFacilityWord reports a word that ends the name of a place of care or
@@ -178,8 +200,8 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 		for sepLen < len(rest) && strings.ContainsRune(" \t\r\n,>?*-•", rune(rest[sepLen])) {
 			sepLen++
 		}
-		if sepLen == 0 || sepLen == len(rest) {
-			break
+		if sepLen == 0 || sepLen == len(rest) || strings.Count(rest[:sepLen], "\n") > 1 {
+			break // nothing follows, or a blank line ends the block
 		}
 		s := pos + sepLen
 		e := s
@@ -190,13 +212,13 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 		for e > s && (text[e-1] == ' ' || text[e-1] == '\t' || text[e-1] == '.' || text[e-1] == '?') {
 			e--
 		}
-		spans, ok := r.addressSegment(text, s, e)
+		spans, ok, cut := r.addressSegment(text, s, e)
 		if !ok {
 			break
 		}
 		out = append(out, spans...)
 		pos = e
-		if last {
+		if last || cut {
 			break // "... Cyprus 36903? I am in ...": the block ended with its sentence
 		}
 	}
@@ -222,18 +244,37 @@ func sentenceEnd(text string, i int) bool {
 }
 
 // addressSegment classifies text[s:e] as an address line and returns its
-// PHI parts.
-func (r *locationRules) addressSegment(text string, s, e int) ([][2]int, bool) {
+// PHI parts. cut reports a segment whose address ended inside it at a
+// postal code, the sentence going on ("Hellendoorn, OV 21072 after the
+// concert"): the block ends there.
+func (r *locationRules) addressSegment(text string, s, e int) (_ [][2]int, ok, cut bool) {
 	seg := text[s:e]
-	if seg == "" || utf8.RuneCountInString(seg) > 40 || e < len(text) && text[e] == ':' || strings.Contains(seg, ":") {
-		return nil, false // too long, or the label of another field ("E-mail:")
+	if seg == "" || e < len(text) && text[e] == ':' || strings.Contains(seg, ":") {
+		return nil, false, false // the label of another field ("E-mail:")
 	}
 	if reUnitLine.MatchString(seg) || rePostal.MatchString(seg) {
-		return [][2]int{{s, e}}, true
+		return [][2]int{{s, e}}, true, false
 	}
 	toks := tokenize(seg)
-	if len(toks) == 0 || len(toks) > 6 {
-		return nil, false
+	if len(toks) == 0 {
+		return nil, false, false
+	}
+	if utf8.RuneCountInString(seg) > 40 || len(toks) > 6 {
+		// A long segment is an address only up to a postal code among
+		// its first words.
+		p := -1
+		for i, t := range toks[:min(len(toks), 5)] {
+			if t.shape == shNum && t.end-t.start >= 4 && t.end-t.start <= 6 {
+				p = i
+				break
+			}
+		}
+		if p < 0 {
+			return nil, false, false
+		}
+		toks = toks[:p+1]
+		seg = seg[:toks[p].end]
+		cut = true
 	}
 	var out [][2]int
 	i := 0
@@ -251,32 +292,46 @@ func (r *locationRules) addressSegment(text string, s, e int) ([][2]int, bool) {
 				j++
 			}
 			if !rePostal.MatchString(seg[t.start:toks[j].end]) && !(j == i && t.end-t.start <= 6) {
-				return nil, false
+				return nil, false, false
 			}
 			out = append(out, [2]int{s + t.start, s + toks[j].end})
 			i = j + 1
+			if i < len(toks) && toks[i].shape == shLower && r.lx.words[toks[i].key]&wCommon != 0 {
+				// "KNIVSTA, nan 18237 after the concert": the sentence
+				// goes on after the postal code.
+				return out, true, true
+			}
 		case t.isCap() || t.shape == shPunct && seg[t.start:t.end] == "(":
 			if r.lx.words[t.key]&(wCommon|wTitle|wCredential) != 0 && r.lx.words[t.key]&wCity == 0 {
-				return nil, false
+				if i == 0 && t.shape == shCap && r.lx.words[t.key]&wCommon != 0 && len(toks) == 2 && toks[1].shape == shNum && toks[1].end-toks[1].start >= 4 {
+					i++ // "Greenlander 35940": like a country, the word is no PHI; its postal code is
+					continue
+				}
+				return nil, false, false
 			}
 			j := i
-			for j+1 < len(toks) && (toks[j+1].isCap() || toks[j+1].shape == shPunct && strings.Contains("()'.-", seg[toks[j+1].start:toks[j+1].end])) && r.placeAt(seg, toks, j+1, wState|wCountry) == 0 {
+			for j+1 < len(toks) && (toks[j+1].isCap() || toks[j+1].shape == shPunct && strings.Contains("()'.-", seg[toks[j+1].start:toks[j+1].end]) ||
+				toks[j+1].shape == shLower && r.isStreetParticle(toks[j+1].key) && j+2 < len(toks) && toks[j+2].shape == shCap) && r.placeAt(seg, toks, j+1, wState|wCountry) == 0 {
 				j++
 			}
 			out = append(out, [2]int{s + t.start, s + toks[j].end})
 			i = j + 1
 		case t.shape == shPunct:
 			i++
-		case t.shape == shLower && len(toks) <= 3 && r.lx.words[t.key]&wCommon == 0:
+		case t.shape == shLower && r.lx.words[t.key]&wCommon == 0 && (len(toks) <= 3 || i+1 < len(toks) && toks[i+1].shape == shNum && toks[i+1].end-toks[i+1].start >= 4):
 			// A lower-case town or region in an address written in lower
-			// case ("delmas, mp 35739").
+			// case ("delmas, mp 35739"), or a region code before the
+			// postal code ("nan 18237").
 			out = append(out, [2]int{s + t.start, s + t.end})
 			i++
 		default:
-			return nil, false
+			if len(out) > 0 && i > 0 && toks[i-1].shape == shNum && t.shape == shLower {
+				return out, true, true
+			}
+			return nil, false, false
 		}
 	}
-	return out, len(out) > 0 || len(toks) > 0
+	return out, len(out) > 0 || len(toks) > 0, cut
 }
 
 // numberedStreets finds street lines written as a building number, a

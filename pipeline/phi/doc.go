@@ -35,7 +35,8 @@
 //     payment cards (Luhn), IBANs (mod 97), VINs (check digit), Medicare
 //     beneficiary identifiers, DEA numbers and NPIs (check digits), GS1
 //     UDIs, phone numbers (North American numbering rules, international
-//     +CC forms), dates in numeric, ISO and spelled-out forms (checked
+//     +CC forms, and near a phone word digit groups and a short prefix
+//     before a long subscriber number, "99 668472"), dates in numeric, ISO and spelled-out forms (checked
 //     against the calendar), ages over 89 in digits or words;
 //   - context words: an identifier after "MRN", "Member ID", "Policy #",
 //     "Acct", "License", "DEA", "VIN", "plate", "Serial", "S/N", "NPI",
@@ -70,10 +71,21 @@
 //     ("233 Kossuth tér 19", "808 Kálmán Imre u. 12."), military "Unit
 //     4719 Box 7394"; a street line pulls in the lines that continue it
 //     (unit, city, postal code; the state and country words are left
-//     out), across line breaks; intersections ("corner of A and B",
-//     "Maarit and Hersnapvej 75"), the building number before a street
-//     or box, a town with its postal code after "in", the postal code
-//     after the country that ends an address block;
+//     out), across line breaks but not a blank line, up to four lines,
+//     a segment ending at its postal code when the sentence goes on;
+//     intersections as one place ("corner of A and B", "Maarit and
+//     Hersnapvej 75"), the building number before a street or box (or
+//     before a street that starts with its house number, "9554 62 Rue
+//     Gafsa"), units in any case with a number ("suite 463"), a town on
+//     the street's own line ("... Suite 215 NUNGATTA Australia"), an
+//     upper-case post town above a country line, a town with its postal
+//     code after "in", the postal code after the country (or a
+//     nationality word) that ends an address block; continental streets
+//     in lower case after a building number ("26 rue des ..."), "C/",
+//     Greek street types, US Navy ship addresses ("USNS X / FPO AE");
+//     the address on the line after an "Address:" label; towns no list
+//     knows by their shape after a preposition of place ("to
+//     Niitabury", "in Highveld", "Port X"), and after "hometown";
 //   - patient-aware matching: the Hints built from the document's FHIR
 //     Patient and related Practitioner and RelatedPerson resources
 //     (HintsFromResources) are found whatever their spelling: any case,

@@ -61,7 +61,9 @@ type lexicon struct {
 	// stateAbbr are the two-letter postal abbreviations of states and
 	// provinces.
 	stateAbbr map[string]bool
-	morphemes []string
+	// morphemes are the street-name endings folded; morphemesRaw the
+	// same in lower case with their diacritics.
+	morphemes, morphemesRaw []string
 }
 
 var (
@@ -117,6 +119,7 @@ func newLexicon() (*lexicon, error) {
 	}
 	for _, m := range morphemes {
 		lx.morphemes = append(lx.morphemes, fold(m))
+		lx.morphemesRaw = append(lx.morphemesRaw, strings.ToLower(m))
 	}
 	for _, w := range occupationWords {
 		// A curated name (Baker, Porter) stays a name; a generated one
@@ -246,6 +249,28 @@ func (lx *lexicon) flags(w string) wordFlag {
 func (lx *lexicon) hasMorpheme(w string) bool {
 	for _, m := range lx.morphemes {
 		if len(w) >= len(m)+3 && strings.HasSuffix(w, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// streetShaped is hasMorpheme for telling streets from people: an ending
+// written with diacritics must be written with them ("Kossuth tér" is a
+// street, "Bouwmeester" a person, though both fold to "...ter").
+func (lx *lexicon) streetShaped(text string, t token) bool {
+	var lw string
+	for i, m := range lx.morphemes {
+		if len(t.key) < len(m)+3 || !strings.HasSuffix(t.key, m) {
+			continue
+		}
+		if lx.morphemesRaw[i] == m {
+			return true
+		}
+		if lw == "" {
+			lw = strings.ToLower(text[t.start:t.end])
+		}
+		if strings.HasSuffix(lw, lx.morphemesRaw[i]) {
 			return true
 		}
 	}

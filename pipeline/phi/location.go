@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// unitRE is a unit within a building ("Apt 3B", "Suite 204", "# 4");
+// unitRE is a unit within a building ("Apt 3B", "Suite 204", "# 4",
+// in lower case only with a number: "suite 463");
 // nameWordRE a capitalised word (or number) of a street or city name.
 const (
-	unitRE     = `(?:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Fl|Floor|Bldg|Building|Flat|Lot|#)\.?[ \t]*#?[ \t]*[A-Za-z0-9\-]{1,6}\b`
+	unitRE     = `(?:(?:Apt|Apartment|Suite|Ste|Unit|Rm|Room|Fl|Floor|Bldg|Building|Flat|Lot|#)\.?[ \t]*#?[ \t]*[A-Za-z0-9\-]{1,6}\b|(?i:apt|apartment|suite|ste|unit|room|floor|flat)\.?[ \t]*#?[ \t]*[A-Za-z\-]{0,2}\d[A-Za-z0-9\-]{0,5}\b)`
 	nameWordRE = `[\p{Lu}0-9][\p{L}0-9'’\-]*\.?`
 )
 
@@ -21,18 +22,20 @@ var (
 	}
 	// reNamedStreet: a street named without its number ("on Elm Street").
 	reNamedStreet = regexp.MustCompile(`\b(?:[\p{Lu}][\p{L}'’\-]*[ \t]+){1,3}(?:Street|Avenue|Road|Lane|Drive|Boulevard|Row|Court|Terrace|Parkway|Highway|Turnpike|St|Ave|Rd|Blvd|Ln)\b\.?`)
-	rePOBox       = regexp.MustCompile(`(?i)\b(?:P\.?[ \t]?O\.?[ \t]*Box|Post[ \t]+Office[ \t]+Box)[ \t]+\d+|\b(?:PSC|CMR|Unit)[ \t]+\d+,?[ \t]*Box[ \t]+\d+|\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}`)
+	rePOBox       = regexp.MustCompile(`(?i)\b(?:P\.?[ \t]?O\.?[ \t]*Box|Post[ \t]+Office[ \t]+Box)[ \t]+\d+|\b(?:PSC|CMR|Unit)[ \t]+\d+,?[ \t]*Box[ \t]+\d+|\b(?:USS|USNS|USNV|USCGC)[ \t]+\pL[\pL'\-]*(?:[ \t]+\pL[\pL'\-]*)?[ \t]*\r?\n[ \t>]*FPO[ \t]+(?:AA|AE|AP)[ \t]+\d{5}|\b(?:APO|FPO|DPO)[ \t]+(?:AA|AE|AP)[ \t]+\d{5}`)
 	// reZipCue: a postal code after "ZIP", "zip code", "postal code".
-	reZipCue     = regexp.MustCompile(`(?i)\b(?:zip(?:[ \t]*code)?|postal[ \t]*code|post[ \t]*code|postcode)[ \t]*(?:is|:|#)?[ \t]*(\d{3,5}(?:[ \-]\d{2,4})?(?:[ \t][A-Z]{2}\b)?|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})\b`)
-	reUKPost     = regexp.MustCompile(`\b[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}\b`)
-	reCAPost     = regexp.MustCompile(`\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ ]?\d[ABCEGHJ-NPRSTV-Z]\d\b`)
-	reAddressCue = regexp.MustCompile(`(?i)\b(?:address(?:es)?(?:\s+is|\s+was|\s+to)?\s*:?|lives?\s+(?:at|on)|located\s+at|resides?\s+at|sent\s+to|send\s+(?:it|them|a\s+new\s+one)\s+to|deliver(?:ed)?\s+to|mail(?:ed)?\s+to|meet\s+(?:me\s+)?at)[ \t]+`)
+	reZipCue = regexp.MustCompile(`(?i)\b(?:zip(?:[ \t]*code)?|postal[ \t]*code|post[ \t]*code|postcode)[ \t]*(?:is|:|#)?[ \t]*(\d{3,5}(?:[ \-]\d{2,4})?(?:[ \t][A-Z]{2}\b)?|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})\b`)
+	reUKPost = regexp.MustCompile(`\b[A-Z]{1,2}\d[A-Z\d]?[ ]\d[ABD-HJLNP-UW-Z]{2}\b`)
+	reCAPost = regexp.MustCompile(`\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ ]?\d[ABCEGHJ-NPRSTV-Z]\d\b`)
+	// reAddressCue: "address is", "lives at"... and an "Address:" label
+	// with the address on the next line.
+	reAddressCue = regexp.MustCompile(`(?i)\b(?:address(?:es)?[ \t]*:[ \t]*\r?\n[ \t]*|(?:address(?:es)?(?:\s+is|\s+was|\s+to)?\s*:?|lives?\s+(?:at|on)|located\s+at|resides?\s+at|sent\s+to|send\s+(?:it|them|a\s+new\s+one)\s+to|deliver(?:ed)?\s+to|mail(?:ed)?\s+to|meet\s+(?:me\s+)?at)[ \t]+)`)
 	// reAddressLine is a line that may begin an address block: "20789
 	// Allika 46", "Edeby 55"; addressLines keeps it only when address
 	// lines follow it.
 	reAddressLine = regexp.MustCompile(`(?m)^[ \t>*?•-]*((?:\d{1,6}[ \t]+)?` + nameWordRE + `(?:[ \t]+` + nameWordRE + `){0,3}[ \t]+\d{1,5}[A-Za-z]?)\.?[ \t]*$`)
 	reBeIn        = regexp.MustCompile(`(?i)\b(?:am|is|are|was|were|'m|'re|’m|’re)[ \t]+(?:in|at)[ \t]+`)
-	reLocCue      = regexp.MustCompile(`(?i)\b(?:lives?|living|resides?|residing|resident|moved(?:[ \t]+(?:here|back|away))?|relocated|born|originally|grew[ \t]+up|travel(?:l?ing|l?ed|s)?|flew|drove|returned|arrived|visiting|visited|trip|vacation(?:ing|ed)?|stationed|deployed|works?|worked|working|located|based|meet(?:ing)?|stay(?:ing|ed)?)[ \t]+(?:\w+[ \t]+)?(?:in|to|from|at|near|of|on)[ \t]+|\b(?:where|city|town|location|place\s+of\s+birth|birthplace)\s*:[ \t]*`)
+	reLocCue      = regexp.MustCompile(`(?i)\b(?:lives?|living|resides?|residing|resident|moved(?:[ \t]+(?:here|back|away))?|relocated|born|originally|grew[ \t]+up|travel(?:l?ing|l?ed|s)?|flew|drove|returned|arrived|visiting|visited|trip|vacation(?:ing|ed)?|stationed|deployed|works?|worked|working|located|based|meet(?:ing)?|stay(?:ing|ed)?)[ \t]+(?:\w+[ \t]+)?(?:in|to|from|at|near|of|on)[ \t]+|\b(?:where|city|town|location|place\s+of\s+birth|birthplace)\s*:[ \t]*|\b(?:home[ \t]*town|home[ \t]+city)[ \t]+(?:(?:is|was|of)[ \t]+)?`)
 	reCityState   = regexp.MustCompile(`(` + nameWordRE + `(?:[ \t]+` + nameWordRE + `){0,3}),?[ \t]+([A-Z]{2}|[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)\.?,?[ \t]+(\d{5}(?:-\d{4})?)\b`)
 	reStateZip    = regexp.MustCompile(`\b([A-Z]{2})[ \t]+(\d{5}(?:-\d{4})?)\b`)
 	reCityComma   = regexp.MustCompile(`(` + nameWordRE + `(?:[ \t]+` + nameWordRE + `){0,2}),[ \t]*([A-Z]{2}|[A-Z][a-z]+(?:[ \t][A-Z][a-z]+)?)\b`)
@@ -111,7 +114,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 		add(s[0], s[1], 0.8, "address-line")
 		streets = append(streets, s)
 	}
-	for _, m := range reAddressCue.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reAddressCue, text, toks, isAddressCueWord, 0, 6) {
 		// "my address is ...", "lives at ...": the rest of the sentence,
 		// if it has a number, is an address.
 		if rest := text[m[1]:]; m[1] < len(text) {
@@ -121,6 +124,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 			if d := strings.IndexAny(text[start:end], "0123456789"); d > 0 && r.hasFacilityWord(text[start:start+d]) {
 				start += d
 			}
+			end = r.trimCountry(text, start, end)
 			if end > start && addressCueText(text[start:end]) {
 				add(start, end, 0.7, "address-cue")
 			}
@@ -134,8 +138,10 @@ func (r *locationRules) find(text string, toks []token) []Span {
 		add(start, end, 0.7, "street-named")
 	}
 	for _, s := range streets {
+		// The lines after a street outweigh a name rule's guess ("Caxias
+		// do Sul, RS 24893" under a street is a town).
 		for _, c := range r.continuation(text, s[1]) {
-			add(c[0], c[1], 0.9, "address-line")
+			add(c[0], c[1], 0.91, "address-line")
 		}
 	}
 	for _, m := range matchNear(reCityState, text, toks, r.isStateToken, 6, 4) {
@@ -171,6 +177,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	}
 	cued := cuedTokens(append(matchNear(reLocCue, text, toks, isLocCueWord, 4, 3), matchNear(reBeIn, text, toks, keyIn("in", "at"), 2, 1)...), text, toks)
 	out = append(out, r.cities(text, toks, cued)...)
+	out = append(out, r.townShapes(text, toks, cued)...)
 	out = append(out, r.cuedPlaces(text, toks, cued)...)
 	return out
 }
@@ -273,8 +280,27 @@ func (r *locationRules) isStateToken(t token) bool {
 }
 
 var (
-	isBoxWord = keyIn("box", "psc", "apo", "fpo", "dpo")
-	isZipWord = keyIn("zip", "postal", "post", "postcode")
+	// isAddressCueWord triggers reAddressCue (its first words).
+	isAddressCueWord = keyIn("address", "addresses", "live", "lives", "located", "reside", "resides", "sent", "send", "deliver", "delivered", "mail", "mailed", "meet")
+	isBoxWord        = keyIn("box", "psc", "apo", "fpo", "dpo")
+	isZipWord        = keyIn("zip", "postal", "post", "postcode")
 )
 
 // cuedTokens marks the tokens that start right where a match ends.
+
+// trimCountry returns end moved back before a state or country that ends
+// text[start:end] ("..., begunje na gorenjskem slovenia"): it is not PHI.
+func (r *locationRules) trimCountry(text string, start, end int) int {
+	toks := tokenize(text[start:end])
+	for n := min(3, len(toks)); n >= 1; n-- {
+		i := len(toks) - n
+		if i > 0 && r.placeAt(text[start:end], toks, i, wCountry|wState) == n && toks[i].shape != shUpper {
+			e := toks[i].start
+			for e > 0 && strings.ContainsRune(" \t,", rune(text[start+e-1])) {
+				e--
+			}
+			return start + e
+		}
+	}
+	return end
+}

@@ -65,14 +65,28 @@ func (r *locationRules) moreLocations(text string, toks []token, found []Span) [
 		if bEnd < b {
 			continue
 		}
-		add(a, aEnd, 0.93, "intersection")
-		add(b, bEnd, 0.93, "intersection")
+		// One span: the crossing of two streets is one place, and the
+		// "and" between their names says which two.
+		add(a, bEnd, 0.93, "intersection")
 		i = bEnd
 	}
+	// Streets written "number, name, number" are found here, not by
+	// find: the rules below that follow a street need them as well.
+	lines := r.numberedLines(text, toks)
+	out = append(out, lines...)
+	streets := make([]Span, 0, len(found)+len(lines))
 	for _, s := range found {
-		if !isStreetSpan(s) {
-			continue
+		if isStreetSpan(s) {
+			streets = append(streets, s)
 		}
+	}
+	streets = append(streets, lines...)
+	for _, s := range lines {
+		for _, c := range r.continuation(text, s.End) {
+			out = append(out, Span{Start: c[0], End: c[1], Category: Location, Confidence: 0.91, Detector: "address-line"})
+		}
+	}
+	for _, s := range streets {
 		k := tokenAt(toks, s.Start)
 		if k >= len(toks) || toks[k].start != s.Start || toks[k].nl {
 			continue
@@ -85,28 +99,39 @@ func (r *locationRules) moreLocations(text string, toks []token, found []Span) [
 		}
 		// "0912 P.O. Box 287", "74678 Midtvollen 130": the building or
 		// delivery number before the street.
-		if toks[k].shape != shNum && k >= 1 && toks[k-1].shape == shNum && toks[k-1].end-toks[k-1].start <= 6 && toks[k-1].end+1 == toks[k].start &&
-			(toks[k-1].nl || k < 2 || toks[k-2].shape == shPunct || toks[k-2].isWord() && toks[k-2].shape == shLower) {
+		// "9554 62 Rue Gafsa": a building number before a street that
+		// starts with its house number, the pair alone after a line start,
+		// a mark or a small word (not inside a longer run of numbers).
+		if k >= 1 && toks[k-1].shape == shNum && toks[k-1].end-toks[k-1].start <= 6 && toks[k-1].end+1 == toks[k].start &&
+			(toks[k].shape != shNum || s.End > toks[k].end && (k < 2 || toks[k-2].shape != shNum)) &&
+			(toks[k-1].nl || k < 2 || toks[k-2].shape == shPunct && tokText(text, toks, k-2) != "-" || toks[k-2].isWord() && toks[k-2].shape == shLower) {
 			out = append(out, Span{Start: toks[k-1].start, End: s.End, Category: Location, Confidence: s.Confidence, Detector: s.Detector})
 		}
+		out = append(out, r.townAfterStreet(text, toks, s)...)
 	}
-	out = append(out, r.numberedLines(text, toks)...)
-	out = append(out, r.blockLines(text, toks, found)...)
+	out = append(out, r.blockLines(text, toks, streets)...)
+	out = append(out, r.townAboveCountry(text, toks)...)
 	// "Hungary 18695" at the end of an address block: the postal code
-	// after the country (which is not PHI and stays out).
+	// after the country (which is not PHI and stays out). A capitalised
+	// common word that begins its line ("Greenlander 52888", a
+	// nationality) ends a block the same way.
 	for i := 0; i+1 < len(toks); i++ {
 		t := toks[i]
-		if !t.isWord() || r.lx.words[t.key]&wCountry == 0 {
+		if !t.isWord() {
 			continue
 		}
-		n := i + 1
-		if toks[n].nl || toks[n].shape != shNum || toks[n].end-toks[n].start < 4 || toks[n].end-toks[n].start > 6 || toks[n].start != t.end+1 {
+		w := r.placeAt(text, toks, i, wCountry)
+		if w == 0 && t.shape == shCap && r.lx.words[t.key]&wCommon != 0 && r.lx.words[t.key]&(wMonth|wWeekday) == 0 && t.nl {
+			w = 1
+		}
+		n := i + w
+		if w == 0 || n >= len(toks) || toks[n].nl || toks[n].shape != shNum || toks[n].end-toks[n].start < 4 || toks[n].end-toks[n].start > 6 || toks[n].start != toks[n-1].end+1 {
 			continue
 		}
 		if n+1 < len(toks) && !toks[n+1].nl && (toks[n+1].shape == shNum || text[toks[n+1].start:toks[n+1].end] == "-") {
 			continue // a phone number or a range
 		}
-		for _, s := range found {
+		for _, s := range append(found, out...) {
 			if s.Category == Location && s.End <= t.start && t.start-s.End <= 60 && (isStreetSpan(s) || strings.Contains(text[s.End:t.start], "\n")) {
 				add(n, n, 0.85, "postcode-country")
 				break
@@ -167,7 +192,7 @@ func (r *locationRules) numberedLines(text string, toks []token) []Span {
 			return true
 		}
 		if toks[n].isWord() {
-			return toks[n].shape == shLower && !unitWords[toks[n].key] || toks[n].key == "apt" || toks[n].key == "suite"
+			return toks[n].shape == shLower && !unitWords[toks[n].key] || isUnitKey(toks[n].key) || toks[n].shape == shCap && r.isStreetSuffix(toks[n])
 		}
 		switch tokText(text, toks, n) {
 		case ".":
@@ -191,12 +216,14 @@ func (r *locationRules) numberedLines(text string, toks []token) []Span {
 		case t.shape == shNum && t.end-t.start <= 6 && opens(i):
 			e := name(i + 1)
 			if e > i+1 && houseNumber(e) {
-				out = append(out, Span{Start: t.start, End: toks[e].end, Category: Location, Confidence: 0.92, Detector: "street-line"})
-				i = e
+				end := withUnit(text, toks[e].end)
+				out = append(out, Span{Start: t.start, End: end, Category: Location, Confidence: 0.92, Detector: "street-line"})
+				i = tokenAt(toks, end) - 1
 			}
 		case t.isWord() && (t.key == "on" || t.key == "at") && i+1 < len(toks) && !toks[i+1].nl:
 			e := name(i + 1)
-			if e > i+1 && houseNumber(e) && (e+1 >= len(toks) || toks[e+1].nl || toks[e+1].shape == shPunct) {
+			// "on Hoge Wei 32 St.": a street type may follow the number.
+			if e > i+1 && houseNumber(e) && (e+1 >= len(toks) || toks[e+1].nl || toks[e+1].shape == shPunct || r.isStreetSuffix(toks[e+1])) {
 				out = append(out, Span{Start: toks[i+1].start, End: toks[e].end, Category: Location, Confidence: 0.92, Detector: "street-line"})
 				i = e
 			}
@@ -237,7 +264,9 @@ func (r *locationRules) blockLines(text string, toks []token, found []Span) []Sp
 		if k >= len(toks) || !toks[k].nl {
 			continue
 		}
-		for lines := 0; lines < 3 && k < len(toks) && !seen[k]; lines++ {
+		// Up to four lines: unit, town, region, and a last line such as
+		// "Greenland 52888" whose country is dropped below.
+		for lines := 0; lines < 4 && k < len(toks) && !seen[k]; lines++ {
 			seen[k] = true
 			// The line's tokens, after leading marks ("> ").
 			i := k
@@ -255,7 +284,7 @@ func (r *locationRules) blockLines(text string, toks []token, found []Span) []Sp
 			f := r.lx.flags(first.key)
 			switch {
 			case first.isWord() && isUnitKey(first.key):
-			case r.lx.placeFlags([]string{first.key})&(wCountry|wState) != 0 && f&wCity == 0:
+			case r.placeAt(text, toks, i, wCountry|wState) > 0 && f&wCity == 0:
 				e = i // a country or state: the block ends
 			case first.isWord() && first.isCap() && r.townLine(text, toks, i, e):
 			default:
@@ -327,4 +356,102 @@ func (r *locationRules) townLine(text string, toks []token, i, e int) bool {
 		}
 	}
 	return true
+}
+
+// townAfterStreet returns the town written on a street's own line after
+// it ("... Suite 215 NUNGATTA Australia", "... Apt. 892 GUÉRET, France"):
+// one to three capitalised words that are no common word, title, month,
+// facility, state or country, followed by the end of the line, a mark,
+// a state or country, or a postal code (which is kept).
+func (r *locationRules) townAfterStreet(text string, toks []token, s Span) []Span {
+	i := tokenAt(toks, s.End)
+	if i < len(toks) && !toks[i].nl && tokText(text, toks, i) == "," {
+		i++
+	}
+	j := i
+	for j < len(toks) && j-i < 3 && !toks[j].nl && toks[j].isWord() && toks[j].isCap() {
+		f := r.lx.flags(toks[j].key)
+		if f&(wCommon|wTitle|wCredential|wMonth|wWeekday|wStreetSuffix) != 0 || r.lx.isFacilityWord(toks[j].key) || isUnitKey(toks[j].key) ||
+			r.placeAt(text, toks, j, wCountry|wState) > 0 {
+			break
+		}
+		j++
+	}
+	if j == i || j > i && toks[i].shape != shUpper && j-i > 1 && r.lx.flags(toks[i].key)&wFirst != 0 {
+		return nil // nothing, or a person's name ("... St Mary Jones said")
+	}
+	end := toks[j-1].end
+	switch {
+	case j == len(toks) || toks[j].nl:
+	case toks[j].shape == shPunct && strings.Contains(",.;:)?!", tokText(text, toks, j)):
+	case r.placeAt(text, toks, j, wCountry|wState) > 0:
+	case toks[j].shape == shNum && toks[j].end-toks[j].start >= 4 && toks[j].end-toks[j].start <= 6:
+		end = toks[j].end // its postal code
+	default:
+		return nil
+	}
+	return []Span{{Start: toks[i].start, End: end, Category: Location, Confidence: 0.92, Detector: "address-town"}}
+}
+
+// townAboveCountry returns a line of one to three upper-case words right
+// above a line that is a country (with its postal code, perhaps): the
+// post town of an international address, written in capitals as postal
+// rules ask ("ALFRICK" above "United Kingdom").
+func (r *locationRules) townAboveCountry(text string, toks []token) []Span {
+	var out []Span
+	lineStart := func(i int) int { // the first token after leading marks
+		for i < len(toks) && toks[i].shape == shPunct && strings.Contains(">*-•", tokText(text, toks, i)) && (i == 0 || toks[i].nl || !toks[i-1].nl || toks[i-1].shape == shPunct) {
+			i++
+		}
+		return i
+	}
+	for k := 0; k < len(toks); k++ {
+		if !toks[k].nl && k != 0 {
+			continue
+		}
+		i := lineStart(k)
+		if i >= len(toks) || i > k && toks[i].nl {
+			continue
+		}
+		j := i
+		for j < len(toks) && j-i < 3 && (j == i || !toks[j].nl) && toks[j].shape == shUpper && toks[j].end-toks[j].start >= 3 &&
+			r.lx.flags(toks[j].key)&(wCommon|wTitle|wCredential|wMonth|wWeekday|wCountry|wState) == 0 {
+			j++
+		}
+		if j == i || j >= len(toks) || !toks[j].nl {
+			continue
+		}
+		c := lineStart(j)
+		n := 0
+		if c < len(toks) && (c == j || !toks[c].nl) {
+			n = r.placeAt(text, toks, c, wCountry)
+		}
+		if n == 0 {
+			continue
+		}
+		// The country line holds the country and at most a postal code.
+		e := c + n
+		if e < len(toks) && !toks[e].nl && toks[e].shape == shNum {
+			e++
+		}
+		if e < len(toks) && !toks[e].nl && toks[e].shape != shPunct {
+			continue
+		}
+		out = append(out, Span{Start: toks[i].start, End: toks[j-1].end, Category: Location, Confidence: 0.8, Detector: "address-town"})
+		k = j - 1
+	}
+	return out
+}
+
+// withUnit returns end moved past a period that closes a house number
+// ("Victor Hugo u. 49.") and a unit that follows ("Suite 638").
+func withUnit(text string, end int) int {
+	e := end
+	if e+1 < len(text) && text[e] == '.' && text[e+1] == ' ' {
+		e++
+	}
+	if m := reUnitAfter.FindStringIndex(text[e:]); m != nil {
+		return e + m[1]
+	}
+	return end
 }

@@ -244,7 +244,7 @@ func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int,
 		return true, true
 	}
 	if f&(wTitle|wCredential|wMonth|wWeekday|wStreetSuffix|wState|wCountry) != 0 && f&(wFirst|wLast) == 0 ||
-		f&wStreetPrefix != 0 && t.key != "place" || r.lx.hasMorpheme(t.key) && f&(wFirst|wLast) == 0 {
+		f&wStreetPrefix != 0 && t.key != "place" || r.lx.streetShaped(text, t) && f&(wFirst|wLast) == 0 {
 		return false, false // "Rua", "Koskikatu": streets, not people
 	}
 	if t.shape == shUpper && t.end-t.start <= 3 && (f&(wFirst|wLast) == 0 || r.lx.stateAbbr[text[t.start:t.end]]) {

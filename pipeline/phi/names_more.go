@@ -54,11 +54,11 @@ func keySet(words string) map[string]bool {
 
 // nameSuffixes are endings typical of family names in languages the
 // dictionaries cover poorly (Nordic patronymics, Slavic, Baltic,
-// Georgian, Greek, Romanian, Japanese). They are tried on folded words of
+// Georgian, Greek, Romanian, Japanese, Finnish). They are tried on folded words of
 // six letters or more that no dictionary knows.
 var nameSuffixes = []string{"dottir", "sson", "ssen", "sen", "ovic", "evic", "ovich", "evich", "ovna", "evna", "ova", "eva",
 	"ski", "ska", "sky", "cki", "cka", "enko", "chuk", "czyk", "wicz", "escu", "opoulos", "poulos", "akis", "idis", "shvili",
-	"dze", "ov", "ev", "yan", "oglu", "zadeh", "moto", "mura", "yama", "kawa", "gawa", "hara", "saki", "zaki", "shima", "uchi"}
+	"dze", "ov", "ev", "yan", "oglu", "zadeh", "moto", "mura", "yama", "kawa", "gawa", "hara", "saki", "zaki", "shima", "uchi", "nen"}
 
 // nameShaped reports a word that no dictionary knows but that looks like
 // a person's name: a Latin letter with a diacritic ("Szöllösy",

@@ -37,7 +37,7 @@ func TestDetectPHIMoreNamesAndPlaces(t *testing.T) {
 		{"occupation words are not names", "Consultant Cardiologist on call.", nil, []string{"Cardiologist"}},
 		{"middle A", "Rosario A Whitlock signed.", []want{{"Rosario A Whitlock", Name}}, nil},
 
-		{"intersection", "Meet at the corner of Dalgata 12 and Lindqvist Crescent.", []want{{"Dalgata 12", Location}, {"Lindqvist Crescent", Location}}, []string{"the corner of"}},
+		{"intersection", "Meet at the corner of Dalgata 12 and Lindqvist Crescent.", []want{{"Dalgata 12 and Lindqvist Crescent", Location}}, []string{"the corner of"}},
 		{"street named after another", "Send it to Viivi and Koskikatu 7.", []want{{"Viivi and Koskikatu 7", Location}}, nil},
 		{"building number before a box", "Mail it with 0912 P.O. Box 287 soon.", []want{{"0912 P.O. Box 287", Location}}, nil},
 		{"number, street words, number", "The shop is at 808 Almási Pál 12, upstairs.", []want{{"808 Almási Pál 12", Location}}, nil},

@@ -15,9 +15,10 @@ var (
 	reNANP = regexp.MustCompile(`(?i)(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}` + phoneEnd)
 	// International numbers with a leading +: +41 (0)69 979 80 58.
 	reIntlPhone = regexp.MustCompile(`(?i)\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?\d{1,5}(?:[ .\-]\d{1,5}){1,5}` + phoneEnd)
-	// Digit groups ("72 128 827", "01223 555 014") and ten plain digits
-	// are phone numbers only near a phone word.
-	reGroupedPhone = regexp.MustCompile(`(?i)(?:\(\d{1,4}\)[ \t]?|\b)\d{2,5}(?:[ .\-]\d{2,5}){1,5}` + phoneEnd + `|\b\d{10}\b`)
+	// Digit groups ("72 128 827", "01223 555 014"), an area or mobile
+	// prefix before a long subscriber number ("99 668472", "0393 1144137")
+	// and ten plain digits are phone numbers only near a phone word.
+	reGroupedPhone = regexp.MustCompile(`(?i)(?:\(\d{1,4}\)[ \t]?|\b)\d{2,5}(?:[ .\-]\d{2,5}){1,5}` + phoneEnd + `|\b\d{2,5}[ .\-]\d{6,8}\b|\b\d{10}\b`)
 	rePhoneCue     = regexp.MustCompile(`(?i)(?:messages?\s+to|texts?\s+to|phone|tel|telephone|cell|cellphone|mobile|mob|call|calling|called|contact|reach|reached|dial|text|sms|whatsapp|pager|beeper|fax|facsimile|number|no\.|answering|registered|desk|office|home|work|ph|[hwcmf]):?\W{0,4}(?:(?:is|at|on|me|us|to|number|no\.?)\W{1,3}){0,3}$`)
 	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|contact|reach|dial|text|pager|fax|number)\b`)
 	reFaxBefore    = regexp.MustCompile(`(?i)(?:\bfax|facsimile|\bf)\b\W{0,4}(?:(?:is|at|on|to|number|no\.?)\W{1,3}){0,2}$`)

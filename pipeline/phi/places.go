@@ -129,7 +129,7 @@ func (b *Builtin) NotPHIPlace(name string) bool {
 var isLocCueWord = keyIn(strings.Fields(`lives live living resides reside residing resident moved relocated born originally grew
 	travel travels traveling travelling traveled travelled flew drove returned arrived visiting visited trip vacation vacationing
 	vacationed stationed deployed works work worked working located based meet meeting stay staying stayed am im youre were
-	where city town location birth birthplace`)...)
+	where city town location birth birthplace hometown`)...)
 
 // cuedTokens marks the tokens that start right where a match ends.
 func cuedTokens(matches [][]int, text string, toks []token) []bool {
@@ -140,4 +140,54 @@ func cuedTokens(matches [][]int, text string, toks []token) []bool {
 		}
 	}
 	return cued
+}
+
+// townEndings are endings of English, Dutch, German and Nordic place
+// names ("Niitabury", "Pudičmouth", "Highveld"): a capitalised word that
+// no list knows, ends in one and follows a preposition of place is a town.
+var townEndings = []string{"town", "ville", "bury", "borough", "burgh", "burg", "mouth", "ford", "field", "veld", "dorf", "stadt",
+	"heim", "hausen", "haven", "chester", "caster", "cester", "minster", "wich", "wick", "ton"}
+
+// townPrefixes begin two-word place names ("Port Paien", "Fort Liard").
+var townPrefixes = keySet("port fort cape lake")
+
+// townShapes reports towns that no list knows, by their shape, after a
+// preposition of place or a location cue: a word with a town ending, or
+// a town prefix and a capitalised word. Known names, common words and
+// words followed by another capitalised word (an organisation's name:
+// "Riverton Construction") are left alone.
+func (r *locationRules) townShapes(text string, toks []token, locCue []bool) []Span {
+	var out []Span
+	for i := 1; i < len(toks); i++ {
+		t := toks[i]
+		if !t.isCap() || t.nl || !(locCue[i] || simpleLocCue(text, toks, i)) {
+			continue
+		}
+		known := func(k int) bool {
+			return r.lx.flags(toks[k].key)&(wFirst|wLast|wCommon|wTitle|wMonth|wWeekday|wCountry|wState|wCity|wCityExt|wEponym) != 0 || r.lx.isFacilityWord(toks[k].key)
+		}
+		j := i + 1
+		if townPrefixes[t.key] && j < len(toks) && !toks[j].nl && toks[j].shape == shCap && toks[j].start == t.end+1 && !known(j) {
+			j++
+		} else if known(i) || !hasTownEnding(t.key) {
+			continue
+		}
+		if j < len(toks) && !toks[j].nl && toks[j].isCap() {
+			continue
+		}
+		out = append(out, Span{Start: t.start, End: toks[j-1].end, Category: Location, Confidence: 0.6, Detector: "town-shape"})
+		i = j - 1
+	}
+	return out
+}
+
+// hasTownEnding reports a folded word of at least three letters before
+// one of townEndings.
+func hasTownEnding(k string) bool {
+	for _, e := range townEndings {
+		if len(k) >= len(e)+3 && strings.HasSuffix(k, e) {
+			return true
+		}
+	}
+	return false
 }

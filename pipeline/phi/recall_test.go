@@ -59,14 +59,14 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 		floor float64
 	}
 	floors := []floor{
-		{"overall token recall", rep.All.TokenRecall(), 0.91},
+		{"overall token recall", rep.All.TokenRecall(), 0.935},
 		{"overall token precision", rep.All.TokenPrecision(), 0.97},
 		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.935},
 		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.96},
-		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.87},
-		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.97},
+		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.91},
+		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.975},
 		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
-		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.96},
+		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	}
 	// Records 1000-1499 were never looked at while writing rules: they
 	// say how the rules hold on text they were not tuned on.
@@ -74,7 +74,9 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	floors = append(floors,
 		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.885},
 		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.93},
-		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.865},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.89},
+		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
+		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	)
 	for _, f := range floors {
 		if f.got.Value() < f.floor {

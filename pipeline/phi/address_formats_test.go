@@ -1,0 +1,94 @@
+package phi_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kiln-health/kiln/pipeline/phi"
+)
+
+// TestAddressFormats checks the address and phone forms added in 1.3.0:
+// each want is a stretch that one span of the category must cover, each
+// not one that no span may touch.
+func TestAddressFormats(t *testing.T) {
+	b, err := phi.NewBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, text string
+		cat        phi.Category
+		want, not  []string
+	}{
+		{"intersection is one place", "She lives at the corner of Elm Street and Oak Avenue.", phi.Location,
+			[]string{"Elm Street and Oak Avenue"}, []string{"corner"}},
+		{"building number before a numbered street", "Send it to 9554 62 Rue Gafsa Apt. 981\nToronto", phi.Location,
+			[]string{"9554 62 Rue Gafsa Apt. 981", "Toronto"}, nil},
+		{"region code and postal code mid-sentence", "Meet me at 25615 Tawastintie 72 Apt. 004\nKNIVSTA, nan 18237 after the concert.", phi.Location,
+			[]string{"nan", "18237"}, []string{"after"}},
+		{"fourth block line after a nationality", "583 Magrethevej 298\n Apt. 123\n Qasigiannguit\n Greenlander 07609", phi.Location,
+			[]string{"Apt. 123", "Qasigiannguit", "07609"}, []string{"Greenlander"}},
+		{"town on the street's line", "The letter went to 6400 12 Timms Drive Suite 215 NUNGATTA Australia last week.", phi.Location,
+			[]string{"NUNGATTA"}, []string{"Australia", "last"}},
+		{"post town above the country", "Przemek Kucharski\n\nALFRICK\nUnited Kingdom", phi.Location,
+			[]string{"ALFRICK"}, []string{"United"}},
+		{"address on the line after its label", "Address:\n947 trg revolucije 17 apt. 858 begunje na gorenjskem slovenia.", phi.Location,
+			[]string{"947 trg revolucije 17 apt. 858 begunje na gorenjskem"}, []string{"slovenia"}},
+		{"lower-case continental street", "770 26 rue des lieutenants Thomazo\nApt. 735", phi.Location,
+			[]string{"26 rue des lieutenants Thomazo", "Apt. 735"}, nil},
+		{"Greek street type", "It is in Λεωφόρος Συγγρού 119, Athens", phi.Location, []string{"Λεωφόρος Συγγρού 119"}, nil},
+		{"ship address", "Mail goes to USNS Botolen\nFPO AE 12382", phi.Location, []string{"USNS Botolen\nFPO AE 12382"}, nil},
+		{"town shape after a preposition", "She moved back to Niitabury last spring.", phi.Location, []string{"Niitabury"}, []string{"spring"}},
+		{"town shape needs the preposition", "Niitabury Holdings reported earnings.", phi.Location, nil, []string{"Niitabury"}},
+		{"a dose is no street", "Take 2 via mouth daily and 5 mg at bedtime.", phi.Location, nil, []string{"via", "mouth"}},
+		{"mobile prefix and subscriber number", "mobile: 99 577450", phi.Phone, []string{"99 577450"}, nil},
+		{"long digit groups need a phone word", "The survey counted 12 345678 visits.", phi.Phone, nil, []string{"345678"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			spans, err := b.Detect(context.Background(), tc.text, phi.Hints{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !coveredBy(tc.text, w, spans, tc.cat) {
+					t.Errorf("%q not covered by one %s span; spans: %v", w, tc.cat, spans)
+				}
+			}
+			for _, n := range tc.not {
+				if touched(tc.text, n, spans) {
+					t.Errorf("%q touched; spans: %v", n, spans)
+				}
+			}
+		})
+	}
+}
+
+func indexOf(text, s string) int {
+	for i := 0; i+len(s) <= len(text); i++ {
+		if text[i:i+len(s)] == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func coveredBy(text, s string, spans []phi.Span, cat phi.Category) bool {
+	i := indexOf(text, s)
+	for _, sp := range spans {
+		if i >= 0 && sp.Category == cat && sp.Start <= i && i+len(s) <= sp.End {
+			return true
+		}
+	}
+	return false
+}
+
+func touched(text, s string, spans []phi.Span) bool {
+	i := indexOf(text, s)
+	for _, sp := range spans {
+		if i >= 0 && sp.Start < i+len(s) && i < sp.End {
+			return true
+		}
+	}
+	return false
+}
