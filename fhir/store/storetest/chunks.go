@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -15,10 +14,7 @@ import (
 
 // chunkTests are the conformance tests of store.Chunks; Run runs them with
 // the rest, RunChunks alone.
-var chunkTests = []struct {
-	name string
-	fn   func(h *harness)
-}{
+var chunkTests = []test{
 	{"ChunksReplace", testChunksReplace},
 	{"ChunksInvalid", testChunksInvalid},
 	{"ChunksTenantIsolation", testChunksTenantIsolation},
@@ -33,19 +29,7 @@ var chunkTests = []struct {
 // that differs from the one Run covers only in how it searches vectors
 // (PostgreSQL with pgvector, say). open is as for Run.
 func RunChunks(t *testing.T, open func(t *testing.T) store.Store) {
-	for _, tt := range chunkTests {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			tt.fn(&harness{T: t, ctx: ctx, s: s})
-		})
-	}
+	runTests(t, open, chunkTests, 60*time.Second)
 }
 
 const testModel = "test-model-v1"

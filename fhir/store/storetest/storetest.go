@@ -35,10 +35,7 @@ import (
 // the store when the subtest ends. open should register cleanups of its own
 // (temporary directories, databases) with t.Cleanup; they run after Close.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		fn   func(h *harness)
-	}{
+	tests := []test{
 		{"Tenants", testTenants},
 		{"ReadyAndBackend", testReadyAndBackend},
 		{"RoundTrip", testRoundTrip},
@@ -90,10 +87,20 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"JobDead", testJobDead},
 		{"JobTenants", testJobTenants},
 	}
-	tests = append(tests, chunkTests...)
+	runTests(t, open, append(tests, chunkTests...), 60*time.Second)
+}
+
+// test is one conformance test.
+type test struct {
+	name string
+	fn   func(h *harness)
+}
+
+// runTests runs each test on a fresh store from open, within timeout.
+func runTests(t *testing.T, open func(t *testing.T) store.Store, tests []test, timeout time.Duration) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
 			s := open(t)
 			t.Cleanup(func() {
