@@ -51,12 +51,11 @@ func init() {
 // drafter builds the CHR drafter: its composer, the grounding (embedder
 // over the store's chunks) and ICD-10-CM suggestions. Whatever calls
 // OpenAI goes through the tenant's egress policy.
-func (f *pipelineFlags) drafter(ctx context.Context, eng *engine.Engine, st store.Store, queued func()) (*chr.Drafter, *chr.StoreGrounding, error) {
+func (f *pipelineFlags) drafter(eng *engine.Engine, st store.Store, gate *egress.Gate, queued func()) (*chr.Drafter, *chr.StoreGrounding, error) {
 	icd, err := coding.ICD10CM()
 	if err != nil {
 		return nil, nil, fmt.Errorf("ICD-10-CM table: %w", err)
 	}
-	gate := egress.NewGate(st, eng)
 	opts := chr.Options{Coder: icd, Queued: queued, TenantCoders: chr.TenantTables(coding.NewTenantTables(st))}
 
 	var emb embed.Embedder

@@ -27,6 +27,7 @@ import (
 	"github.com/kiln-health/kiln/pipeline/blob"
 	"github.com/kiln-health/kiln/pipeline/chr"
 	"github.com/kiln-health/kiln/pipeline/document"
+	"github.com/kiln-health/kiln/pipeline/egress"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
 	"github.com/kiln-health/kiln/pipeline/phi/comprehend"
@@ -52,7 +53,7 @@ func (f *pipelineFlags) register(fs *pflag.FlagSet) {
 	f.chrFlags.register(fs)
 	fs.StringVar(&f.blob, "blob", "", "blob store for uploaded documents: a directory or file:///path, or s3://bucket/prefix?region=…; default: <data>/blobs [KILN_BLOB]")
 	fs.StringVar(&f.keks, "vault-keks", "", "key-encryption keys of the re-identification vault, \"id:base64(32 bytes),…\" (the last is current); development generates one [KILN_VAULT_KEKS]")
-	fs.StringVar(&f.comprehendRegion, "comprehend-medical-region", "", "also detect PHI with AWS Comprehend Medical in this region (sends document text to AWS; off by default) [KILN_COMPREHEND_MEDICAL_REGION]")
+	fs.StringVar(&f.comprehendRegion, "comprehend-medical-region", "", "also detect PHI with AWS Comprehend Medical in this region: sends document text to AWS, for tenants whose egress policy allows aws-comprehend-medical to receive phi (off by default) [KILN_COMPREHEND_MEDICAL_REGION]")
 	fs.BoolVar(&f.keepOriginals, "keep-originals", false, "keep original attachments after a successful redaction (default: remove them) [KILN_KEEP_ORIGINALS]")
 	fs.StringVar(&f.ocr, "ocr", "auto", "OCR of scanned pages and images with Tesseract: on, off, or auto (on when this build has Tesseract) [KILN_OCR]")
 }
@@ -229,15 +230,13 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 	if err != nil {
 		return nil, nil, err
 	}
-	var det phi.Detector = builtin
+	var cm *comprehend.Detector
 	if f.comprehendRegion != "" {
-		// Opt-in: the document's text leaves Kiln for AWS.
 		client, err := comprehend.Load(ctx, f.comprehendRegion)
 		if err != nil {
 			return nil, nil, fmt.Errorf("comprehend medical: %w", err)
 		}
-		det = phi.Combine("builtin+comprehend-medical", builtin,
-			comprehend.New(client, comprehend.Options{MinScore: 0.5, NotPHIPlace: builtin.NotPHIPlace}))
+		cm = comprehend.New(client, comprehend.Options{MinScore: 0.5, NotPHIPlace: builtin.NotPHIPlace})
 	}
 	opts.Audit = true
 	profileSet, err := profile.Load(profiles.FS)
@@ -258,7 +257,14 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 	}
 	document.Attach(&opts, func() *document.Processor { return p.proc })
 	eng := engine.New(st, v, opts)
-	drafter, g, err := f.drafter(ctx, eng, st, p.notify)
+	gate := egress.NewGate(st, eng)
+	var det phi.Detector = builtin
+	if cm != nil {
+		// The document's raw text goes to AWS only for tenants whose egress
+		// policy lets aws-comprehend-medical receive PHI.
+		det = phi.Combine("builtin+comprehend-medical", builtin, gate.Detector("aws-comprehend-medical", cm))
+	}
+	drafter, g, err := f.drafter(eng, st, gate, p.notify)
 	if err != nil {
 		return nil, nil, err
 	}

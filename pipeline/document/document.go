@@ -26,6 +26,7 @@ import (
 	"github.com/kiln-health/kiln/fhir/engine"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/pipeline/blob"
+	"github.com/kiln-health/kiln/pipeline/egress"
 	"github.com/kiln-health/kiln/pipeline/extract"
 	"github.com/kiln-health/kiln/pipeline/phi"
 	"github.com/kiln-health/kiln/pipeline/vault"
@@ -315,7 +316,8 @@ func (p *Processor) process(ctx context.Context, tenant, docID string) error {
 	if err := p.putTask(ctx, tenant, docID, "in-progress", stageDetecting, nil, ""); err != nil {
 		return stageErr("task", err)
 	}
-	spans, err := p.detector.Detect(ctx, res.Text, hints)
+	// A detector outside Kiln may only see the text where the tenant allows it.
+	spans, err := p.detector.Detect(egress.WithTenant(ctx, tenant), res.Text, hints)
 	if err != nil {
 		return stageErr("detect", err)
 	}
