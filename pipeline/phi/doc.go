@@ -63,7 +63,16 @@
 //     daughter", occupations before a name ("songwriter X"), dialogue
 //     speakers ("Ubul: ..."), lower-case "given family" pairs of known
 //     names that are no English words, and lists ("Usamov and Bowers")
-//     in which one item is a known name; and, the other way, the names of
+//     in which one item is a known name; capitalised words that no list
+//     knows, not even the English dictionary (SCOWL, lexicon/README.md),
+//     nor are two English words run together ("Lawdragon"): two or three
+//     of them together ("Tukema Dibivep"), one after "by", a list made
+//     only of them, and one alone when the sentence says person (a
+//     possessive "Tobesgive's", mid-sentence after a verb "leave me
+//     Jerun", the subject before "is"/"had" not followed by a
+//     determiner), but not after a preposition of place or organisation,
+//     before a dose or a species ("Escherichia coli"), after a medication
+//     verb or with a drug's ending; and, the other way, the names of
 //     companies made of surnames ("Barnett, Melton and Garcia" after
 //     "at"/"from" or alone on a line, "Weeks-Rivas" without a cue,
 //     "Conway Inc.") are not people;

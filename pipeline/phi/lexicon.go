@@ -49,6 +49,11 @@ const (
 	wCityExt
 	// wOccupation: a job or role ("producer"), also a common word.
 	wOccupation
+	// wEnglish: a lower-case word of the English dictionary (generated
+	// english.txt.gz). It does not stop a word from being a name; it stops
+	// a capitalised word no other list knows from counting as one by its
+	// mere capital ("Analytics", "Serenade").
+	wEnglish
 )
 
 // lexicon is the built-in detector's read-only dictionary.
@@ -146,7 +151,7 @@ func newLexicon() (*lexicon, error) {
 	return lx, nil
 }
 
-// addGenerated loads the generated name and city lists. Curated entries
+// addGenerated loads the generated name, English word and city lists. Curated entries
 // keep their own flags: a generated list only adds words, or adds a kind
 // (given, family) to a curated name, and never makes a curated name
 // ambiguous.
@@ -179,6 +184,13 @@ func (lx *lexicon) addGenerated() error {
 			continue
 		}
 		lx.words[w] = old | f | wExtName
+	}
+	english, err := readLexicon("english.txt.gz")
+	if err != nil {
+		return err
+	}
+	for _, w := range english {
+		lx.words[w] |= wEnglish
 	}
 	cities, err := readLexicon("cities_ext.txt.gz")
 	if err != nil {
@@ -242,6 +254,21 @@ func (lx *lexicon) flags(w string) wordFlag {
 		f |= wAmbiguous
 	}
 	return f
+}
+
+// compound reports whether the folded word w is an English word of three
+// letters or more followed by another ("lawdragon", "planetecosystems"),
+// or "i"/"e" before one ("irecycle"): the way companies name themselves.
+func (lx *lexicon) compound(w string) bool {
+	for i := 1; i+3 <= len(w); i++ {
+		if i < 3 && w[:i] != "i" && w[:i] != "e" {
+			continue
+		}
+		if (i == 1 || lx.words[w[:i]]&(wEnglish|wCommon) != 0) && lx.words[w[i:]]&(wEnglish|wCommon) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // hasMorpheme reports whether the folded word ends in a street-name

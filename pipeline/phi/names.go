@@ -155,6 +155,7 @@ func (r *nameRules) find(text string, toks []token) []Span {
 	out = append(out, r.lowerNames(text, toks, flags)...)
 	out = dropOrgs(out, orgs)
 	out = append(out, r.listNames(text, toks, flags, out, orgs)...)
+	out = append(out, dropOrgs(r.foreignNames(text, toks, flags, out), orgs)...)
 	return append(out, r.propagate(text, toks, flags, out)...)
 }
 
@@ -273,6 +274,9 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 	// "LAST, First" when the first part is cued or both are names.
 	j := i
 	words, known, strongKnown, unknown, initials, firsts, shaped := 0, 0, 0, 0, 0, 0, 0
+	// foreign counts words no list knows (foreignWord), english the
+	// words of the English dictionary, names or not.
+	foreign, english := 0, 0
 	place, common := false, false
 	lastEnd := toks[i].end
 	for j < len(toks) {
@@ -315,12 +319,17 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 			unknown++
 			if r.nameShaped(text, toks[j], flags[j]) {
 				shaped++
+			} else if r.foreignWord(text, toks[j], flags[j]) {
+				foreign++
 			}
 		}
 		if flags[j]&(wCity|wCityExt|wState|wCountry) != 0 && flags[j]&(wFirst|wLast) == 0 {
 			place = true
 		}
 		common = common || flags[j]&(wCommon|wAmbiguous) != 0
+		if flags[j]&wEnglish != 0 {
+			english++
+		}
 		lastEnd = toks[j].end
 		if nj := nextWord(text, toks, j); nj > 0 && (nj == j+1 || r.isInitial(text, toks, j)) && !wideGap(text[toks[j].end:toks[nj].start]) {
 			j = nj
@@ -370,6 +379,12 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		return i, lastEnd, 0.7
 	case c == cueWeak && shaped > 0:
 		return i, lastEnd, 0.8
+	case foreign > 0 && words >= 2 && words <= 3 && !place && english == 0 && !common:
+		// Two or three capitalised words, none of them English and at
+		// least one known to no list ("Gyala Antall", "Tukema Dibivep").
+		return i, lastEnd, 0.7
+	case c == cueWeak && foreign > 0 && english == 0:
+		return i, lastEnd, 0.75
 	case words <= 3 && !place && !common && !(words == 1 && first.shape == shUpper) && personVerbAfter(text, toks, lastEnd):
 		// "Tomomi lives on...", "Mehrudin shouted at..."
 		return i, lastEnd, 0.75

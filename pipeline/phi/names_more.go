@@ -440,7 +440,8 @@ func lineStart(toks []token, i int) bool {
 
 // listNames extends names along lists: in "Monjeau, Graves and Reed" or
 // "Usamov and Bowers", one item found as a name with confidence makes
-// the other capitalised single-word items names too. Lists that name
+// the other capitalised single-word items names too, and so does a list
+// made only of words no list knows. Lists that name
 // organisations are skipped (orgRanges).
 func (r *nameRules) listNames(text string, toks []token, flags []wordFlag, found []Span, orgs [][2]int) []Span {
 	isName := func(k int) bool {
@@ -460,7 +461,7 @@ func (r *nameRules) listNames(text string, toks []token, flags []wordFlag, found
 		if len(items) < 2 || inRanges(orgs, toks[i].start) {
 			continue
 		}
-		named, ok := 0, true
+		named, foreign, ok := 0, 0, true
 		for _, it := range items {
 			if it.first != it.last {
 				ok = false
@@ -472,9 +473,13 @@ func (r *nameRules) listNames(text string, toks []token, flags []wordFlag, found
 			}
 			if isName(it.first) {
 				named++
+			} else if r.foreignWord(text, toks[it.first], flags[it.first]) && !r.notPersonContext(text, toks, it.first) {
+				foreign++
 			}
 		}
-		if ok && named > 0 && named < len(items) {
+		// One known name vouches for the rest; without one, every item
+		// must be a word no list knows ("Lilfis, Fumodik and Pefer").
+		if ok && (named > 0 && named < len(items) || foreign > 0 && named+foreign == len(items) && !r.notPersonContext(text, toks, i)) {
 			for _, it := range items {
 				out = append(out, Span{Start: toks[it.first].start, End: toks[it.last].end, Category: Name, Confidence: 0.75, Detector: "name-list"})
 			}

@@ -59,21 +59,22 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 		floor float64
 	}
 	floors := []floor{
-		{"overall token recall", rep.All.TokenRecall(), 0.935},
+		{"overall token recall", rep.All.TokenRecall(), 0.94},
 		{"overall token precision", rep.All.TokenPrecision(), 0.97},
-		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.935},
-		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.96},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.95},
+		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.945},
 		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.91},
 		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.975},
 		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
 		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	}
 	// Records 1000-1499 were never looked at while writing rules: they
-	// say how the rules hold on text they were not tuned on.
+	// say how the rules hold on text they were not tuned on. (1.4.0
+	// traded a point of NAME precision there for 2.4 of recall.)
 	held := evaluate(t, path+"#1000:1500")
 	floors = append(floors,
-		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.885},
-		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.93},
+		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.915},
+		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.92},
 		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.89},
 		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},

@@ -402,7 +402,9 @@ func TestDetectChunksLargeText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := f.requests()
+	// The SDK retries a request that met a transient failure (as on a
+	// loaded machine): a repeat of the request before is the same chunk.
+	reqs := slices.Compact(f.requests())
 	if len(reqs) < 4 {
 		t.Fatalf("%d requests for %d bytes", len(reqs), len(text))
 	}
