@@ -108,6 +108,12 @@ type Jobs interface {
 	// key, it returns that job unchanged (j's payload is dropped) and
 	// created false.
 	EnqueueJob(ctx context.Context, j Job) (_ Job, created bool, err error)
+	// EnqueueJobs enqueues each of js as EnqueueJob would, in order, and
+	// returns the live job each one names (a later one with the key of an
+	// earlier one gets the earlier one's job). A store may do this in one
+	// transaction: a document batch queues its work without a commit per
+	// document.
+	EnqueueJobs(ctx context.Context, js []Job) ([]Job, error)
 	// ClaimJobs leases to worker up to limit claimable jobs of the given
 	// kinds (at least one), earliest RunAt first: available jobs whose
 	// RunAt has passed and running jobs whose lease expired. Each claimed

@@ -159,6 +159,7 @@ func (p *Processor) Rule(_ context.Context, c engine.Change) ([]engine.Derived, 
 // Rule), so a failure to queue cannot fail it: it is logged, and
 // Reconcile queues the document later.
 func (p *Processor) Committed(ctx context.Context, tenant string, written []store.Resource) {
+	var docs []string
 	for _, r := range written {
 		if r.Type != "DocumentReference" {
 			continue
@@ -167,9 +168,10 @@ func (p *Processor) Committed(ctx context.Context, tenant string, written []stor
 		if json.Unmarshal(r.Body, &doc) != nil || doc.redacted() || !doc.hasContent() {
 			continue
 		}
-		if err := p.queue(context.WithoutCancel(ctx), tenant, r.ID); err != nil {
-			p.opts.Log.Error("document not queued for processing; reconciliation will queue it", "tenant", tenant, "document", r.ID, "error", err.Error())
-		}
+		docs = append(docs, r.ID)
+	}
+	if err := p.queue(context.WithoutCancel(ctx), tenant, docs...); err != nil {
+		p.opts.Log.Error("documents not queued for processing; reconciliation will queue them", "tenant", tenant, "documents", len(docs), "error", err.Error())
 	}
 }
 
@@ -182,11 +184,19 @@ func (p *Processor) Enqueue(ctx context.Context, tenant, docID string) error {
 	return p.queue(ctx, tenant, docID)
 }
 
-// queue queues the document's job (one live job per document).
-func (p *Processor) queue(ctx context.Context, tenant, docID string) error {
-	body, _ := json.Marshal(payload{Document: docID})
-	if _, _, err := p.jobs.EnqueueJob(ctx, store.Job{Tenant: tenant, Kind: JobKind, Key: docID, Payload: body}); err != nil {
-		return fmt.Errorf("document: queue %s: %w", docID, err)
+// queue queues the documents' jobs (one live job per document) together:
+// a transaction Bundle of many documents costs one enqueue.
+func (p *Processor) queue(ctx context.Context, tenant string, docIDs ...string) error {
+	if len(docIDs) == 0 {
+		return nil
+	}
+	jobs := make([]store.Job, len(docIDs))
+	for i, id := range docIDs {
+		body, _ := json.Marshal(payload{Document: id})
+		jobs[i] = store.Job{Tenant: tenant, Kind: JobKind, Key: id, Payload: body}
+	}
+	if _, err := p.jobs.EnqueueJobs(ctx, jobs); err != nil {
+		return fmt.Errorf("document: queue %d documents: %w", len(docIDs), err)
 	}
 	if p.opts.Queued != nil {
 		p.opts.Queued()
@@ -206,18 +216,13 @@ func (p *Processor) Reconcile(ctx context.Context, tenant string, grace time.Dur
 	if err != nil {
 		return 0, fmt.Errorf("document: reconcile: %w", err)
 	}
-	n := 0
+	var docs []string
 	for _, m := range res.Matches {
-		docID, ok := strings.CutPrefix(m.ID, "docproc-")
-		if !ok {
-			continue
-		}
-		n++
-		if err := p.queue(ctx, tenant, docID); err != nil {
-			return n, err
+		if docID, ok := strings.CutPrefix(m.ID, "docproc-"); ok {
+			docs = append(docs, docID)
 		}
 	}
-	return n, nil
+	return len(docs), p.queue(ctx, tenant, docs...)
 }
 
 // Stages of a document's processing, as the Task's businessStatus shows

@@ -68,6 +68,20 @@ func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, e
 	return store.Job{}, false, fmt.Errorf("postgres: %s: the key's live job keeps changing: %w", op, store.ErrConflict)
 }
 
+// EnqueueJobs enqueues js one after the other: on PostgreSQL each is a
+// single auto-committed statement (no writer to share), so a transaction
+// around them would save nothing.
+func (s *Store) EnqueueJobs(ctx context.Context, js []store.Job) ([]store.Job, error) {
+	out := make([]store.Job, len(js))
+	for i, j := range js {
+		var err error
+		if out[i], _, err = s.EnqueueJob(ctx, j); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // ClaimJobs leases due jobs to worker. Jobs whose lease expired on their
 // last attempt are made dead first, in the same implicit transaction (one
 // batch, one round trip).

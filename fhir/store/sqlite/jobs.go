@@ -25,41 +25,75 @@ const liveJob = `state IN ('available', 'running')`
 
 // EnqueueJob adds a job unless a live one has its key.
 func (s *Store) EnqueueJob(ctx context.Context, j store.Job) (store.Job, bool, error) {
-	j, err := store.PrepareJob(j)
+	var created bool
+	jobs, err := s.enqueue(ctx, []store.Job{j}, &created)
 	if err != nil {
-		return store.Job{}, false, fmt.Errorf("sqlite: enqueue job: %w", err)
+		return store.Job{}, false, err
+	}
+	return jobs[0], created, nil
+}
+
+// EnqueueJobs enqueues js in one transaction.
+func (s *Store) EnqueueJobs(ctx context.Context, js []store.Job) ([]store.Job, error) {
+	return s.enqueue(ctx, js, nil)
+}
+
+// enqueue enqueues js in one transaction; created, if not nil, reports
+// whether the last one made a new job.
+func (s *Store) enqueue(ctx context.Context, js []store.Job, created *bool) ([]store.Job, error) {
+	if len(js) == 0 {
+		return nil, nil
+	}
+	prepared := make([]store.Job, len(js))
+	for i, j := range js {
+		var err error
+		if prepared[i], err = store.PrepareJob(j); err != nil {
+			return nil, fmt.Errorf("sqlite: enqueue job: %w", err)
+		}
 	}
 	tx, err := s.write.db.BeginTx(ctx, nil)
 	if err != nil {
-		return store.Job{}, false, fmt.Errorf("sqlite: enqueue job %s: %w", j.Kind, err)
+		return nil, fmt.Errorf("sqlite: enqueue jobs: %w", err)
 	}
 	defer tx.Rollback()
-	if j.Key != "" {
-		existing, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs
-			WHERE tenant = ? AND kind = ? AND key = ? AND key <> '' AND `+liveJob, j.Tenant, j.Kind, j.Key))
-		if err == nil {
-			return existing, false, nil
+	out := make([]store.Job, len(prepared))
+	for i, j := range prepared {
+		isNew := false
+		if j.Key != "" {
+			existing, err := scanJob(tx.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs
+				WHERE tenant = ? AND kind = ? AND key = ? AND key <> '' AND `+liveJob, j.Tenant, j.Kind, j.Key))
+			if err == nil {
+				out[i] = existing
+				if created != nil {
+					*created = false
+				}
+				continue
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return nil, fmt.Errorf("sqlite: enqueue job %s %q: %w", j.Kind, j.Key, err)
+			}
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return store.Job{}, false, fmt.Errorf("sqlite: enqueue job %s %q: %w", j.Kind, j.Key, err)
+		now := time.Now().UnixMilli()
+		runAt := now
+		if !j.RunAt.IsZero() {
+			runAt = j.RunAt.UnixMilli()
 		}
-	}
-	now := time.Now().UnixMilli()
-	runAt := now
-	if !j.RunAt.IsZero() {
-		runAt = j.RunAt.UnixMilli()
-	}
-	created, err := scanJob(tx.QueryRowContext(ctx, `INSERT INTO jobs (tenant, kind, key, payload, state, attempt,
-			max_attempts, run_at, worker, lease_until, last_error, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 'available', 0, ?, ?, '', 0, '', ?, ?) RETURNING `+jobColumns,
-		j.Tenant, j.Kind, j.Key, nonNil(j.Payload), j.MaxAttempts, runAt, now, now))
-	if err != nil {
-		return store.Job{}, false, fmt.Errorf("sqlite: enqueue job %s %q: %w", j.Kind, j.Key, err)
+		job, err := scanJob(tx.QueryRowContext(ctx, `INSERT INTO jobs (tenant, kind, key, payload, state, attempt,
+				max_attempts, run_at, worker, lease_until, last_error, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 'available', 0, ?, ?, '', 0, '', ?, ?) RETURNING `+jobColumns,
+			j.Tenant, j.Kind, j.Key, nonNil(j.Payload), j.MaxAttempts, runAt, now, now))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: enqueue job %s %q: %w", j.Kind, j.Key, err)
+		}
+		out[i], isNew = job, true
+		if created != nil {
+			*created = isNew
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return store.Job{}, false, fmt.Errorf("sqlite: enqueue job %s %q: %w", j.Kind, j.Key, err)
+		return nil, fmt.Errorf("sqlite: enqueue jobs: %w", err)
 	}
-	return created, true, nil
+	return out, nil
 }
 
 // ClaimJobs leases due jobs to worker. Jobs whose lease expired on their

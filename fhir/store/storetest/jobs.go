@@ -513,3 +513,40 @@ func jobString(jobs []store.Job) string {
 	}
 	return b.String()
 }
+
+func testEnqueueJobs(h *harness) {
+	live, _ := h.enqueue(store.Job{Tenant: "t", Kind: "doc", Key: "k0", Payload: []byte("first")})
+	got, err := h.s.EnqueueJobs(h.ctx, []store.Job{
+		{Tenant: "t", Kind: "doc", Key: "k0", Payload: []byte("again")}, // live already
+		{Tenant: "t", Kind: "doc", Key: "k1", Payload: []byte("a")},
+		{Tenant: "t", Kind: "doc", Key: "k1", Payload: []byte("b")}, // the same key in the batch
+		{Tenant: "t", Kind: "doc"},
+		{Tenant: "u", Kind: "doc", Key: "k1"},
+	})
+	if err != nil {
+		h.Fatalf("EnqueueJobs: %v", err)
+	}
+	if len(got) != 5 {
+		h.Fatalf("EnqueueJobs returned %d jobs, want 5", len(got))
+	}
+	if got[0].ID != live.ID || string(got[0].Payload) != "first" {
+		h.Errorf("a live key: job %d %q, want job %d unchanged", got[0].ID, got[0].Payload, live.ID)
+	}
+	if got[1].ID == 0 || got[2].ID != got[1].ID || string(got[2].Payload) != "a" {
+		h.Errorf("one key twice in a batch: jobs %d and %d (%q); want one job, the first", got[1].ID, got[2].ID, got[2].Payload)
+	}
+	if got[3].ID == 0 || got[3].ID == got[1].ID || got[4].ID == got[1].ID || got[4].Tenant != "u" {
+		h.Errorf("jobs without a key or of another tenant: %+v", got[3:])
+	}
+	if jobs, err := h.s.ListJobs(h.ctx, "t", store.JobQuery{Limit: 100}); err != nil || len(jobs) != 3 {
+		h.Errorf("tenant t has %d jobs (%v); want 3", len(jobs), err)
+	}
+	// A bad job fails the call; nothing of it is queued on stores that
+	// enqueue a batch in one transaction, and the earlier ones stay valid.
+	if _, err := h.s.EnqueueJobs(h.ctx, []store.Job{{Tenant: "t", Kind: ""}}); err == nil {
+		h.Errorf("EnqueueJobs without a kind: no error")
+	}
+	if got, err := h.s.EnqueueJobs(h.ctx, nil); err != nil || len(got) != 0 {
+		h.Errorf("EnqueueJobs(nil) = %v, %v", got, err)
+	}
+}

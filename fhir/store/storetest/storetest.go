@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ReplaceRecords", testReplaceRecords},
 		{"EnqueueJob", testEnqueueJob},
 		{"EnqueueJobConcurrent", testEnqueueJobConcurrent},
+		{"EnqueueJobs", testEnqueueJobs},
 		{"ClaimJobs", testClaimJobs},
 		{"ClaimJobsConcurrent", testClaimJobsConcurrent},
 		{"JobLeaseExpiry", testJobLeaseExpiry},
