@@ -13,9 +13,9 @@ import (
 )
 
 const (
-	searchParamsFile = "/work/shared/fhir-spec/search-parameters.hl7-official-4.0.1.json"
-	examplesDir      = "/work/shared/fhir-samples/r4-examples/examples"
-	syntheaDir       = "/work/shared/fhir-samples/synthea"
+	searchParamsFile = "../../../shared/fhir-spec/search-parameters.hl7-official-4.0.1.json"
+	examplesDir      = "../../../shared/fhir-samples/r4-examples/examples"
+	syntheaDir       = "../../../shared/fhir-samples/synthea"
 )
 
 type searchParam struct {

@@ -14,7 +14,7 @@ import (
 )
 
 // The official FHIRPath R4 test suite (HL7 fhir-test-cases).
-const suiteDir = "/work/shared/fhirpath-tests"
+const suiteDir = "../../../shared/fhirpath-tests"
 
 // requiredGroups are the groups a search indexer depends on. Every group
 // is held to testdata/known_failures.txt (an unlisted failure fails the

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/kiln-health/kiln/internal/shared"
 )
 
 func TestSuggestCondition(t *testing.T) {
@@ -83,9 +85,10 @@ func TestSuggestCondition(t *testing.T) {
 // The samples use SNOMED CT only, so every suggestion comes from the
 // matcher.
 func TestSyntheaConditionCoverage(t *testing.T) {
-	files, _ := filepath.Glob("../../../shared/fhir-samples/synthea/*.json")
+	files, err := filepath.Glob("../../../shared/fhir-samples/synthea/*.json")
 	if len(files) == 0 {
-		t.Skip("../shared/fhir-samples/synthea not present")
+		shared.Missing(t, "../shared/fhir-samples/synthea", err)
+		return
 	}
 	tb := icd(t)
 	byDisplay := map[string]json.RawMessage{}
