@@ -219,3 +219,43 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPHIPresidioNotPHIParts checks the parts of Presidio labels the
+// mapping leaves out of PHI: titles around a name, an address's lead-in,
+// a country's bracketed qualifier and a country's demonym.
+func TestPHIPresidioNotPHIParts(t *testing.T) {
+	notPHI := func(s string) bool { return s == "Cyprus" || s == "Greenland" || s == "Canada" }
+	p := Presidio{NotPHIPlace: notPHI}
+	for _, tc := range []struct {
+		entity, text string
+		want         map[string]phi.Category
+	}{
+		{"PERSON", "Mrs. Kathrine Filemonsen DDS", map[string]phi.Category{"Mrs. ": "", "Kathrine Filemonsen": phi.Name, " DDS": ""}},
+		{"PERSON", "Dr. Jennifer Holst", map[string]phi.Category{"Dr. ": "", "Jennifer Holst": phi.Name}},
+		{"PERSON", "Giovanna Rodrigues MD", map[string]phi.Category{"Giovanna Rodrigues": phi.Name, " MD": ""}},
+		{"PERSON", "Drew Miss", map[string]phi.Category{"Drew Miss": phi.Name}}, // a name word, not a leading title
+		{"PERSON", "Dr", map[string]phi.Category{"Dr": phi.Name}},               // never the whole label
+		{"STREET_ADDRESS", "the corner of Main St and Oak Ave", map[string]phi.Category{"the corner of ": "", "Main St and Oak Ave": phi.Location}},
+		{"STREET_ADDRESS", "Corner of Elm", map[string]phi.Category{"Corner of ": "", "Elm": phi.Location}},
+		{"STREET_ADDRESS", "12 Corner Rd", map[string]phi.Category{"12 Corner Rd": phi.Location}},
+		{"STREET_ADDRESS", "5 Ayiou Street, Limassol, Cyprus (Greek) 3036", map[string]phi.Category{
+			"5 Ayiou Street, Limassol, ": phi.Location, "Cyprus (Greek)": "", " 3036": phi.Location}},
+		{"STREET_ADDRESS", "Box 149\nNuuk\nGreenlander 52888", map[string]phi.Category{"Box 149\nNuuk\n": phi.Location, "Greenlander": "", " 52888": phi.Location}},
+		{"GPE", "Cyprus (Greek)", map[string]phi.Category{"Cyprus (Greek)": ""}},
+		{"GPE", "Canadian", map[string]phi.Category{"Canadian": ""}},
+		{"GPE", "Greenfield", map[string]phi.Category{"Greenfield": phi.Location}},
+		{"GPE", "Cyprusian Falls", map[string]phi.Category{"Cyprusian Falls": phi.Location}},
+	} {
+		labels, err := p.mapLabel(tc.entity, tc.text, 0, len(tc.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]phi.Category{}
+		for _, l := range labels {
+			got[tc.text[l.Start:l.End]] = l.Category
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s %q: labels = %q\nwant %q", tc.entity, tc.text, got, tc.want)
+		}
+	}
+}

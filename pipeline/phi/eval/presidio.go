@@ -32,10 +32,10 @@ func (Presidio) Name() string { return "presidio" }
 // Mapping implements Adapter.
 func (Presidio) Mapping() []string {
 	return []string{
-		"PERSON -> NAME",
-		"STREET_ADDRESS -> LOCATION, except the words of it that name a state or country (not PHI)",
+		"PERSON -> NAME, except an honorific before the name or a credential after it (Dr., Mrs., MD, DDS: not PHI, as in the i2b2 de-identification guidelines)",
+		"STREET_ADDRESS -> LOCATION, except the words of it that name a state or country, a country's qualifier or demonym (\"Cyprus (Greek)\", \"Greenlander\") and a lead-in such as \"the corner of\" (not PHI)",
 		"ZIP_CODE -> LOCATION",
-		"GPE, LOCATION -> LOCATION if smaller than a state; a country, continent, US state or Canadian province -> not PHI",
+		"GPE, LOCATION -> LOCATION if smaller than a state; a country (with or without a qualifier or as its demonym), continent, US state or Canadian province -> not PHI",
 		"DATE_TIME -> DATE if it has a day or month (a month name, or a numeric date with day and month); a year, weekday or other time expression alone -> not PHI",
 		"AGE -> AGE if over 89; other ages -> not PHI",
 		"PHONE_NUMBER -> PHONE (the set does not tell fax numbers apart)",
@@ -134,13 +134,18 @@ func (p Presidio) mapLabel(entity, text string, start, end int) ([]Label, error)
 	}
 	switch entity {
 	case "PERSON":
-		return one(phi.Name), nil
+		return splitTitles(entity, text, start, end), nil
 	case "STREET_ADDRESS":
-		return p.splitPlaces(entity, text, start, end), nil
+		var out []Label
+		if n := leadIn(v); n > 0 {
+			out = append(out, Label{Start: start, End: start + n, Category: "", Source: entity + " (lead-in)"})
+			start += n
+		}
+		return append(out, p.splitPlaces(entity, text, start, end)...), nil
 	case "ZIP_CODE":
 		return one(phi.Location), nil
 	case "GPE", "LOCATION":
-		if p.NotPHIPlace != nil && p.NotPHIPlace(v) {
+		if p.notPHIPlace(v) {
 			return one(""), nil
 		}
 		return one(phi.Location), nil
@@ -190,7 +195,7 @@ func (p Presidio) splitPlaces(entity, text string, start, end int) []Label {
 		n := 0
 		for k := min(3, len(words)-i); k >= 1; k-- {
 			phrase := text[start+words[i][0] : start+words[i+k-1][1]]
-			if !strings.ContainsAny(phrase, "\n,") && p.NotPHIPlace(phrase) {
+			if !strings.ContainsAny(phrase, "\n,") && p.notPHIPlace(phrase) {
 				n = k
 				break
 			}
@@ -200,6 +205,14 @@ func (p Presidio) splitPlaces(entity, text string, start, end int) []Label {
 			continue
 		}
 		ps, pe := start+words[i][0], start+words[i+n-1][1]
+		// A qualifier in brackets right after the country ("Cyprus (Greek)")
+		// belongs to it.
+		if m := reQualifier.FindStringIndex(text[pe:end]); m != nil {
+			for i+n < len(words) && start+words[i+n][1] <= pe+m[1] {
+				n++
+			}
+			pe += m[1]
+		}
 		if ps > cur {
 			out = append(out, Label{Start: cur, End: ps, Category: phi.Location, Source: entity})
 		}
@@ -211,6 +224,99 @@ func (p Presidio) splitPlaces(entity, text string, start, end int) []Label {
 		out = append(out, Label{Start: cur, End: end, Category: phi.Location, Source: entity})
 	}
 	return out
+}
+
+var (
+	// reQualifier is a bracketed qualifier after a place: "Cyprus (Greek)".
+	reQualifier = regexp.MustCompile(`^[ \t]*\([\pL ]+\)`)
+	// reLeadIn is the wording some labellers include at the start of an
+	// address: "the corner of Main St and 2nd Ave" names two streets,
+	// "the corner of" names nothing.
+	reLeadIn = regexp.MustCompile(`(?i)^(?:the\s+)?(?:corner|intersection|junction)\s+of\s+`)
+	// Honorifics before a name and credentials after it: not part of the
+	// name (the i2b2 2014 de-identification guidelines leave titles such
+	// as "Dr." and "Mr." out of NAME annotations).
+	honorifics  = wordSet("mr mrs ms miss mx dr prof professor sir dame madam mister")
+	credentials = wordSet("md do dds dmd phd rn np pa pharmd mph dvm jd esq facs facp lpn cnm crna")
+)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// leadIn returns the length of the lead-in at the start of an address
+// (see reLeadIn), or 0.
+func leadIn(v string) int {
+	if m := reLeadIn.FindStringIndex(v); m != nil && m[1] < len(v) {
+		return m[1]
+	}
+	return 0
+}
+
+// splitTitles labels a person's name as NAME, except honorifics before it
+// and credentials after it (with their full stops and commas), which
+// become "not PHI" labels.
+func splitTitles(entity, text string, start, end int) []Label {
+	v := text[start:end]
+	words := wordRanges(v)
+	lo, hi := 0, len(words)
+	for lo < hi-1 && honorifics[strings.ToLower(v[words[lo][0]:words[lo][1]])] {
+		lo++
+	}
+	for hi-1 > lo && credentials[strings.ToLower(v[words[hi-1][0]:words[hi-1][1]])] {
+		hi--
+	}
+	if lo == 0 && hi == len(words) {
+		return []Label{{Start: start, End: end, Category: phi.Name, Source: entity}}
+	}
+	ns, ne := start+words[lo][0], start+words[hi-1][1]
+	var out []Label
+	if ns > start {
+		out = append(out, Label{Start: start, End: ns, Category: "", Source: entity + " (title)"})
+	}
+	out = append(out, Label{Start: ns, End: ne, Category: phi.Name, Source: entity})
+	if ne < end {
+		out = append(out, Label{Start: ne, End: end, Category: "", Source: entity + " (title)"})
+	}
+	return out
+}
+
+// notPHIPlace reports a place not smaller than a state, also with a
+// bracketed qualifier ("Cyprus (Greek)") or named by its demonym
+// ("Greenlander", "Australian").
+func (p Presidio) notPHIPlace(v string) bool {
+	if p.NotPHIPlace == nil {
+		return false
+	}
+	v = strings.TrimSpace(v)
+	if i := strings.IndexByte(v, '('); i > 0 && reQualifier.MatchString(v[i:]) && strings.HasSuffix(v, ")") {
+		v = strings.TrimSpace(v[:i])
+	}
+	if p.NotPHIPlace(v) {
+		return true
+	}
+	return p.isDemonym(v)
+}
+
+// isDemonym reports whether v is the name for the people of a country, by
+// the regular English endings: Greenland-er, Australia-n, Canad(a)-ian,
+// Japan-ese, Chin(a)-ese, Pakistan-i.
+func (p Presidio) isDemonym(v string) bool {
+	if strings.ContainsAny(v, " \n") {
+		return false
+	}
+	for _, e := range []struct{ suffix, restore string }{
+		{"er", ""}, {"n", ""}, {"ian", "a"}, {"an", "a"}, {"ese", ""}, {"ese", "a"}, {"i", ""},
+	} {
+		if stem, ok := strings.CutSuffix(v, e.suffix); ok && len(stem) >= 3 && p.NotPHIPlace(stem+e.restore) {
+			return true
+		}
+	}
+	return false
 }
 
 // wordRanges returns the byte ranges of the letter runs of s.
