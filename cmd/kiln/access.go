@@ -115,7 +115,7 @@ func clientRegisterCmd(f *accessFlags) *cobra.Command {
 		Use:   "register --tenant T --role R --scope SCOPES (--jwks-file F | --jwks-url U) [--name N] [--id ID]",
 		Short: "Register a backend client by its public keys",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if (jwksFile == "") == (jwksURL == "") {
 				return errors.New("give exactly one of --jwks-file and --jwks-url")
 			}
@@ -127,7 +127,7 @@ func clientRegisterCmd(f *accessFlags) *cobra.Command {
 				c.JWKS = set
 			}
 			c.Tenant, c.Scopes, c.JWKSURL = f.tenant, fields(scopes), jwksURL
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				reg, err := backend.Register(ctx, st, c)
 				if err != nil {
 					return err
@@ -199,7 +199,7 @@ func clientDeleteCmd(f *accessFlags) *cobra.Command {
 		Short: "Delete a backend client (its unexpired tokens stay valid for at most five minutes)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				if err := backend.DeleteClient(ctx, st, f.tenant, args[0]); err != nil {
 					return notFound(err, "tenant %s has no client %q", f.tenant, args[0])
 				}
@@ -250,7 +250,7 @@ func apikeyCreateCmd(f *accessFlags, manager keyManager) *cobra.Command {
 		Long: "Create an API key and print it. Kiln keeps only a keyed hash of the key, so it is shown once and never again.\n" +
 			"Without --scopes the key gets system/*.cruds: every interaction on every type, as far as its role's policy allows.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			k.Tenant, k.Scopes = f.tenant, fields(scopes)
 			if len(k.Scopes) == 0 {
 				k.Scopes = defaultKeyScopes
@@ -262,7 +262,7 @@ func apikeyCreateCmd(f *accessFlags, manager keyManager) *cobra.Command {
 					return fmt.Errorf("scope %q is not a SMART resource scope such as system/Observation.rs", s)
 				}
 			}
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				m, err := manager(ctx, st)
 				if err != nil {
 					return err
@@ -325,7 +325,7 @@ func apikeyRevokeCmd(f *accessFlags, manager keyManager) *cobra.Command {
 		Short: "Revoke an API key: it is refused from now on but stays listed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				m, err := manager(ctx, st)
 				if err != nil {
 					return err
@@ -425,8 +425,8 @@ func policyRuleCmd(f *accessFlags, verb string) *cobra.Command {
 		Use:   verb + " --tenant T --subject S --type X --action A [--label L] [--effect allow|deny] [--all-tenants]",
 		Short: short,
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				e, err := policyEngine(ctx, st)
 				if err != nil {
 					return err
@@ -471,7 +471,7 @@ func policyAssignCmd(f *accessFlags, verb string) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				e, err := policyEngine(ctx, st)
 				if err != nil {
 					return err
@@ -511,8 +511,8 @@ func issuerTrustCmd(f *accessFlags) *cobra.Command {
 		Use:   "trust --tenant T --issuer URL [--audience A]... [--roles-claim C] [--patient-claim C]",
 		Short: "Accept the issuer's access tokens (replacing an earlier trust of it)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				if err := token.TrustIssuer(ctx, st, f.tenant, t); err != nil {
 					return err
 				}
@@ -561,7 +561,7 @@ func issuerUntrustCmd(f *accessFlags) *cobra.Command {
 		Short: "Stop accepting the issuer's tokens",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				if err := token.UntrustIssuer(ctx, st, f.tenant, args[0]); err != nil {
 					return notFound(err, "tenant %s does not trust issuer %s", f.tenant, args[0])
 				}
@@ -588,7 +588,7 @@ func allowlistSetCmd(f *accessFlags) *cobra.Command {
 		Long: "Replace the tenant's IP allowlist with the given ranges (CIDRs such as 10.0.0.0/8 or bare addresses).\n" +
 			"With no CIDR the allowlist is cleared and every address may reach the tenant. Servers apply changes within seconds.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				if err := netguard.SetAllowlist(ctx, st, f.tenant, args); err != nil {
 					return err
 				}

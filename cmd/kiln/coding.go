@@ -27,7 +27,7 @@ func codingCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				n, err := coding.SaveTable(ctx, st, f.tenant, system, tsv)
 				if err != nil {
 					return err
@@ -44,8 +44,8 @@ func codingCmd() *cobra.Command {
 		Use:   "remove --system URI --tenant T",
 		Short: "Remove the tenant's table of a code system",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				if err := coding.DeleteTable(ctx, st, f.tenant, rmSystem); err != nil {
 					return err
 				}

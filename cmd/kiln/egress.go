@@ -37,7 +37,7 @@ func egressAllowCmd(f *accessFlags) *cobra.Command {
 			if err := egress.CheckProcessor(args[0]); err != nil {
 				return err
 			}
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				if err := egress.Allow(ctx, st, f.tenant, args[0], c); err != nil {
 					return err
 				}
@@ -60,7 +60,7 @@ func egressDenyCmd(f *accessFlags) *cobra.Command {
 			if err := egress.CheckProcessor(args[0]); err != nil {
 				return err
 			}
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				had, err := egress.Deny(ctx, st, f.tenant, args[0])
 				if err != nil {
 					return err

@@ -32,7 +32,7 @@ func tenantSettingsSetCmd(f *accessFlags) *cobra.Command {
 			"Documents already redacted keep the method they were redacted with (their meta.tag says which).",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.with(cmd, func(ctx context.Context, st store.Store) error {
+			return f.change(cmd, args, func(ctx context.Context, st store.Store) error {
 				s, err := document.LoadSettings(ctx, st, f.tenant)
 				if err != nil {
 					return err
