@@ -149,8 +149,9 @@ func isMonthWord(t token) bool { return t.isWord() && monthNumbers[t.key] != 0 }
 var isHolidayWord = keyIn("christmas", "new", "thanksgiving", "easter", "independence", "fourth", "halloween", "valentines", "memorial", "labor", "veterans")
 
 // monthWordOK rejects month words that are more likely something else:
-// "may" and "march" (and abbreviations) must be capitalised; "Mar" as in
-// "Mar 5" is fine, "mar" is not.
+// "may" and "march" (and abbreviations) must be capitalised, unless the
+// line has no case signal ("see you on march 4" in a portal message typed
+// in lower case); "Mar" as in "Mar 5" is fine, "mar" is not.
 func monthWordOK(text string, at int, mon string) bool {
 	if isUpperByte(text[at]) {
 		// "May I ..." is a question, not a date: handled by requiring a
@@ -160,6 +161,8 @@ func monthWordOK(text string, at int, mon string) bool {
 	switch strings.ToLower(mon) {
 	case "january", "february", "april", "june", "july", "august", "september", "october", "november", "december":
 		return true
+	case "may", "march":
+		return caselessLine(text, at)
 	}
 	return false
 }
