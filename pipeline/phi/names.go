@@ -103,6 +103,15 @@ func nextWord(text string, toks []token, i int) int {
 
 // find reports names.
 func (r *nameRules) find(text string, toks []token) []Span {
+	if isAllUpper(text) {
+		// Text all in capitals carries no case signal either: every word
+		// looks like a name or a heading. It is read as caseless text
+		// (names_caseless.go) in lower case, which has the same offsets
+		// when lower-casing keeps every letter's length.
+		if lower := strings.ToLower(text); len(lower) == len(text) {
+			text, toks = lower, tokenize(lower)
+		}
+	}
 	n := len(toks)
 	flags := make([]wordFlag, n)
 	for i, t := range toks {
@@ -156,15 +165,21 @@ func (r *nameRules) find(text string, toks []token) []Span {
 	out = dropOrgs(out, orgs)
 	out = append(out, r.listNames(text, toks, flags, out, orgs)...)
 	out = append(out, dropOrgs(r.foreignNames(text, toks, flags, out), orgs)...)
-	return append(out, r.propagate(text, toks, flags, out)...)
+	out = append(out, dropOrgs(r.patronymNames(text, toks, flags, out), orgs)...)
+	caseless := isCaseless(text)
+	if caseless {
+		out = append(out, r.caselessNames(text, toks, flags, cue, out)...)
+	}
+	return append(out, r.propagate(text, toks, flags, out, caseless)...)
 }
 
 // propagate finds again, anywhere in the document, the words of names
 // found with confidence: "Jordan Ellsworth" in the header makes "Jordan
 // reports..." a name too. Words of one-word names propagate only if they
 // are not ambiguous ("his wife Hope" does not make "Hope is that..." a
-// name).
-func (r *nameRules) propagate(text string, toks []token, flags []wordFlag, found []Span) []Span {
+// name). In caseless text (isCaseless) the other mentions are lower case
+// like the rest.
+func (r *nameRules) propagate(text string, toks []token, flags []wordFlag, found []Span, caseless bool) []Span {
 	known := map[string]bool{}
 	covered := make([]bool, len(toks))
 	for _, s := range found {
@@ -186,7 +201,7 @@ func (r *nameRules) propagate(text string, toks []token, flags []wordFlag, found
 	}
 	var out []Span
 	for i, t := range toks {
-		if !covered[i] && t.isCap() && known[t.key] {
+		if !covered[i] && (t.isCap() || caseless && t.isWord()) && known[t.key] {
 			out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.7, Detector: "name-propagated"})
 		}
 	}
@@ -239,9 +254,11 @@ func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int,
 	if r.isInitial(text, toks, i) {
 		return true, true
 	}
-	if lower && t.shape == shLower && t.end-t.start == 1 && i > 0 && !t.nl && toks[i-1].isWord() && i+1 < len(toks) && !toks[i+1].nl &&
-		(toks[i+1].isWord() || text[toks[i+1].start:toks[i+1].end] == "." && toks[i+1].start == t.end) {
-		// A lower-case middle initial after a strong cue ("hyuuma t. maida").
+	if lower && t.shape == shLower && t.end-t.start == 1 && i > 0 && !t.nl && toks[i-1].isWord() && (i+1 < len(toks) && !toks[i+1].nl &&
+		(toks[i+1].isWord() || text[toks[i+1].start:toks[i+1].end] == "." && toks[i+1].start == t.end) ||
+		(i+1 == len(toks) || toks[i+1].nl) && t.key != "a" && t.key != "i") {
+		// A lower-case middle initial after a strong cue ("hyuuma t.
+		// maida"), or the initial that ends the line ("garcia, maria l").
 		return true, true
 	}
 	if f&(wTitle|wCredential|wMonth|wWeekday|wStreetSuffix|wState|wCountry) != 0 && f&(wFirst|wLast) == 0 ||
@@ -278,6 +295,9 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 	// words of the English dictionary, names or not.
 	foreign, english := 0, 0
 	place, common := false, false
+	// particles counts the Dutch and German particles inside the run
+	// ("ten", "van", "von").
+	particles := 0
 	lastEnd := toks[i].end
 	for j < len(toks) {
 		if j > i && toks[j].nl {
@@ -285,11 +305,27 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		}
 		w, k := r.nameWord(text, toks, flags, j, lower)
 		if !w {
-			// A particle between two name words ("Willemine ten Pas").
-			if j > i && toks[j].isWord() && flags[j]&wParticle != 0 && j+1 < len(toks) && !toks[j+1].nl {
-				if w2, _ := r.nameWord(text, toks, flags, j+1, lower); w2 && toks[j+1].isCap() {
-					j++
-					continue
+			// Particles between two name words ("Willemine ten Pas",
+			// "Maika van de Noort").
+			if j > i && toks[j].isWord() && flags[j]&wParticle != 0 {
+				p := j
+				for p < len(toks) && p-j < 3 && !toks[p].nl && toks[p].isWord() && flags[p]&wParticle != 0 && toks[p].shape == shLower {
+					p++
+					if !germanicParticle[toks[j].key] {
+						// Only "van de", "von der" join two particles;
+						// "de la" is in place names ("Chiclana de la
+						// Frontera") as often.
+						break
+					}
+				}
+				if p > j && p < len(toks) && !toks[p].nl {
+					if w2, _ := r.nameWord(text, toks, flags, p, lower); w2 && toks[p].isCap() {
+						if p > j && germanicParticle[toks[j].key] {
+							particles++
+						}
+						j = p
+						continue
+					}
 				}
 			}
 			// "Jr", "Sr", "II", "III" after a name.
@@ -331,7 +367,9 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 			english++
 		}
 		lastEnd = toks[j].end
-		if nj := nextWord(text, toks, j); nj > 0 && (nj == j+1 || r.isInitial(text, toks, j)) && !wideGap(text[toks[j].end:toks[nj].start]) {
+		if nj := nextWord(text, toks, j); nj > 0 && (nj == j+1 || r.isInitial(text, toks, j) || lower && toks[j].shape == shLower && toks[j].end-toks[j].start == 1) && !wideGap(text[toks[j].end:toks[nj].start]) {
+			// (A lower-case initial keeps its period after a strong cue:
+			// "hyuuma t. maida".)
 			j = nj
 		} else if j+2 < len(toks) && text[toks[j+1].start:toks[j+1].end] == "," && !toks[j+2].nl && words == 1 && r.commaName(text, toks, flags, c, j, lower) {
 			// "SMITH, JOHN", "Whitfield, Gwendolyn A."
@@ -385,6 +423,14 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		return i, lastEnd, 0.7
 	case c == cueWeak && foreign > 0 && english == 0:
 		return i, lastEnd, 0.75
+	case particles > 0 && words >= 2 && words <= 4 && !place && first.shape == shCap && r.lx.phrases[fold(text[first.start:lastEnd])] == 0:
+		// A lower-case "van", "von", "ten" or "ter" between capitalised
+		// words ("Willemine ten Pas", "Maika van de Noort"): in English
+		// text these particles occur inside Dutch and German family names;
+		// the Romance ones ("de", "del", "da") are left out because they
+		// are as common in place and institution names ("Villafranca del
+		// Cid", "Hospital de la Santa Creu").
+		return i, lastEnd, 0.75
 	case words <= 3 && !place && !common && !(words == 1 && first.shape == shUpper) && personVerbAfter(text, toks, lastEnd):
 		// "Tomomi lives on...", "Mehrudin shouted at..."
 		return i, lastEnd, 0.75
@@ -425,6 +471,10 @@ func afterOrgLabel(text string, toks []token, i int) bool {
 	}
 	return false
 }
+
+// germanicParticle are the particles of Dutch and German family names
+// (see the particle case in run).
+var germanicParticle = keySet(`van von ten ter vom zu`)
 
 func isNameSuffix(k string) bool {
 	switch k {

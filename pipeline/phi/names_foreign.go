@@ -127,3 +127,28 @@ func covered(found []Span, off int) bool {
 	}
 	return false
 }
+
+// patronymEndings mean "son of" or "daughter of" (Icelandic -dóttir and
+// -sson, East Slavic -ovich, -evich, -ovna, -evna): a capitalised word
+// with one of them is a person's name in any position, while the other
+// family-name endings of nameSuffixes ("-ov", "-ski") also end towns.
+var patronymEndings = []string{"dottir", "sson", "ovich", "evich", "ovna", "evna"}
+
+// patronymNames reports the capitalised words with a patronymic ending
+// that no list knows and no other rule has taken ("Ásgeirsdóttir"), and
+// that are not two English words run together ("Betterlesson").
+func (r *nameRules) patronymNames(text string, toks []token, flags []wordFlag, found []Span) []Span {
+	var out []Span
+	for i, t := range toks {
+		if t.shape != shCap || flags[i] != 0 || len(t.key) < 7 || covered(found, t.start) || strings.Contains(t.key, "-") || r.lx.compound(t.key) {
+			continue
+		}
+		for _, e := range patronymEndings {
+			if strings.HasSuffix(t.key, e) && len(t.key) >= len(e)+3 {
+				out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.7, Detector: "name-patronym"})
+				break
+			}
+		}
+	}
+	return out
+}

@@ -315,12 +315,21 @@ type listItem struct{ first, last int }
 // "Usamov and Bowers"); items are one to three capitalised words. It
 // returns nil when there is no conjunction.
 func readList(text string, toks []token, i int) []listItem {
+	return readListCase(text, toks, i, false)
+}
+
+// readListCase is readList; with anyCase, for caseless text, the items
+// may be lower-case words (other than the conjunctions), one word each.
+func readListCase(text string, toks []token, i int, anyCase bool) []listItem {
+	capOK := func(k int) bool {
+		return toks[k].isCap() || anyCase && toks[k].key != "and" && toks[k].key != "or"
+	}
 	item := func(k int) (int, bool) {
-		if k >= len(toks) || k > i && toks[k].nl || !toks[k].isCap() || !toks[k].isWord() {
+		if k >= len(toks) || k > i && toks[k].nl || !capOK(k) || !toks[k].isWord() {
 			return 0, false
 		}
 		e := k
-		for e+1 < len(toks) && e-k < 2 && !toks[e+1].nl && toks[e+1].isCap() && toks[e+1].start == toks[e].end+1 {
+		for e+1 < len(toks) && e-k < 2 && !anyCase && !toks[e+1].nl && toks[e+1].isCap() && toks[e+1].isWord() && toks[e+1].start == toks[e].end+1 {
 			e++
 		}
 		return e, true
@@ -461,7 +470,7 @@ func (r *nameRules) listNames(text string, toks []token, flags []wordFlag, found
 		if len(items) < 2 || inRanges(orgs, toks[i].start) {
 			continue
 		}
-		named, foreign, ok := 0, 0, true
+		named, foreign, listed, ok := 0, 0, 0, true
 		for _, it := range items {
 			if it.first != it.last {
 				ok = false
@@ -475,11 +484,16 @@ func (r *nameRules) listNames(text string, toks []token, flags []wordFlag, found
 				named++
 			} else if r.foreignWord(text, toks[it.first], flags[it.first]) && !r.notPersonContext(text, toks, it.first) {
 				foreign++
+			} else if flags[it.first]&(wFirst|wLast) != 0 {
+				listed++
 			}
 		}
 		// One known name vouches for the rest; without one, every item
-		// must be a word no list knows ("Lilfis, Fumodik and Pefer").
-		if ok && (named > 0 && named < len(items) || foreign > 0 && named+foreign == len(items) && !r.notPersonContext(text, toks, i)) {
+		// must be a word no list knows ("Lilfis, Fumodik and Pefer"), or
+		// such words and names that are also English words ("Monjeau,
+		// Graves and Reed": a list holds things of one kind, and the
+		// unknown word and the surnames agree on it).
+		if ok && (named > 0 && named < len(items) || foreign > 0 && named+foreign+listed == len(items) && !r.notPersonContext(text, toks, i)) {
 			for _, it := range items {
 				out = append(out, Span{Start: toks[it.first].start, End: toks[it.last].end, Category: Name, Confidence: 0.75, Detector: "name-list"})
 			}
