@@ -23,7 +23,20 @@ func caselessLine(text string, at int) bool {
 
 // caseless reports whether s has letters and they are all of one case.
 func caseless(s string) bool {
-	var lower, upper bool
+	lower, upper := letterCases(s)
+	return lower+upper > 0 && (lower == 0 || upper == 0)
+}
+
+// isCaseless reports a text with at least eight letters and no upper-case
+// letter (nameRules reads an all-capitals document in lower case first).
+func isCaseless(text string) bool {
+	lower, upper := letterCases(text)
+	return upper == 0 && lower >= 8
+}
+
+// letterCases counts the lower-case and upper-case letters of s (letters
+// without case, as in CJK scripts, count as lower case).
+func letterCases(s string) (lower, upper int) {
 	for i := 0; i < len(s); {
 		r, n := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
@@ -31,14 +44,16 @@ func caseless(s string) bool {
 		}
 		i += n
 		switch {
-		case unicode.IsLower(r):
-			lower = true
+		case 'a' <= r && r <= 'z':
+			lower++
+		case 'A' <= r && r <= 'Z':
+			upper++
+		case r < utf8.RuneSelf:
 		case unicode.IsUpper(r):
-			upper = true
-		}
-		if lower && upper {
-			return false
+			upper++
+		case unicode.IsLetter(r):
+			lower++
 		}
 	}
-	return lower || upper
+	return lower, upper
 }

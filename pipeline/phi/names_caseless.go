@@ -15,29 +15,6 @@ import (
 // rules apply. A document all in capitals is read in lower case
 // (nameRules.find) and so comes here too.
 
-// isCaseless reports a text with letters but no upper-case letter.
-func isCaseless(text string) bool {
-	letters := 0
-	for _, c := range text {
-		if c < 0x80 {
-			switch {
-			case 'A' <= c && c <= 'Z':
-				return false
-			case 'a' <= c && c <= 'z':
-				letters++
-			}
-			continue
-		}
-		if unicode.IsUpper(c) {
-			return false
-		}
-		if unicode.IsLetter(c) {
-			letters++
-		}
-	}
-	return letters >= 8
-}
-
 // isAllUpper reports a text with letters but no lower-case letter.
 func isAllUpper(text string) bool {
 	letters := 0
