@@ -76,6 +76,14 @@
 //     companies made of surnames ("Barnett, Melton and Garcia" after
 //     "at"/"from" or alone on a line, "Weeks-Rivas" without a cue,
 //     "Conway Inc.") are not people;
+//   - text with no case signal: a document all in lower case (or all in
+//     capitals, read in lower case) cannot mark a name by its capital, so
+//     there a word the name lists know and nothing else knows is a name,
+//     as are name + initial + name ("emidio p lombardo"), a word after a
+//     title or a relative ("dr. young", "his wife hope"), and the other
+//     items of a list holding a name, with guards for places, streets,
+//     eponyms, organisms, organisations and drugs; in a line with no case
+//     signal, "march 4" and "may 12" are dates;
 //   - address structure: "building number, street, house number" lines
 //     ("233 Kossuth tér 19", "808 Kálmán Imre u. 12."), military "Unit
 //     4719 Box 7394"; a street line pulls in the lines that continue it
