@@ -60,6 +60,11 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 			continue
 		}
 		start, end := toks[i].start, toks[j-1].end
+		// "C. Beerninckstraat 88", "J.F. Kennedylaan 3": a street named
+		// after a person keeps the initials of the name.
+		for s := i; s >= 2 && !toks[s].nl && tokText(text, toks, s-1) == "." && toks[s-2].shape == shCap && toks[s-2].end-toks[s-2].start == 1 && toks[s-1].start == toks[s-2].end && r.lx.hasMorpheme(toks[i].key); s -= 2 {
+			start = toks[s-2].start
+		}
 		hasNumber := false
 		if i > 0 && toks[i-1].shape == shNum && !toks[i].nl && len(text[toks[i-1].start:toks[i-1].end]) <= 6 {
 			start, hasNumber = toks[i-1].start, true
@@ -197,6 +202,9 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 		// The next segment runs to the next line break or comma.
 		rest := text[pos:]
 		sepLen := 0
+		if seg == 0 && len(rest) > 1 && rest[0] == '.' && (rest[1] == '\n' || rest[1] == '\r') {
+			sepLen = 1 // the period that closes a house number ("Piroska u. 97.")
+		}
 		for sepLen < len(rest) && strings.ContainsRune(" \t\r\n,>?*-•", rune(rest[sepLen])) {
 			sepLen++
 		}
@@ -226,7 +234,9 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 }
 
 var (
-	reUnitAfter = regexp.MustCompile(`^,?[ \t]*` + unitRE)
+	// reUnitAfter: a unit after the house number, perhaps after a second
+	// number of the building's entrance or staircase ("65 22 Suite 455").
+	reUnitAfter = regexp.MustCompile(`^(?:[ \t]+\d{1,4}\b)?,?[ \t]*` + unitRE)
 	reUnitLine  = regexp.MustCompile(`^` + unitRE + `$`)
 	rePostal    = regexp.MustCompile(`^(?:\d{3,6}(?:[ \-]\d{2,4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]\d[A-Z]{2}|[A-Z]\d[A-Z][ ]?\d[A-Z]\d|\d{4}[ ][A-Z]{2})$`)
 )
@@ -249,8 +259,15 @@ func sentenceEnd(text string, i int) bool {
 // concert"): the block ends there.
 func (r *locationRules) addressSegment(text string, s, e int) (_ [][2]int, ok, cut bool) {
 	seg := text[s:e]
-	if seg == "" || e < len(text) && text[e] == ':' || strings.Contains(seg, ":") {
+	if seg == "" || e < len(text) && text[e] == ':' {
 		return nil, false, false // the label of another field ("E-mail:")
+	}
+	// A colon after a label ("E-mail: ...") ends the block; after a postal
+	// code that begins the segment ("51971 for this card: 4119") it is the
+	// sentence's, which goes on: the address ends at the postal code.
+	colon := strings.Contains(seg, ":")
+	if colon && !isDigitByte(seg[0]) {
+		return nil, false, false
 	}
 	if reUnitLine.MatchString(seg) || rePostal.MatchString(seg) {
 		return [][2]int{{s, e}}, true, false
@@ -259,7 +276,7 @@ func (r *locationRules) addressSegment(text string, s, e int) (_ [][2]int, ok, c
 	if len(toks) == 0 {
 		return nil, false, false
 	}
-	if utf8.RuneCountInString(seg) > 40 || len(toks) > 6 {
+	if utf8.RuneCountInString(seg) > 40 || len(toks) > 6 || colon {
 		// A long segment is an address only up to a postal code among
 		// its first words.
 		p := -1
@@ -311,7 +328,7 @@ func (r *locationRules) addressSegment(text string, s, e int) (_ [][2]int, ok, c
 			}
 			j := i
 			for j+1 < len(toks) && (toks[j+1].isCap() || toks[j+1].shape == shPunct && strings.Contains("()'.-", seg[toks[j+1].start:toks[j+1].end]) ||
-				toks[j+1].shape == shLower && r.isStreetParticle(toks[j+1].key) && j+2 < len(toks) && toks[j+2].shape == shCap) && r.placeAt(seg, toks, j+1, wState|wCountry) == 0 {
+				toks[j+1].shape == shLower && (r.isStreetParticle(toks[j+1].key) || isPlaceParticle(toks[j+1].key)) && j+2 < len(toks) && toks[j+2].shape == shCap) && r.placeAt(seg, toks, j+1, wState|wCountry) == 0 {
 				j++
 			}
 			out = append(out, [2]int{s + t.start, s + toks[j].end})
@@ -353,7 +370,8 @@ func (r *locationRules) numberedStreets(text string, toks []token) [][2]int {
 			if t.isWord() {
 				f := r.lx.words[t.key]
 				street := f&(wStreetSuffix|wStreetPrefix) != 0 || r.lx.hasMorpheme(t.key) || r.lx.isMorpheme(t.key)
-				if f&(wCommon|wMonth|wWeekday|wTitle|wCredential) != 0 && !street || isMeasureUnit(t.key) {
+				// An eponym is a grade or a sign ("Gleason 3 4"), not a street.
+				if f&(wCommon|wMonth|wWeekday|wTitle|wCredential|wEponym) != 0 && !street || isMeasureUnit(t.key) {
 					break
 				}
 				if t.isCap() || street {
@@ -364,7 +382,9 @@ func (r *locationRules) numberedStreets(text string, toks []token) [][2]int {
 				continue
 			}
 			// The period of an abbreviated street type ("u.", "rkp.").
-			if t.shape == shPunct && text[t.start:t.end] == "." && toks[j-1].isWord() && toks[j-1].end == t.start && words > 0 {
+			// Only after an abbreviation: after a long word the period ends
+			// a sentence ("4 Adenocarcinoma. Hb 10").
+			if t.shape == shPunct && text[t.start:t.end] == "." && toks[j-1].isWord() && toks[j-1].end == t.start && words > 0 && utf8.RuneCountInString(text[toks[j-1].start:toks[j-1].end]) <= 4 {
 				j++
 				continue
 			}

@@ -100,7 +100,16 @@
 //     nationality word) that ends an address block; continental streets
 //     in lower case after a building number ("26 rue des ..."), "C/",
 //     Greek street types, US Navy ship addresses ("USNS X / FPO AE");
-//     the address on the line after an "Address:" label; towns no list
+//     the address on the line after an "Address:" label; streets in any
+//     case by structure alone (building number, name words, then a house
+//     number and a street type or apartment unit: "74678 midtvollen 130
+//     st.", "3747 3911 fourth avenue suite 112"), Hungarian street types
+//     after the name ("Király u. 15."), a building and house number
+//     before a street name ("9816 214 Pavlou Drandaki"), region codes and
+//     place particles in town lines ("Črni Vrh nad Idrijo", ", RS");
+//     towns typed in lower case after a place cue ("returned to kiel"),
+//     an unlisted town after an organisation ("at Sigfig in Camuns,"),
+//     a lower-case town with its postal code after "in"; towns no list
 //     knows by their shape after a preposition of place ("to
 //     Niitabury", "in Highveld", "Port X"), and after "hometown";
 //   - patient-aware matching: the Hints built from the document's FHIR

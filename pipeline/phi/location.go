@@ -110,6 +110,14 @@ func (r *locationRules) find(text string, toks []token) []Span {
 		add(s[0], s[1], 0.85, "street-numbered")
 		streets = append(streets, s)
 	}
+	for _, s := range r.caselessStreets(text, toks) {
+		add(s[0], s[1], 0.85, "street-caseless")
+		streets = append(streets, s)
+	}
+	for _, s := range r.typedStreets(text, toks) {
+		add(s[0], s[1], 0.9, "street-typed")
+		streets = append(streets, s)
+	}
 	for _, s := range r.addressLines(text) {
 		add(s[0], s[1], 0.8, "address-line")
 		streets = append(streets, s)
@@ -124,6 +132,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 			if d := strings.IndexAny(text[start:end], "0123456789"); d > 0 && r.hasFacilityWord(text[start:start+d]) {
 				start += d
 			}
+			end = clauseBreak(text, start, end)
 			end = r.trimCountry(text, start, end)
 			if end > start && addressCueText(text[start:end]) {
 				add(start, end, 0.7, "address-cue")
@@ -179,6 +188,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	out = append(out, r.cities(text, toks, cued)...)
 	out = append(out, r.townShapes(text, toks, cued)...)
 	out = append(out, r.cuedPlaces(text, toks, cued)...)
+	out = append(out, r.moreTowns(text, toks, cued)...)
 	return out
 }
 
@@ -300,6 +310,32 @@ func (r *locationRules) trimCountry(text string, start, end int) int {
 				e--
 			}
 			return start + e
+		}
+	}
+	return end
+}
+
+// clauseWords are function words that begin the rest of a sentence and
+// are never part of a postal address: "lives at 12 Main St. with her
+// husband" ends its address before "with".
+var clauseWords = keySet(`with his her their its who which that when while since until because but was is are has had have
+	will would for`)
+
+// clauseBreak returns end moved back to before the first clause word in
+// lower case that follows a number in text[start:end].
+func clauseBreak(text string, start, end int) int {
+	toks := tokenize(text[start:end])
+	number := false
+	for i, t := range toks {
+		if t.shape == shNum || t.shape == shAlnum {
+			number = true
+		}
+		if number && i > 0 && t.shape == shLower && clauseWords[t.key] {
+			e := start + toks[i-1].end
+			if text[e-1] == ',' {
+				e--
+			}
+			return e
 		}
 	}
 	return end

@@ -26,7 +26,38 @@ func (r *locationRules) streetPart(text string, toks []token, i int) bool {
 		return text[t.start:t.end] == "." && i > 0 && toks[i-1].end == t.start && toks[i-1].isWord()
 	}
 	f := r.lx.words[t.key]
-	return f&(wStreetSuffix|wStreetPrefix|wParticle) != 0 || r.lx.hasMorpheme(t.key)
+	return f&(wStreetSuffix|wStreetPrefix|wParticle) != 0 || r.lx.hasMorpheme(t.key) || isLowerStreetType(text, t) || r.lowerStreetName(t)
+}
+
+// lowerStreetName reports a street-name word typed in lower case ("the
+// corner of heiligengeistbrücke 77 and minik courts"): three letters or
+// more and no English or common word, so "the corner of the mouth and
+// lips" keeps its anatomy. An intersection that needs one must also have
+// a number or a street type (intersectionAnchored).
+func (r *locationRules) lowerStreetName(t token) bool {
+	return t.shape == shLower && t.end-t.start >= 3 && r.lx.words[t.key]&(wEnglish|wCommon|wMonth|wWeekday|wTitle) == 0
+}
+
+// intersectionAnchored reports whether toks[a..b] read as streets by
+// more than case: capitalised throughout, or with a number or a street
+// type among them.
+func (r *locationRules) intersectionAnchored(text string, toks []token, a, b int) bool {
+	lower := false
+	for k := a; k <= b; k++ {
+		if toks[k].isWord() && r.lowerStreetName(toks[k]) {
+			lower = true
+		}
+	}
+	if !lower {
+		return true
+	}
+	for k := a; k <= b; k++ {
+		t := toks[k]
+		if t.shape == shNum || t.shape == shAlnum || t.isWord() && (r.lx.words[t.key]&(wStreetSuffix|wStreetPrefix) != 0 || r.lx.hasMorpheme(t.key) || isLowerStreetType(text, t)) {
+			return true
+		}
+	}
+	return false
 }
 
 // moreLocations returns the spans of the rules above; found are the
@@ -57,12 +88,16 @@ func (r *locationRules) moreLocations(text string, toks []token, found []Span) [
 		}
 		a := i + 2
 		aEnd := segment(a, 8)
-		if aEnd < a || aEnd+2 >= len(toks) || toks[aEnd+1].key != "and" || toks[aEnd+1].nl || toks[aEnd+2].nl {
+		and := aEnd + 1
+		if and < len(toks) && tokText(text, toks, and) == "." && aEnd >= a {
+			and++ // "35 Pentelis Str. and ...", "Csabai kapu 39. and ..."
+		}
+		if aEnd < a || and+1 >= len(toks) || toks[and].key != "and" || toks[and].nl || toks[and+1].nl {
 			continue
 		}
-		b := aEnd + 2
+		b := and + 1
 		bEnd := segment(b, 6)
-		if bEnd < b {
+		if bEnd < b || !r.intersectionAnchored(text, toks, a, bEnd) {
 			continue
 		}
 		// One span: the crossing of two streets is one place, and the
@@ -337,7 +372,7 @@ func (r *locationRules) townLine(text string, toks []token, i, e int) bool {
 			words++
 			continue
 		}
-		if t.isWord() && f&wParticle != 0 && words > 0 {
+		if t.isWord() && (f&wParticle != 0 || isPlaceParticle(t.key) && j+1 < e && toks[j+1].isCap()) && words > 0 {
 			continue
 		}
 		break
@@ -381,6 +416,14 @@ func (r *locationRules) townAfterStreet(text string, toks []token, s Span) []Spa
 		return nil // nothing, or a person's name ("... St Mary Jones said")
 	}
 	end := toks[j-1].end
+	// "... Suite 274 Ljubljana nan last night": a region code of two or
+	// three letters after the town (no English word, not a state, which
+	// the cases below handle), then the sentence may go on.
+	if j < len(toks) && !toks[j].nl && toks[j].isWord() && toks[j].shape != shCap && toks[j].end-toks[j].start <= 3 && toks[j].end-toks[j].start >= 2 &&
+		r.lx.flags(toks[j].key)&(wEnglish|wCommon) == 0 && r.placeAt(text, toks, j, wCountry|wState) == 0 &&
+		(j+1 >= len(toks) || toks[j+1].nl || toks[j+1].shape == shLower || toks[j+1].shape == shPunct) {
+		return []Span{{Start: toks[i].start, End: toks[j].end, Category: Location, Confidence: 0.92, Detector: "address-town"}}
+	}
 	switch {
 	case j == len(toks) || toks[j].nl:
 	case toks[j].shape == shPunct && strings.Contains(",.;:)?!", tokText(text, toks, j)):
