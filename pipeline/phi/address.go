@@ -173,12 +173,30 @@ func addressEnd(s string) int {
 			if i+1 >= len(s) || s[i+1] == '\n' || s[i+1] == ' ' && i > 0 && isDigitByte(s[i-1]) {
 				return i
 			}
+			if i+2 < len(s) && s[i+1] == ' ' && isUpperByte(s[i+2]) && fullWordBefore(s, i) {
+				// "Lives at 12 Main Street. Court date is Monday": a
+				// word, not an abbreviation ("St.", "Blvd."), ends the
+				// sentence.
+				return i
+			}
 		}
 	}
 	if len(s) <= 120 {
 		return len(s)
 	}
 	return 0
+}
+
+// fullWordBefore reports whether the letters right before s[i] form a
+// word of four or more letters with a vowel: "Street", "Road" and "Lane"
+// end a sentence with their full stop, abbreviations ("St", "Blvd",
+// "Pkwy") do not.
+func fullWordBefore(s string, i int) bool {
+	j := i
+	for j > 0 && isAlphaByte(s[j-1]) {
+		j--
+	}
+	return i-j >= 4 && strings.ContainsAny(strings.ToLower(s[j:i]), "aeiou")
 }
 
 // isMorpheme reports a word that is itself a street morpheme ("Straße").

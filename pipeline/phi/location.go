@@ -17,8 +17,11 @@ var (
 	// reUSStreet: number, one to five capitalised words, a street type, an
 	// optional direction and unit. "Flat 3, 12 Kingsley Gardens" puts the
 	// unit first.
+	// A second street type after the first belongs to the street: in
+	// "41 Linden Hollow Road" and "9 Mill Creek Lane" the first is part
+	// of the name.
 	reUSStreet = func(lx *lexicon) *regexp.Regexp {
-		return regexp.MustCompile(`(?:\b(?:Flat|Apt|Apartment|Unit|Suite)[ \t]+[A-Za-z0-9\-]{1,6},?[ \t]+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:` + nameWordRE + `[ \t]+){1,5}?(?:` + lx.suffixAlternation() + `)\b\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*` + unitRE + `)?`)
+		return regexp.MustCompile(`(?:\b(?:Flat|Apt|Apartment|Unit|Suite)[ \t]+[A-Za-z0-9\-]{1,6},?[ \t]+)?\b\d{1,6}[A-Za-z]?(?:-\d{1,4})?[ \t]+(?:` + nameWordRE + `[ \t]+){1,5}?(?:` + lx.suffixAlternation() + `)\b(?:[ \t]+(?:` + lx.suffixAlternation() + `)\b)?\.?(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b\.?)?(?:,?[ \t]*` + unitRE + `)?`)
 	}
 	// reNamedStreet: a street named without its number ("on Elm Street").
 	reNamedStreet = regexp.MustCompile(`\b(?:[\p{Lu}][\p{L}'’\-]*[ \t]+){1,3}(?:Street|Avenue|Road|Lane|Drive|Boulevard|Row|Court|Terrace|Parkway|Highway|Turnpike|St|Ave|Rd|Blvd|Ln)\b\.?`)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/kiln-health/kiln/internal/shared"
 	"github.com/kiln-health/kiln/pipeline/phi"
 	"github.com/kiln-health/kiln/pipeline/phi/eval"
 )
@@ -50,7 +51,7 @@ func TestPHIRecallFloorOnTestdata(t *testing.T) {
 func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	const path = "../../../shared/phi-dev/synth_dataset_v2.json"
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("public PHI set not present: %v", err)
+		shared.Missing(t, "the public PHI set", err)
 	}
 	rep := evaluate(t, path)
 	type floor struct {
@@ -59,23 +60,25 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 		floor float64
 	}
 	floors := []floor{
-		{"overall token recall", rep.All.TokenRecall(), 0.94},
-		{"overall token precision", rep.All.TokenPrecision(), 0.97},
-		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.95},
+		{"overall token recall", rep.All.TokenRecall(), 0.975},
+		{"overall token precision", rep.All.TokenPrecision(), 0.965},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.985},
 		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.945},
-		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.91},
-		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.975},
+		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.965},
+		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
 		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	}
 	// Records 1000-1499 were never looked at while writing rules: they
 	// say how the rules hold on text they were not tuned on. (1.4.0
-	// traded a point of NAME precision there for 2.4 of recall.)
+	// traded a point of NAME precision there for 2.4 of recall; 1.5.0
+	// gained 5 points of NAME and 1 of LOCATION recall there, against
+	// 7.5 and 6.5 on the records the rules were written on.)
 	held := evaluate(t, path+"#1000:1500")
 	floors = append(floors,
-		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.915},
+		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.965},
 		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.92},
-		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.89},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.92},
 		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	)
