@@ -28,7 +28,7 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 		numbered := lowerStreet || (t.shape != shLower && i > 0 && toks[i-1].shape == shNum && !t.nl && lowerPrefix[t.key])
 		var j int // index after the street name
 		switch {
-		case f&wStreetPrefix != 0 && (t.shape != shLower || t.key == "ul" || lowerStreet) || cSlash:
+		case f&wStreetPrefix != 0 && (t.shape != shLower || lowerAbbrPrefix[t.key] || lowerStreet) || cSlash:
 			j = i + 1
 			if j < len(toks) && (tokText(text, toks, j) == "." || cSlash) {
 				j++
@@ -84,6 +84,12 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 	}
 	return out
 }
+
+// lowerAbbrPrefix are street types whose abbreviations are written in
+// lower case by convention, also in a capitalised address: Polish "ul."
+// (ulica), Russian "ул." (улица), Ukrainian "вул."/"vul." (вулиця),
+// Russian "просп." (avenue) and "пер." (lane).
+var lowerAbbrPrefix = keySet("ul ул вул vul просп prosp пер")
 
 // lowerPrefix are the continental street types taken in lower case
 // after a building number ("26 rue des ...", "947 trg revolucije 17").

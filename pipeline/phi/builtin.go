@@ -7,7 +7,7 @@ import (
 
 // BuiltinVersion changes whenever a rule or word list changes the
 // built-in detector's output.
-const BuiltinVersion = "1.5.0"
+const BuiltinVersion = "1.6.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -63,6 +63,6 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// intersections, building numbers and postal codes after a country
 	// need the streets.
 	found := Merge(all...)
-	all = append(all, b.names.headerNames(text, toks, found), b.loc.moreLocations(text, toks, found))
+	all = append(all, b.names.headerNames(text, toks, found), b.names.particleJoins(text, toks, found), b.loc.moreLocations(text, toks, found))
 	return tidy(text, Merge(all...)), nil
 }

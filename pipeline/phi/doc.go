@@ -112,6 +112,26 @@
 //     a lower-case town with its postal code after "in"; towns no list
 //     knows by their shape after a preposition of place ("to
 //     Niitabury", "in Highveld", "Port X"), and after "hometown";
+//   - international address structure (UPU conventions): a postal code
+//     of a national shape before its town ("29525 Uelzen", "00-514
+//     Warszawa", "1016 GC Amsterdam", "702 00 Ostrava") after a street or
+//     before a town found, and the street before it ("Nádražní 1187/24,
+//     702 00 Ostrava", "storgatan 12 b, 411 38 göteborg") with a unit
+//     between ("3º izq.", "2. th."); five- or six-digit codes after a town
+//     ("Pune 411001"); the rest of a house number ("84/92 m. 17",
+//     "418-II", "9a", "7. II. em. 4."), a Scottish flat ("14/3"); units
+//     and a colonia after a street ("д. 15, кв. 42", "piso 4", "Col.
+//     Centro"); "г. Town"; Canadian postal codes and the town before the
+//     province in any case; "Co." and the Eircode after an Irish town;
+//     Japanese and Korean wards ("Kita-ku", "Gangnam-gu") and the
+//     chome-ban-go block before them ("2-5-14 Umeda"); lower-case Polish,
+//     Russian and Ukrainian street types ("ul.", "ул.", "vul."); countries
+//     in their own languages are no PHI; on the name side, particles in
+//     text without case ("CLAIRE DU PLESSIS"), "de la" between known
+//     names, Welsh "ap", titles of other languages ("Dott.", "MUDr."),
+//     drug stems in Romance spelling and specialty endings ("Omeprazol",
+//     "Neurologie") and hospital and letter words of European languages as
+//     no names; year-first spaced dates ("1939. 05. 04.");
 //   - patient-aware matching: the Hints built from the document's FHIR
 //     Patient and related Practitioner and RelatedPerson resources
 //     (HintsFromResources) are found whatever their spelling: any case,

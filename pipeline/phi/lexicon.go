@@ -72,9 +72,9 @@ type lexicon struct {
 }
 
 var (
-	titleWords      = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col"
+	titleWords      = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col dott dottssa sig sigra lic mudr"
 	credentialWords = "md do rn np pa pa-c dds dmd phd msw licsw lcsw lpn cnm fnp aprn pharmd dpm od mbbs facp facs crna pt ot slp bsn msn dnp rd cde lmhc psyd mph esq frcp mrcp frcs"
-	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y"
+	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y ap"
 )
 
 // sharedLexicon loads the embedded lists once per process: they are large
@@ -134,6 +134,11 @@ func newLexicon() (*lexicon, error) {
 		}
 	}
 	for _, w := range strings.Fields(titleWords) {
+		// A title is no name because only the generated list says so
+		// ("Dott", "Herr").
+		if f := lx.words[w]; f&wExtName != 0 {
+			lx.words[w] = f &^ (wFirst | wLast | wExtName)
+		}
 		lx.words[w] |= wTitle
 	}
 	for _, w := range strings.Fields(credentialWords) {

@@ -173,6 +173,7 @@ func (r *locationRules) moreLocations(text string, toks []token, found []Span) [
 			}
 		}
 	}
+	out = append(out, r.intlAddresses(text, toks, append(append(make([]Span, 0, len(found)+len(out)), found...), out...))...)
 	return out
 }
 

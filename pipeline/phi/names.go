@@ -309,12 +309,18 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 			// "Maika van de Noort").
 			if j > i && toks[j].isWord() && flags[j]&wParticle != 0 {
 				p := j
-				for p < len(toks) && p-j < 3 && !toks[p].nl && toks[p].isWord() && flags[p]&wParticle != 0 && toks[p].shape == shLower {
+				// In capitals ("JEAN-BAPTISTE LE GOFF", "CLAIRE DU
+				// PLESSIS") the particles are capitals too.
+				upper := toks[j-1].shape == shUpper
+				for p < len(toks) && p-j < 3 && !toks[p].nl && toks[p].isWord() && flags[p]&wParticle != 0 && (toks[p].shape == shLower || upper && toks[p].shape == shUpper) {
 					p++
-					if !germanicParticle[toks[j].key] {
+					if !germanicParticle[toks[j].key] && !(romanceArticle(toks, j, p) && r.curatedName(flags[j-1]) && p+1 < len(toks) && r.lx.words[toks[p+1].key]&(wFirst|wLast) != 0 && r.lx.words[toks[p+1].key]&wCity == 0) {
 						// Only "van de", "von der" join two particles;
 						// "de la" is in place names ("Chiclana de la
-						// Frontera") as often.
+						// Frontera") as often, so it joins only after a
+						// word of the curated name lists (no town) and
+						// before a known name that is no curated town
+						// ("Fernández de la Vega").
 						break
 					}
 				}
@@ -467,6 +473,25 @@ func afterOrgLabel(text string, toks []token, i int) bool {
 	switch toks[i-2].key {
 	case "insurance", "insurer", "payer", "payor", "carrier", "employer", "company", "organization", "organisation",
 		"pharmacy", "hospital", "facility", "clinic", "agency", "school", "lab", "laboratory", "vendor", "manufacturer":
+		return true
+	}
+	return false
+}
+
+// curatedName reports a word of the curated name lists that is no curated
+// town (many family names are also small towns of the gazetteer).
+func (r *nameRules) curatedName(f wordFlag) bool {
+	return f&(wFirst|wLast) != 0 && f&(wExtName|wCity) == 0
+}
+
+// romanceArticle reports "de la", "de las", "de los": a Spanish
+// particle followed by its article, the second word at toks[p].
+func romanceArticle(toks []token, j, p int) bool {
+	if toks[j].key != "de" || p >= len(toks) || p != j+1 {
+		return false
+	}
+	switch toks[p].key {
+	case "la", "las", "los":
 		return true
 	}
 	return false

@@ -374,3 +374,37 @@ func caselessOrgs(text string, toks []token) [][2]int {
 	}
 	return out
 }
+
+// particleJoins joins two names that a particle separates in a line with
+// no case signal ("CLAIRE DU PLESSIS", "yann le goff", "maika van de
+// noort"): there a particle cannot show itself by its lower case, but one
+// or two particles between two words already found as names belong to
+// the family name, as they do in capitalised text (run). found are the
+// merged spans of every rule.
+func (r *nameRules) particleJoins(text string, toks []token, found []Span) []Span {
+	var out []Span
+	for a := 0; a+1 < len(found); a++ {
+		sa := found[a]
+		if sa.Category != Name || !caselessLine(text, sa.Start) {
+			continue
+		}
+		k := tokenAt(toks, sa.End)
+		p := k
+		for p < len(toks) && p-k < 2 && !toks[p].nl && toks[p].isWord() && r.lx.words[toks[p].key]&wParticle != 0 {
+			p++
+		}
+		if p == k || p >= len(toks) || toks[p].nl {
+			continue
+		}
+		for _, sb := range found[a+1:] {
+			if sb.Start > toks[p].start {
+				break
+			}
+			if sb.Start == toks[p].start && sb.Category == Name {
+				out = append(out, Span{Start: sa.Start, End: sb.End, Category: Name, Confidence: min(sa.Confidence, sb.Confidence), Detector: "name-particle"})
+				break
+			}
+		}
+	}
+	return out
+}

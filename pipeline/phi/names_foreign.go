@@ -84,7 +84,15 @@ var medVerbs = keySet(`on start started starting take takes taking took prescrib
 // drugEndings are the endings of drug names (INN stems).
 var drugEndings = []string{"mab", "nib", "pril", "olol", "statin", "azole", "cillin", "mycin", "cycline", "floxacin", "vir",
 	"sartan", "dipine", "pine", "done", "pam", "lam", "prazole", "tidine", "parin", "xaban", "gatran", "gliptin", "gliflozin",
-	"glutide", "formin", "lukast", "tropium", "terol", "sone", "olone"}
+	"glutide", "formin", "lukast", "tropium", "terol", "sone", "olone",
+	// The same stems in Romance and Slavic spellings ("Omeprazol",
+	// "Amoxicilina", "Claritromicina", "Doxiciclina").
+	"azol", "cilina", "micina", "ciclina", "oxacino"}
+
+// specialtyEndings end the names of clinical specialties and departments
+// in European languages ("Neurologie", "Reumatologia", "Gastroenterología",
+// "Innere Medizin", "Unfallchirurgie"), which headers capitalise.
+var specialtyEndings = []string{"logie", "logia", "logía", "iatrie", "iatria", "iatría", "medizin", "chirurgie", "cirugía", "chirurgia"}
 
 // notPersonContext reports a capitalised word whose neighbours say it is
 // no person: a drug (a dose after it, a medication verb before it, a
@@ -105,6 +113,18 @@ func (r *nameRules) notPersonContext(text string, toks []token, i int) bool {
 	}
 	for _, e := range drugEndings {
 		if strings.HasSuffix(t.key, e) && len(t.key) >= len(e)+3 {
+			return true
+		}
+	}
+	return isSpecialtyWord(text[t.start:t.end])
+}
+
+// isSpecialtyWord reports a word with a specialty's ending (see
+// specialtyEndings); it is compared in lower case with its accents.
+func isSpecialtyWord(w string) bool {
+	w = strings.ToLower(w)
+	for _, e := range specialtyEndings {
+		if strings.HasSuffix(w, e) && len(w) >= len(e)+3 {
 			return true
 		}
 	}
