@@ -245,6 +245,9 @@ func (r *locationRules) townWordsAt(text string, toks []token, i int) int {
 			break
 		}
 		f := r.lx.flags(t.key)
+		if unitWords[t.key] || isMeasureUnit(t.key) {
+			break // "5000 Units heparin": a dose, not a town
+		}
 		if f&(wCommon|wTitle|wMonth|wWeekday|wCountry|wState) != 0 && !(j > k && t.end-t.start == 1) {
 			break
 		}

@@ -40,6 +40,8 @@ func TestIntlAddresses(t *testing.T) {
 			nil, []string{"2019", "2020"}},
 		{"dose and count before a comma are no street", "Metoprolol 50, 12 Tablets dispensed.", phi.Location,
 			nil, []string{"Metoprolol", "12 Tablets"}},
+		{"a dose on the line below an address is no town", "Address: Lindenallee 112, 22869 Schenefeld\n5000 Units heparin given.", phi.Location,
+			[]string{"22869 Schenefeld"}, []string{"5000", "Units", "heparin"}},
 		// Postal code after the town.
 		{"Indian PIN after the town", "Referred by Dr. Rao, 12 MG Road, Pune 411001", phi.Location,
 			[]string{"Pune 411001"}, nil},
@@ -79,6 +81,11 @@ func TestIntlAddresses(t *testing.T) {
 			[]string{"2000 Szentendre"}, nil},
 		// Dates.
 		{"Hungarian spaced date", "Született: 1939. 05. 04. Budapest", phi.Date, []string{"1939. 05. 04"}, nil},
+		{"Spanish date with de", "Fecha: 7 de mayo de 2024; control el 3 de junio.", phi.Date, []string{"7 de mayo de 2024", "3 de junio"}, nil},
+		{"German, Italian and Hungarian dates", "Aufnahme 14. März 2024, dimesso il 21 febbraio 2024, kelt 2024. március 12.", phi.Date,
+			[]string{"14. März 2024", "21 febbraio 2024", "2024. március 12"}, nil},
+		{"a count before a foreign month word without year or de is none", "Gave 5 mars bars and 2 mayo packets.", phi.Date,
+			nil, []string{"5 mars", "2 mayo"}},
 		{"an impossible spaced date is none", "Scores 1939. 13. 40. recorded", phi.Date, nil, []string{"1939. 13. 40."}},
 		// Countries in their own language are not PHI.
 		{"native country names", "Lindenallee 112\n22869 Schenefeld\nDeutschland", phi.Location,
@@ -130,6 +137,10 @@ func TestIntlNames(t *testing.T) {
 		{"foreign titles", "Dear Dott.ssa Maria Grazia De Luca; MUDr. Jana Dvořáková, Ph.D.", []string{"Maria Grazia De Luca", "Jana Dvořáková"}, []string{"Dott", "MUDr"}},
 		{"eponyms and organisms stay out", "Sjögren syndrome; Klebsiella pneumoniae grew; no Guillain-Barré.", nil,
 			[]string{"Sjögren", "Klebsiella", "Guillain-Barré"}},
+		{"a genus that is a given name", "Organism: Candida albicans; Candida glabrata also grew.", nil, []string{"Candida"}},
+		{"a given name before a lower-case English word stays a name", "Seen with Candida yesterday; Maria agrees.", []string{"Maria"}, nil},
+		{"hyphenated given name without case", "his brother pedro-luis called about the x-ray", []string{"pedro-luis"}, []string{"x-ray"}},
+		{"hyphenated clinical words without case", "non-hodgkin lymphoma, b-cell type, follow-up with anti-xa levels", nil, []string{"non-hodgkin", "b-cell", "follow-up", "anti-xa"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,17 +23,56 @@ var (
 	// ("1939. 05. 04.") and Korea ("2024. 3. 12."): the closing period
 	// sets it apart from a list of numbers.
 	reDateYMDSpaced = regexp.MustCompile(`\b(\d{4})\.[ \t](\d{1,2})\.[ \t](\d{1,2})\.`)
-	reDateShort     = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
-	reDateMDY       = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?[ \t]+(\d{4})\b)?`)
-	reDateDMY       = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
-	reDateMY        = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
-	reDateDMonY     = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
-	reMonthCue      = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
-	reHoliday       = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
-	reTimeAfter     = regexp.MustCompile(`^(?:\s+|T)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?\b`)
+	// reDateForeign: a day and a month named in another European
+	// language, with the year or the Iberian "de" ("7 de mayo de 2024",
+	// "14. März 2024", "21 febbraio 2024", "3 września 2023"): a number
+	// before a month name is a date in every one of them. reDateHU is
+	// the Hungarian year-first form ("2024. március 12.").
+	reDateForeign = regexp.MustCompile(`(?i)\b(\d{1,2})(\.|er|º)?[ \t]+(de[ \t]+)?(` + foreignMonthRE + `)\b(?:[ \t]+(?:de[ \t]+)?(\d{4})\b)?`)
+	reDateHU      = regexp.MustCompile(`(?i)\b(\d{4})\.[ \t]+(` + foreignMonthRE + `)[ \t]+(\d{1,2})\b\.?`)
+	reDateShort   = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
+	reDateMDY     = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?[ \t]+(\d{4})\b)?`)
+	reDateDMY     = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
+	reDateMY      = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
+	reDateDMonY   = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
+	reMonthCue    = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
+	reHoliday     = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
+	reTimeAfter   = regexp.MustCompile(`^(?:\s+|T)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?\b`)
 	// reDateCue are the words that make a bare "3/6" a date.
 	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of)\W{0,3}$`)
 )
+
+// foreignMonths maps the month names of Spanish, Portuguese, French,
+// Italian, German, Dutch, Hungarian and Polish (genitive, as dates write
+// them) to 1-12; foreignMonthRE matches any of them.
+var foreignMonths = func() map[string]int {
+	m := map[string]int{}
+	for _, lang := range []string{
+		"enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+		"janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+		"janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+		"gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+		"januar februar märz april mai juni juli august september oktober november dezember",
+		"januari februari maart april mei juni juli augustus september oktober november december",
+		"január február március április május június július augusztus szeptember október november december",
+		"stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
+	} {
+		for i, w := range strings.Fields(lang) {
+			m[w] = i + 1
+		}
+	}
+	m["setiembre"], m["jänner"] = 9, 1
+	return m
+}()
+
+var foreignMonthRE = func() string {
+	ws := make([]string, 0, len(foreignMonths))
+	for w := range foreignMonths {
+		ws = append(ws, regexp.QuoteMeta(w))
+	}
+	sortByLenDesc(ws)
+	return "(?:" + strings.Join(ws, "|") + ")"
+}()
 
 // findDates reports dates with a day or month element (a year alone is
 // not PHI under Safe Harbor) in numeric, ISO and spelled-out forms, with a
@@ -52,6 +91,24 @@ func findDates(text string, toks []token) []Span {
 			continue
 		}
 		add(m[0], m[1], 0.95)
+	}
+	for _, m := range reDateForeign.FindAllStringSubmatchIndex(text, -1) {
+		d, mo, y := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[8]:m[9]])], 0
+		if m[10] >= 0 {
+			y = atoi(text[m[10]:m[11]])
+		}
+		// Without a year only "de" or the German ordinal period says date.
+		if m[10] < 0 && m[6] < 0 && (m[4] < 0 || text[m[4]:m[5]] != ".") || !validDate(y, mo, d) || digitRunBefore(text, m[0]) {
+			continue
+		}
+		add(m[0], m[1], 0.9)
+	}
+	for _, m := range reDateHU.FindAllStringSubmatchIndex(text, -1) {
+		y, mo, d := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[4]:m[5]])], atoi(text[m[6]:m[7]])
+		if y < 1800 || y > 2199 || !validDate(y, mo, d) {
+			continue
+		}
+		add(m[0], m[1], 0.9)
 	}
 	for _, m := range reDateYMDSpaced.FindAllStringSubmatchIndex(text, -1) {
 		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])

@@ -131,7 +131,11 @@
 //     names, Welsh "ap", titles of other languages ("Dott.", "MUDr."),
 //     drug stems in Romance spelling and specialty endings ("Omeprazol",
 //     "Neurologie") and hospital and letter words of European languages as
-//     no names; year-first spaced dates ("1939. 05. 04.");
+//     no names, nor a given name before a Latin species ("Candida
+//     albicans"); hyphenated given names without case ("pedro-luis");
+//     year-first spaced dates ("1939. 05. 04.") and dates with month
+//     names of eight European languages ("7 de mayo de 2024", "14. März
+//     2024", "2024. március 12.");
 //   - patient-aware matching: the Hints built from the document's FHIR
 //     Patient and related Practitioner and RelatedPerson resources
 //     (HintsFromResources) are found whatever their spelling: any case,

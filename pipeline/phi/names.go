@@ -391,6 +391,11 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		lastEnd++
 	}
 	first := toks[i]
+	if words == 1 && c < cueStrong && r.speciesAfter(text, toks, tokenAt(toks, lastEnd)) {
+		// "Candida albicans", "Sarcina ventriculi": a genus that is also a
+		// given name, before its species.
+		return 0, 0, 0
+	}
 	switch {
 	case c >= cueMedium:
 		if words == 1 && known == 0 && c < cueStrong && first.sent && first.shape == shUpper {
@@ -482,6 +487,30 @@ func afterOrgLabel(text string, toks []token, i int) bool {
 // town (many family names are also small towns of the gazetteer).
 func (r *nameRules) curatedName(f wordFlag) bool {
 	return f&(wFirst|wLast) != 0 && f&(wExtName|wCity) == 0
+}
+
+// speciesEndings end Latin species epithets ("albicans", "aureus",
+// "pneumoniae", "glabrata" is left out: "-a" ends too many words).
+var speciesEndings = []string{"ans", "ens", "ae", "ii", "us", "um", "is", "ica", "ata", "osa", "ina", "ella"}
+
+// speciesAfter reports a lower-case Latin species epithet at toks[k] on
+// the same line: a word no English list knows with a Latin ending. After
+// a capitalised word it makes that word a genus, whatever the name lists
+// say, since binomial names write the species in lower case.
+func (r *nameRules) speciesAfter(text string, toks []token, k int) bool {
+	if k >= len(toks) || toks[k].nl || toks[k].shape != shLower || toks[k].end-toks[k].start < 4 || toks[k].start == toks[k-1].end {
+		return false
+	}
+	w := toks[k].key
+	if r.lx.words[w]&(wEnglish|wCommon|wFirst|wLast|wParticle) != 0 {
+		return false
+	}
+	for _, e := range speciesEndings {
+		if strings.HasSuffix(w, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // romanceArticle reports "de la", "de las", "de los": a Spanish

@@ -51,7 +51,26 @@ const caselessNameMask = wAmbiguous | wCommon | wEponym | wEnglish | wTitle | wC
 // "strongKnown"). The lists hold no English word (lexicon/README.md), so
 // "bertram" or "selma" qualifies and "will" or "brown" does not.
 func (r *nameRules) caselessName(t token, f wordFlag) bool {
+	if t.shape == shLower && f == 0 && strings.IndexByte(t.key, '-') > 0 {
+		return r.hyphenName(t.key)
+	}
 	return t.shape == shLower && t.end-t.start >= 3 && f&(wFirst|wLast) != 0 && f&caselessNameMask == 0
+}
+
+// hyphenName reports a hyphenated word whose parts are all names that
+// are no common word, one of them nothing else ("jean-baptiste",
+// "karl-heinz", "anne-marie"): a double given or family name.
+func (r *nameRules) hyphenName(k string) bool {
+	parts := strings.Split(k, "-")
+	strong := false
+	for _, p := range parts {
+		f := r.lx.flags(p)
+		if len(p) < 3 || f&(wFirst|wLast) == 0 || f&(wCommon|wEponym|wMonth|wWeekday|wCountry|wState|wTitle|wCredential) != 0 {
+			return false
+		}
+		strong = strong || f&caselessNameMask == 0
+	}
+	return len(parts) >= 2 && strong
 }
 
 // caselessUnknown reports a lower-case word that no list knows, not even
