@@ -46,6 +46,28 @@ func TestPHIRecallFloorOnTestdata(t *testing.T) {
 	}
 }
 
+// TestPHIFloorOnIntl guards the names, addresses and dates of the
+// international set (testdata/phi-intl, 1.6.0: NAME 96.9/96.0, LOCATION
+// 93.2/97.9, DATE 99.3/100 token recall/precision).
+func TestPHIFloorOnIntl(t *testing.T) {
+	rep := evaluate(t, "../../testdata/phi-intl")
+	for c, floor := range map[phi.Category][2]float64{
+		phi.Name: {0.96, 0.93}, phi.Location: {0.92, 0.96}, phi.Date: {0.98, 0.97},
+	} {
+		counts := rep.ByCategory[c]
+		if counts == nil || counts.GoldTokens == 0 {
+			t.Errorf("%s: no gold tokens in testdata/phi-intl", c)
+			continue
+		}
+		if r := counts.TokenRecall(); r.Value() < floor[0] {
+			t.Errorf("%s token recall %s, floor %.0f%%", c, r, 100*floor[0])
+		}
+		if p := counts.TokenPrecision(); p.Value() < floor[1] {
+			t.Errorf("%s token precision %s, floor %.0f%%", c, p, 100*floor[1])
+		}
+	}
+}
+
 // TestPHIRecallFloorOnPresidio guards the numbers on the public Presidio
 // set when ../shared holds it (it is not part of this repository).
 func TestPHIRecallFloorOnPresidio(t *testing.T) {
