@@ -80,7 +80,9 @@ func (r *locationRules) intlAddresses(text string, toks []token, found []Span) [
 	add := func(s, e int, conf float64, rule string) {
 		out = append(out, Span{Start: s, End: e, Category: Location, Confidence: conf, Detector: rule})
 	}
-	for _, m := range rePostBefore.FindAllStringSubmatchIndex(text, -1) {
+	// The patterns run only near the tokens that can start them
+	// (matchNear), which keeps their cost off the rest of the text.
+	for _, m := range matchNear(rePostBefore, text, toks, func(t token) bool { return t.shape == shNum && t.end-t.start >= 2 && t.end-t.start <= 5 }, 2, 3) {
 		ps, pe := m[2], m[3]
 		town := m[1] - utf8RuneLenAt(text, m[1])
 		if r.yearBeforeTown(text, ps, pe) {
@@ -175,7 +177,7 @@ func (r *locationRules) intlAddresses(text string, toks []token, found []Span) [
 			add(b, s.End, s.Confidence, s.Detector)
 		}
 	}
-	for _, m := range reWard.FindAllStringIndex(text, -1) {
+	for _, m := range matchNear(reWard, text, toks, func(t token) bool { return t.isWord() && strings.IndexByte(t.key, '-') > 0 }, 0, 0) {
 		add(m[0], m[1], 0.85, "address-ward")
 		// "2-5-14 Umeda, Kita-ku": the chome-ban-go block number and the
 		// district before the ward; the number is no date there.
@@ -183,7 +185,7 @@ func (r *locationRules) intlAddresses(text string, toks []token, found []Span) [
 			add(c[2], m[1], 0.96, "address-ward")
 		}
 	}
-	for _, m := range reCanadaPostal.FindAllStringIndex(text, -1) {
+	for _, m := range matchNear(reCanadaPostal, text, toks, func(t token) bool { return t.shape == shAlnum && t.end-t.start == 3 }, 0, 1) {
 		add(m[0], m[1], 0.86, "postcode-ca")
 		// "montréal (québec) h3g 1r8", "toronto, on m5s 1m8": the town
 		// before the province and the postal code, the last line of a

@@ -65,6 +65,21 @@ var foreignMonths = func() map[string]int {
 	return m
 }()
 
+// foldedForeignMonths are foreignMonths' names folded as token keys are.
+var foldedForeignMonths = func() map[string]bool {
+	m := make(map[string]bool, len(foreignMonths))
+	for w := range foreignMonths {
+		m[fold(w)] = true
+	}
+	return m
+}()
+
+// isForeignMonth triggers the foreign date patterns (matchNear).
+func isForeignMonth(t token) bool { return t.isWord() && foldedForeignMonths[t.key] }
+
+// isYearToken triggers the year-first spaced date: four digits.
+func isYearToken(t token) bool { return t.shape == shNum && t.end-t.start == 4 }
+
 var foreignMonthRE = func() string {
 	ws := make([]string, 0, len(foreignMonths))
 	for w := range foreignMonths {
@@ -92,7 +107,7 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], 0.95)
 	}
-	for _, m := range reDateForeign.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reDateForeign, text, toks, isForeignMonth, 3, 3) {
 		d, mo, y := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[8]:m[9]])], 0
 		if m[10] >= 0 {
 			y = atoi(text[m[10]:m[11]])
@@ -103,14 +118,14 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], 0.9)
 	}
-	for _, m := range reDateHU.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reDateHU, text, toks, isForeignMonth, 3, 2) {
 		y, mo, d := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[4]:m[5]])], atoi(text[m[6]:m[7]])
 		if y < 1800 || y > 2199 || !validDate(y, mo, d) {
 			continue
 		}
 		add(m[0], m[1], 0.9)
 	}
-	for _, m := range reDateYMDSpaced.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reDateYMDSpaced, text, toks, isYearToken, 0, 6) {
 		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
 		if y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
 			continue
