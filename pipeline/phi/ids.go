@@ -19,10 +19,14 @@ var idKeys = []idKey{
 	{`(?:vehicle\s+identification\s+number|vin|licen[cs]e\s+plate(?:\s+number)?|plate(?:\s+(?:number|no\.?|#))?|tag\s+number)`, Vehicle},
 	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)`, HealthPlan},
 	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)`, Account},
-	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#`, License},
+	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)`, License},
 	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei`, Device},
 	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#`, SSN},
-	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking\s+(?:number|no\.?)|prescription\s+(?:number|no\.?|#)|rx\s*#`, ID},
+	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking\s+(?:number|no\.?)|prescription\s+(?:number|no\.?|#)|rx\s*#` +
+		// National identity and health numbers by their usual labels
+		// (not the ones that are also clinical words: CPR, SNS, or
+		// Spanish "sin").
+		`|national\s+(?:id|identity|insurance)(?:\s+(?:number|no\.?|card))?|identity\s+(?:card|number|document)(?:\s+(?:number|no\.?))?|id\s+card(?:\s+(?:number|no\.?))?|dni|nif|cpf|curp|pesel|bsn|aadhaar|personnummer|henkil[öo]tunnus|codice\s+fiscale|tessera\s+sanitaria|ppsn|steuer-?id|utente(?:\s+sns)?`, ID},
 }
 
 var (
@@ -131,7 +135,8 @@ var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patien
 	member subscriber policy group medicaid medicare mbi hic hicn insurance plan beneficiary account acct billing credit card
 	iban routing driver drivers driver's dl dea certificate cert serial s sn device udi lot imei social ssn ss npi accession
 	case specimen encounter visit claim passport nhs prior authorization authorisation reference ref order employee study
-	subject confirmation tracking prescription rx`)...)
+	subject confirmation tracking prescription rx matrícula matricula crm gmc national identity id dni nif cpf curp pesel bsn
+	aadhaar personnummer henkilötunnus henkilotunnus codice tessera ppsn steuer steuerid utente`)...)
 
 // genericIDCandidates returns the runs of ASCII letters and digits joined
 // by hyphens that hold a digit: "SP-24-004417", "22D0987654".
