@@ -15,15 +15,18 @@ import (
 // chrOperations are the HTTP operations of Client Health Reports.
 func chrOperations(d *chr.Drafter) map[string]server.Operation {
 	return map[string]server.Operation{
-		// POST Patient/{id}/$chr-draft: drafting reads the patient's chart
-		// on the system's authority, so the caller must be allowed to read
-		// the patient and to create Compositions.
+		// POST Patient/{id}/$chr-draft: the caller must be allowed to read
+		// the patient and every type of the chart, and to create and read
+		// Compositions; the draft holds only what the caller may read
+		// (chr.Drafter.DraftNow and Request).
 		"chr-draft": {Action: engine.ActionRead, Types: []string{"Patient"}, Call: func(ctx context.Context, tenant string, r store.Resource, req server.OperationRequest) (server.OperationResponse, error) {
 			if req.Method != http.MethodPost {
 				return server.OperationResponse{}, fhir.Errorf(http.StatusMethodNotAllowed, fhir.IssueNotSupported, "$chr-draft is POST only: it writes a Composition")
 			}
-			if err := d.Engine().Require(ctx, "Composition", engine.ActionCreate); err != nil {
-				return server.OperationResponse{}, err
+			for _, act := range []engine.Action{engine.ActionCreate, engine.ActionRead} {
+				if err := d.Engine().Require(ctx, "Composition", act); err != nil {
+					return server.OperationResponse{}, err
+				}
 			}
 			if req.Async {
 				task, comp, err := d.Request(ctx, tenant, r.ID)

@@ -80,6 +80,19 @@ func (e *Engine) Require(ctx context.Context, typ string, act Action) error {
 	return err
 }
 
+// Restricted reports whether ctx's caller may act on only some resources
+// of typ (true) or on all of them (false); it answers 403 when the caller
+// may act on none. Operations that read on Kiln's authority use it to
+// decide whether they may, or must read as the caller instead.
+func (e *Engine) Restricted(ctx context.Context, typ string, act Action) (bool, error) {
+	c, err := callerFrom(ctx)
+	if err != nil {
+		return false, err
+	}
+	f, err := newGuard(c.Access).require(typ, act)
+	return f != nil, err
+}
+
 // CallerAgent returns the audit agent of ctx's caller.
 func CallerAgent(ctx context.Context) (audit.Agent, error) {
 	c, err := callerFrom(ctx)

@@ -43,11 +43,19 @@ type draftInputs struct {
 	docs    []string // redacted documents drawn on
 }
 
-// Draft drafts (or redrafts) Composition/id for the patient now, in one
-// transaction with its Provenance and suggested Conditions.
+// Draft drafts (or redrafts) Composition/id for the patient now, from the
+// whole chart, in one transaction with its Provenance and suggested
+// Conditions.
 func (d *Drafter) Draft(ctx context.Context, tenant, patient, id string) (Result, error) {
+	return d.draft(ctx, nil, tenant, patient, id)
+}
+
+// draft drafts Composition/id from what the drafter reads of the chart,
+// keeping only the resources in visible ("Type/id") when it is not nil:
+// the part of the chart a caller with partial access may read.
+func (d *Drafter) draft(ctx context.Context, visible map[string]bool, tenant, patient, id string) (Result, error) {
 	sys := system(ctx)
-	in, err := d.inputs(sys, tenant, patient)
+	in, err := d.inputs(sys, tenant, patient, visible)
 	if err != nil {
 		return Result{}, err
 	}
@@ -116,10 +124,15 @@ func fallbackReason(err error) string {
 }
 
 // inputs gathers everything a composer is given.
-func (d *Drafter) inputs(ctx context.Context, tenant, patient string) (*draftInputs, error) {
+func (d *Drafter) inputs(ctx context.Context, tenant, patient string, visible map[string]bool) (*draftInputs, error) {
 	rec, err := d.gather(ctx, tenant, patient)
 	if err != nil {
 		return nil, err
+	}
+	if visible != nil {
+		for typ, rs := range rec.resources {
+			rec.resources[typ] = slices.DeleteFunc(rs, func(r fhir.Object) bool { return !visible[typ+"/"+r.ID()] })
+		}
 	}
 	in := &draftInputs{rec: rec, src: newSources(), entries: map[string][]string{}}
 	facts := factsFor(rec, in.src)
@@ -128,7 +141,7 @@ func (d *Drafter) inputs(ctx context.Context, tenant, patient string) (*draftInp
 			in.entries[key] = append(in.entries[key], in.src.byID[f.Source].Reference)
 		}
 	}
-	coding, err := d.suggest(ctx, tenant, patient, in)
+	coding, err := d.suggest(ctx, tenant, patient, in, visible)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +159,9 @@ func (d *Drafter) inputs(ctx context.Context, tenant, patient string) (*draftInp
 			}
 			for _, h := range hits {
 				if h.Score < floor {
+					continue
+				}
+				if visible != nil && !visible["DocumentReference/"+h.Document] {
 					continue
 				}
 				src := in.src.document("DocumentReference/"+h.Document, h.Start, h.End, h.Text, h.Score)
@@ -193,7 +209,7 @@ func (d *Drafter) redactedDocuments(ctx context.Context, tenant, patient string)
 // documents. Codes found in documents that no Condition carries yet become
 // provisional Conditions (proposals a clinician confirms or refutes);
 // codes for existing Conditions are proposals to add to them.
-func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draftInputs) ([]Fact, error) {
+func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draftInputs, visible map[string]bool) ([]Fact, error) {
 	if d.opts.Coder == nil {
 		return nil, nil
 	}
@@ -231,6 +247,9 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 		}
 	}
 	texts, ids, err := d.redactedDocuments(ctx, tenant, patient)
+	if visible != nil {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !visible["DocumentReference/"+id] })
+	}
 	if err != nil {
 		return nil, err
 	}

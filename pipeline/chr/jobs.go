@@ -19,6 +19,23 @@ import (
 type payload struct {
 	Patient     string `json:"patient"`
 	Composition string `json:"composition,omitempty"` // empty: the patient's automatic draft
+	// Visible, when Scoped, are the resources ("Type/id") of the chart the
+	// requesting caller may read, as read when the draft was requested:
+	// the draft uses no others.
+	Scoped  bool     `json:"scoped,omitempty"`
+	Visible []string `json:"visible,omitempty"`
+}
+
+// visibleSet is p's visible resources, or nil for the whole chart.
+func (p payload) visibleSet() map[string]bool {
+	if !p.Scoped {
+		return nil
+	}
+	m := make(map[string]bool, len(p.Visible))
+	for _, v := range p.Visible {
+		m[v] = true
+	}
+	return m
 }
 
 // TaskID is the id of the Task reporting on a draft of Composition/id, or
@@ -27,13 +44,22 @@ func TaskID(key string) string { return "chrdraft-" + key }
 
 // Request queues a new draft of the patient's CHR, as $chr-draft does: it
 // returns the Task that reports on it and the Composition's id.
+//
+// The draft holds only what the caller may read: for a caller whose access
+// covers part of the chart, the part they may read is taken now (their
+// reads audited as theirs) and the job drafts from that part alone.
 func (d *Drafter) Request(ctx context.Context, tenant, patient string) (task, composition string, err error) {
+	p, err := d.callerPayload(ctx, tenant, patient)
+	if err != nil {
+		return "", "", err
+	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return "", "", err
 	}
 	composition = "chr-" + id.String()
-	if err := d.enqueue(ctx, tenant, payload{Patient: patient, Composition: composition}, composition); err != nil {
+	p.Composition = composition
+	if err := d.enqueue(ctx, tenant, p, composition); err != nil {
 		return "", "", err
 	}
 	return TaskID(composition), composition, nil
@@ -117,7 +143,7 @@ func failure(err error) string {
 // it was signed, the next automatic draft starts a new Composition.
 func (d *Drafter) run(ctx context.Context, tenant string, p payload) (Result, string, error) {
 	if p.Composition != "" {
-		res, err := d.Draft(ctx, tenant, p.Patient, p.Composition)
+		res, err := d.draft(ctx, p.visibleSet(), tenant, p.Patient, p.Composition)
 		return res, "", err
 	}
 	sys := system(ctx)
@@ -208,17 +234,22 @@ func (d *Drafter) putTask(ctx context.Context, tenant, key string, p payload, st
 
 // DraftNow drafts a new CHR of the patient in the caller's request, as
 // $chr-draft without Prefer: respond-async does, with a Task like a queued
-// draft's; it returns the Composition written.
+// draft's; it returns the Composition written. Like Request, it drafts only
+// from what the caller may read.
 func (d *Drafter) DraftNow(ctx context.Context, tenant, patient string) (store.Resource, error) {
+	p, err := d.callerPayload(ctx, tenant, patient)
+	if err != nil {
+		return store.Resource{}, err
+	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return store.Resource{}, err
 	}
-	p := payload{Patient: patient, Composition: "chr-" + id.String()}
+	p.Composition = "chr-" + id.String()
 	if err := d.putTask(ctx, tenant, p.Composition, p, "in-progress", "drafting", nil, ""); err != nil {
 		return store.Resource{}, err
 	}
-	res, err := d.Draft(ctx, tenant, patient, p.Composition)
+	res, err := d.draft(ctx, p.visibleSet(), tenant, patient, p.Composition)
 	if err != nil {
 		_ = d.putTask(ctx, tenant, p.Composition, p, "failed", "failed", nil, "drafting failed: "+failure(err))
 		return store.Resource{}, err
