@@ -64,7 +64,7 @@ func (d *Drafter) callerPayload(ctx context.Context, tenant, patient string) (pa
 			p.Visible = append(p.Visible, typ+"/"+r.ID())
 		}
 	}
-	_, docs, err := d.redactedDocuments(ctx, tenant, patient)
+	_, docs, err := d.redactedDocuments(ctx, tenant, patient, nil)
 	if err != nil {
 		return p, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/kiln-health/kiln/internal/testbackends"
 	"github.com/kiln-health/kiln/pipeline/chr"
 	"github.com/kiln-health/kiln/pipeline/chunk"
+	"github.com/kiln-health/kiln/pipeline/coding"
 	"github.com/kiln-health/kiln/pipeline/embed"
 )
 
@@ -42,13 +44,17 @@ func TestDraftHoldsOnlyWhatTheCallerMayRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	icd, err := coding.ICD10CM()
+	if err != nil {
+		t.Fatal(err)
+	}
 	const restrictedLabel = `"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},`
 	const redactedLabels = `"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationValue","code":"REDACTED"}%s]},`
 	for _, b := range testbackends.All() {
 		t.Run(b.Name, func(t *testing.T) {
 			st := b.Open(t)
 			g := chr.NewGrounding(st, emb, nil, chunk.Options{Target: 200})
-			r := newRig(t, st, chr.Options{Grounding: g})
+			r := newRig(t, st, chr.Options{Grounding: g, Coder: icd})
 			put := func(typ, id, body string) {
 				t.Helper()
 				if _, err := r.eng.Do(r.sys, "t", engine.Interaction{Method: http.MethodPut, Type: typ, ID: id, Body: []byte(body)}); err != nil {
@@ -74,7 +80,7 @@ func TestDraftHoldsOnlyWhatTheCallerMayRead(t *testing.T) {
 			}
 			doc("d-open", "", "Progress note. Blood pressure improved on lisinopril. Plan: recheck blood pressure in three months.")
 			doc("d-restricted", `,{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}`,
-				"Progress note. Blood pressure improved on buprenorphine. Plan: recheck blood pressure weekly with a buprenorphine refill.")
+				"Progress note. Blood pressure improved on buprenorphine for opioid dependence. Plan: recheck blood pressure weekly with a buprenorphine refill.")
 
 			caller := func(a engine.Access) context.Context {
 				return engine.WithCaller(context.Background(), engine.Caller{Access: a,
@@ -105,6 +111,44 @@ func TestDraftHoldsOnlyWhatTheCallerMayRead(t *testing.T) {
 				if !strings.Contains(narrative(full), want) {
 					t.Errorf("the draft of an unrestricted caller lacks %q", want)
 				}
+			}
+
+			// A draft is as confidential as what it states: the full draft
+			// carries R, the limited one does not, so the clinician without
+			// restricted access may read their own draft but not the other.
+			if !strings.Contains(narrative(full), `"code":"R"`) {
+				t.Errorf("the draft stating a restricted Condition lacks the R label: %s", full.Body)
+			}
+			if strings.Contains(text, `"code":"R"`) {
+				t.Errorf("the draft without restricted content is labelled R")
+			}
+			if _, err := r.eng.Read(noRestricted, "t", "Composition", full.ID); err == nil {
+				t.Errorf("a clinician without restricted access read the draft stating a restricted Condition")
+			}
+			if _, err := r.eng.Read(noRestricted, "t", "Composition", limited.ID); err != nil {
+				t.Errorf("the clinician cannot read their own draft: %v", err)
+			}
+
+			// A Condition suggested from the restricted document is
+			// restricted too; one from the open document is not.
+			sugs, err := r.eng.Search(r.sys, "t", engine.SearchRequest{Type: "Condition", Params: url.Values{"_tag": {chr.SuggestionTag + "|suggested"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromRestricted := 0
+			for _, m := range sugs.Matches {
+				restricted := strings.Contains(string(m.Body), `"code":"R"`)
+				if strings.Contains(string(m.Body), "d-restricted") {
+					fromRestricted++
+					if !restricted {
+						t.Errorf("a Condition suggested from the restricted document lacks the R label: %s", m.Body)
+					}
+				} else if restricted {
+					t.Errorf("a Condition suggested from an open document is labelled R: %s", m.Body)
+				}
+			}
+			if fromRestricted == 0 {
+				t.Errorf("no Condition suggested from the restricted document (%d suggestions): the check above checked nothing", len(sugs.Matches))
 			}
 
 			// A queued draft runs later on Kiln's authority, yet holds only

@@ -74,9 +74,24 @@ func (d *Drafter) build(in *draftInputs, statements map[string][]cited, patient,
 		"title":    "Client Health Report (draft)",
 		"section":  secs,
 	}
+	var security []any
 	if redacted {
 		comp["extension"] = []any{map[string]any{"url": ExtRedactedNarr, "valueBoolean": true}}
-		comp["meta"].(map[string]any)["security"] = []any{map[string]any{"system": obsValueSystem, "code": "REDACTED", "display": "redacted"}}
+		security = append(security, map[string]any{"system": obsValueSystem, "code": "REDACTED", "display": "redacted"})
+	}
+	// As confidential as the most confidential record it states or lists.
+	var drawn []string
+	for _, s := range cited {
+		drawn = append(drawn, s.Reference)
+	}
+	for _, refs := range in.entries {
+		drawn = append(drawn, refs...)
+	}
+	if c := in.highWaterMark(drawn); c != "" {
+		security = append(security, confidentialityLabel(c))
+	}
+	if security != nil {
+		comp["meta"].(map[string]any)["security"] = security
 	}
 
 	how := "composer " + res.Composer

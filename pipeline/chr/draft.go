@@ -41,6 +41,11 @@ type draftInputs struct {
 	// entries are the references each section summarises.
 	entries map[string][]string
 	docs    []string // redacted documents drawn on
+	// confidential is the confidentiality code (R, V) of each record read
+	// ("Type/id") that has one; checked lists the documents whose label
+	// was looked at.
+	confidential map[string]string
+	checked      map[string]bool
 }
 
 // Draft drafts (or redrafts) Composition/id for the patient now, from the
@@ -134,7 +139,12 @@ func (d *Drafter) inputs(ctx context.Context, tenant, patient string, visible ma
 			rec.resources[typ] = slices.DeleteFunc(rs, func(r fhir.Object) bool { return !visible[typ+"/"+r.ID()] })
 		}
 	}
-	in := &draftInputs{rec: rec, src: newSources(), entries: map[string][]string{}}
+	in := &draftInputs{rec: rec, src: newSources(), entries: map[string][]string{}, confidential: map[string]string{}, checked: map[string]bool{}}
+	for typ, rs := range rec.resources {
+		for _, r := range rs {
+			in.noteConfidentiality(typ+"/"+r.ID(), r)
+		}
+	}
 	facts := factsFor(rec, in.src)
 	for key, fs := range facts {
 		for _, f := range fs {
@@ -164,6 +174,9 @@ func (d *Drafter) inputs(ctx context.Context, tenant, patient string, visible ma
 				if visible != nil && !visible["DocumentReference/"+h.Document] {
 					continue
 				}
+				if err := d.documentConfidentiality(ctx, tenant, h.Document, in); err != nil {
+					return nil, fmt.Errorf("chr: read DocumentReference/%s: %w", h.Document, err)
+				}
 				src := in.src.document("DocumentReference/"+h.Document, h.Start, h.End, h.Text, h.Score)
 				si.Passages = append(si.Passages, Passage{Source: src.ID, Text: h.Text, Score: h.Score, Document: h.Document, Start: h.Start})
 			}
@@ -174,7 +187,9 @@ func (d *Drafter) inputs(ctx context.Context, tenant, patient string, visible ma
 }
 
 // redactedDocuments returns the patient's redacted documents' texts by id.
-func (d *Drafter) redactedDocuments(ctx context.Context, tenant, patient string) (map[string]string, []string, error) {
+//
+// It notes their confidentiality in in, when in is not nil.
+func (d *Drafter) redactedDocuments(ctx context.Context, tenant, patient string, in *draftInputs) (map[string]string, []string, error) {
 	q := url.Values{"patient": {"Patient/" + patient}, "_security": {obsValueSystem + "|REDACTED"}, "_count": {"200"}}
 	res, err := d.engine.Search(ctx, tenant, engine.SearchRequest{Type: "DocumentReference", Params: q, Strict: true})
 	if err != nil {
@@ -186,6 +201,10 @@ func (d *Drafter) redactedDocuments(ctx context.Context, tenant, patient string)
 		obj, err := fhir.ParseObject(m.Body)
 		if err != nil {
 			return nil, nil, err
+		}
+		if in != nil {
+			in.checked["DocumentReference/"+m.ID] = true
+			in.noteConfidentiality("DocumentReference/"+m.ID, obj)
 		}
 		for _, c := range list(obj, "content") {
 			data := str(c, "attachment", "data")
@@ -246,7 +265,7 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 			in.entries["coding"] = append(in.entries["coding"], src.Reference)
 		}
 	}
-	texts, ids, err := d.redactedDocuments(ctx, tenant, patient)
+	texts, ids, err := d.redactedDocuments(ctx, tenant, patient, in)
 	if visible != nil {
 		ids = slices.DeleteFunc(ids, func(id string) bool { return !visible["DocumentReference/"+id] })
 	}
@@ -301,7 +320,12 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 		if prev, ok := existing[condID]; ok && firstCode(get(prev, "verificationStatus")) != "provisional" {
 			continue // a clinician decided on it already
 		}
-		in.suggested = append(in.suggested, suggestedCondition(condID, patient, s, src))
+		cond := suggestedCondition(condID, patient, s, src)
+		if c := in.confidential["DocumentReference/"+doc]; c != "" {
+			meta := cond["meta"].(map[string]any)
+			meta["security"] = append(meta["security"].([]any), confidentialityLabel(c))
+		}
+		in.suggested = append(in.suggested, cond)
 		facts = append(facts, Fact{Source: src.ID,
 			Text:         fmt.Sprintf("%s %s: suggested from %q (confidence %.2f); proposed as Condition/%s", s.Code.Code, s.Code.Display, s.Evidence, s.Confidence, condID),
 			Deidentified: fmt.Sprintf("%s %s: suggested from %q (confidence %.2f)", s.Code.Code, s.Code.Display, s.Evidence, s.Confidence)})
