@@ -545,6 +545,16 @@ func (p *Processor) writeOutputs(ctx context.Context, tenant, docID string, src 
 		}}},
 		"description": "Text of DocumentReference/" + docID + " with PHI replaced by vault tokens",
 	}
+	// Redaction removes identifiers, not what the text is about: a source
+	// labelled restricted (a psychotherapy or substance-use note) keeps
+	// its confidentiality label on the redacted copy, so the access rules
+	// that keep it from a reader keep its redacted text from them too.
+	for _, sec := range doc.Meta.Security {
+		if sec.System == systemConfidentiality {
+			meta := red["meta"].(map[string]any)
+			meta["security"] = append(meta["security"].([]map[string]any), map[string]any{"system": sec.System, "code": sec.Code})
+		}
+	}
 	if len(out.shifted) > 0 {
 		red["extension"] = shiftedExtension(out.shifted)
 	}
@@ -701,6 +711,9 @@ func countText(counts map[phi.Category]int) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// systemConfidentiality is the code system of confidentiality labels.
+const systemConfidentiality = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 
 // docRef is the part of a DocumentReference the pipeline reads.
 type docRef struct {

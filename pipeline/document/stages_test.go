@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -413,5 +414,40 @@ func TestErrorHygiene(t *testing.T) {
 				t.Errorf("%s holds PHI %q: %s", what, s, text)
 			}
 		}
+	}
+}
+
+// TestRedactionKeepsConfidentiality: the redacted copy of a document
+// labelled restricted is restricted too (and still REDACTED); the copy of
+// an unlabelled document gets no confidentiality label.
+func TestRedactionKeepsConfidentiality(t *testing.T) {
+	x, d := parts(t, extract.Options{})
+	for _, b := range testbackends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newRig(t, b.Open(t), x, d)
+			pat := r.post("Patient", zebulon)
+			restricted := r.post("DocumentReference", fmt.Sprintf(`{"resourceType":"DocumentReference","status":"current",
+				"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},
+				"subject":{"reference":"Patient/%s"},
+				"content":[{"attachment":{"contentType":"text/plain","data":%q}}]}`, pat, base64.StdEncoding.EncodeToString([]byte(datedNote))))
+			open := postNote(r, pat, datedNote)
+			if errs := r.runJobs(); len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			labels := func(doc string) []string {
+				_, red := redactedText(r, doc)
+				var out []string
+				for _, s := range red["meta"].(map[string]any)["security"].([]any) {
+					out = append(out, s.(map[string]any)["code"].(string))
+				}
+				return out
+			}
+			if got := labels(restricted); !slices.Equal(got, []string{"REDACTED", "R"}) {
+				t.Errorf("redaction of a restricted document: labels %v, want [REDACTED R]", got)
+			}
+			if got := labels(open); !slices.Equal(got, []string{"REDACTED"}) {
+				t.Errorf("redaction of an unlabelled document: labels %v, want [REDACTED]", got)
+			}
+		})
 	}
 }
