@@ -3,6 +3,7 @@ package chr_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,6 +128,17 @@ func TestDraftHoldsOnlyWhatTheCallerMayRead(t *testing.T) {
 			}
 			if _, err := r.eng.Read(noRestricted, "t", "Composition", limited.ID); err != nil {
 				t.Errorf("the clinician cannot read their own draft: %v", err)
+			}
+
+			// An edit may not drop the label.
+			declassified := strings.Replace(string(full.Body), `{"code":"R","display":"restricted","system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality"}`, ``, 1)
+			declassified = strings.Replace(declassified, `,]`, `]`, 1)
+			if declassified == string(full.Body) {
+				t.Fatalf("test bug: no R label to drop in %s", full.Body)
+			}
+			_, err = r.eng.Do(r.clinician(), "t", engine.Interaction{Method: http.MethodPut, Type: "Composition", ID: full.ID, Body: []byte(declassified), IfMatch: fmt.Sprintf(`W/"%d"`, full.Version)})
+			if status(err) != http.StatusUnprocessableEntity || !strings.Contains(err.Error(), "confidentiality") {
+				t.Errorf("an edit dropping the R label: %v, want 422", err)
 			}
 
 			// A Condition suggested from the restricted document is

@@ -67,6 +67,7 @@ func signed(status string) bool { return status == "final" || status == "amended
 //   - only $chr-sign makes a draft final; a signed CHR cannot be deleted,
 //     and changes only into a new version with status amended (or
 //     entered-in-error);
+//   - an edit may not drop or lower its confidentiality label (R, V);
 //   - every edit, amendment or client-written CHR gets a Provenance (its
 //     author, the version it revises) in the same transaction.
 func Rule(v Validator) engine.Rule {
@@ -135,6 +136,13 @@ func Rule(v Validator) engine.Rule {
 					"editing a Client Health Report needs If-Match with the version you reviewed (ETag of Composition/%s)", c.ID)
 			}
 			activity, text = "UPDATE", "edit"
+			// An edit may not declassify: the label says what the report
+			// draws on, and dropping it would hand restricted content to
+			// readers the record itself is kept from.
+			if was := confidentialityOf(prev); confidentialityRank[was] > confidentialityRank[confidentialityOf(next)] {
+				return nil, fhir.Errorf(http.StatusUnprocessableEntity, fhir.IssueBusinessRule,
+					"Composition/%s is labelled confidentiality %s (it draws on restricted records): an edit must keep that label in meta.security", c.ID, was).WithExpression("Composition.meta.security")
+			}
 			switch {
 			case signed(prevStatus) && nextStatus == "amended":
 				text = "amend"
