@@ -27,6 +27,7 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 		lowerStreet := t.shape == shLower && lowerPrefix[t.key] && i > 0 && toks[i-1].shape == shNum && !t.nl
 		numbered := lowerStreet || (t.shape != shLower && i > 0 && toks[i-1].shape == shNum && !t.nl && lowerPrefix[t.key])
 		var j int // index after the street name
+		first := i // the street's first token
 		switch {
 		case f&wStreetPrefix != 0 && (t.shape != shLower || lowerAbbrPrefix[t.key] || lowerStreet) || cSlash:
 			j = i + 1
@@ -53,21 +54,23 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 		case t.isCap() && r.lx.hasMorpheme(t.key):
 			j = i + 1
 		case t.isCap() && r.lx.isMorpheme(t.key) && i > 0 && toks[i-1].isCap() && !toks[i].nl:
-			// "Bremer Straße 5": the morpheme is a word of its own.
+			// "Bremer Straße 5": the morpheme is a word of its own. (The
+			// loop's index stays put: moving it back would revisit this
+			// token for ever when the street is then dropped.)
 			j = i + 1
-			i--
+			first = i - 1
 		default:
 			continue
 		}
-		start, end := toks[i].start, toks[j-1].end
+		start, end := toks[first].start, toks[j-1].end
 		// "C. Beerninckstraat 88", "J.F. Kennedylaan 3": a street named
 		// after a person keeps the initials of the name.
-		for s := i; s >= 2 && !toks[s].nl && tokText(text, toks, s-1) == "." && toks[s-2].shape == shCap && toks[s-2].end-toks[s-2].start == 1 && toks[s-1].start == toks[s-2].end && r.lx.hasMorpheme(toks[i].key); s -= 2 {
+		for s := first; s >= 2 && !toks[s].nl && tokText(text, toks, s-1) == "." && toks[s-2].shape == shCap && toks[s-2].end-toks[s-2].start == 1 && toks[s-1].start == toks[s-2].end && r.lx.hasMorpheme(toks[first].key); s -= 2 {
 			start = toks[s-2].start
 		}
 		hasNumber := false
-		if i > 0 && toks[i-1].shape == shNum && !toks[i].nl && len(text[toks[i-1].start:toks[i-1].end]) <= 6 {
-			start, hasNumber = toks[i-1].start, true
+		if first > 0 && toks[first-1].shape == shNum && !toks[first].nl && len(text[toks[first-1].start:toks[first-1].end]) <= 6 {
+			start, hasNumber = toks[first-1].start, true
 		}
 		if j < len(toks) && (toks[j].shape == shNum || toks[j].shape == shAlnum && toks[j].end-toks[j].start <= 5) && !toks[j].nl {
 			end, hasNumber = toks[j].end, true
