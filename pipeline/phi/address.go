@@ -26,7 +26,7 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 		// a continental street type, which no English phrase begins.
 		lowerStreet := t.shape == shLower && lowerPrefix[t.key] && i > 0 && toks[i-1].shape == shNum && !t.nl
 		numbered := lowerStreet || (t.shape != shLower && i > 0 && toks[i-1].shape == shNum && !t.nl && lowerPrefix[t.key])
-		var j int // index after the street name
+		var j int  // index after the street name
 		first := i // the street's first token
 		switch {
 		case f&wStreetPrefix != 0 && (t.shape != shLower || lowerAbbrPrefix[t.key] || lowerStreet) || cSlash:
