@@ -1,7 +1,9 @@
 package phi_test
 
 import (
+	"cmp"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/kiln-health/kiln/pipeline/phi"
@@ -51,22 +53,7 @@ func TestAddressFormats(t *testing.T) {
 		{"long digit groups need a phone word", "The survey counted 12 345678 visits.", phi.Phone, nil, []string{"345678"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, phi.Hints{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range tc.want {
-				if !coveredBy(tc.text, w, spans, tc.cat) {
-					t.Errorf("%q not covered by one %s span; spans: %v", w, tc.cat, spans)
-				}
-			}
-			for _, n := range tc.not {
-				if touched(tc.text, n, spans) {
-					t.Errorf("%q touched; spans: %v", n, spans)
-				}
-			}
-		})
+		expectSpans(t, b, tc.name, tc.text, tc.cat, tc.want, "", tc.not)
 	}
 }
 
@@ -89,12 +76,46 @@ func coveredBy(text, s string, spans []phi.Span, cat phi.Category) bool {
 	return false
 }
 
-func touched(text, s string, spans []phi.Span) bool {
+// touchedAs reports whether a span of cat ("" for any category)
+// overlaps the first occurrence of s in text.
+func touchedAs(text, s string, spans []phi.Span, cat phi.Category) bool {
 	i := indexOf(text, s)
 	for _, sp := range spans {
-		if i >= 0 && sp.Start < i+len(s) && i < sp.End {
+		if i >= 0 && (cat == "" || sp.Category == cat) && sp.Start < i+len(s) && i < sp.End {
 			return true
 		}
 	}
 	return false
+}
+
+// show lists spans for a failure message.
+func show(text string, spans []phi.Span) string {
+	var b strings.Builder
+	for _, s := range spans {
+		b.WriteString(string(s.Category) + " " + `"` + text[s.Start:s.End] + `" (` + s.Detector + ") ")
+	}
+	return b.String()
+}
+
+// expectSpans runs b over text (as a subtest) and checks that each of
+// want is covered by one span of cat and that no span of notCat ("" for
+// any category) touches any of not.
+func expectSpans(t *testing.T, b *phi.Builtin, name, text string, cat phi.Category, want []string, notCat phi.Category, not []string) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		spans, err := b.Detect(context.Background(), text, phi.Hints{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !coveredBy(text, w, spans, cat) {
+				t.Errorf("%q not covered by one %s span; spans: %s", w, cat, show(text, spans))
+			}
+		}
+		for _, n := range not {
+			if touchedAs(text, n, spans, notCat) {
+				t.Errorf("%q touched by a %s span; spans: %s", n, cmp.Or(string(notCat), "PHI"), show(text, spans))
+			}
+		}
+	})
 }

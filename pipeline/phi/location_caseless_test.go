@@ -1,8 +1,6 @@
 package phi_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 
 	"github.com/kiln-health/kiln/pipeline/phi"
@@ -81,40 +79,6 @@ func TestCaselessAddresses(t *testing.T) {
 		{"a year after in", "diagnosed in remission 2019 after chemo", nil, []string{"remission", "2019"}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, phi.Hints{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, w := range tc.want {
-				if !coveredBy(tc.text, w, spans, phi.Location) {
-					t.Errorf("%q not covered by one LOCATION span; spans: %s", w, show(tc.text, spans))
-				}
-			}
-			for _, n := range tc.not {
-				if locationTouches(tc.text, n, spans) {
-					t.Errorf("%q touched by a LOCATION span; spans: %s", n, show(tc.text, spans))
-				}
-			}
-		})
+		expectSpans(t, b, tc.name, tc.text, phi.Location, tc.want, phi.Location, tc.not)
 	}
-}
-
-// locationTouches reports whether a LOCATION span overlaps s.
-func locationTouches(text, s string, spans []phi.Span) bool {
-	i := strings.Index(text, s)
-	for _, sp := range spans {
-		if i >= 0 && sp.Category == phi.Location && sp.Start < i+len(s) && i < sp.End {
-			return true
-		}
-	}
-	return false
-}
-
-func show(text string, spans []phi.Span) string {
-	var b strings.Builder
-	for _, s := range spans {
-		b.WriteString(string(s.Category) + " " + `"` + text[s.Start:s.End] + `" (` + s.Detector + ") ")
-	}
-	return b.String()
 }
