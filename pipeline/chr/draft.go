@@ -266,11 +266,11 @@ func (d *Drafter) suggest(ctx context.Context, tenant, patient string, in *draft
 		}
 	}
 	texts, ids, err := d.redactedDocuments(ctx, tenant, patient, in)
-	if visible != nil {
-		ids = slices.DeleteFunc(ids, func(id string) bool { return !visible["DocumentReference/"+id] })
-	}
 	if err != nil {
 		return nil, err
+	}
+	if visible != nil {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !visible["DocumentReference/"+id] })
 	}
 	in.docs = ids
 	best := map[string]coding.Suggestion{}
