@@ -40,7 +40,12 @@ var (
 	// reEircode: the Irish Eircode, a routing key (a letter and two
 	// digits, or D6W) and four letters or digits of a set without
 	// vowels-like confusables; taken only after a town on its line.
-	reEircode = regexp.MustCompile(`^[ \t,]+((?:[AC-FHKNPRTV-Y]\d{2}|D6W) [0-9AC-FHKNPRTV-Y]{4})\b`)
+	// reEircodeAlone: an Eircode that ends its line or its address
+	// part ("Co. Kilkenny\nR95 KD31"); eircodeUniqueOK asks for letters
+	// and digits mixed in its unique part, as nearly every Eircode has
+	// and no clinical code of the same shape ("T12 fracture") does.
+	reEircodeAlone = regexp.MustCompile(`(?m)(?:^|,[ \t]*)[ \t]*((?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4})[ \t]*(?:$|[,.])`)
+	reEircode      = regexp.MustCompile(`^[ \t,]+((?:[AC-FHKNPRTV-Y]\d{2}|D6W) [0-9AC-FHKNPRTV-Y]{4})\b`)
 	// reWard: a Japanese or Korean municipal division written in Latin
 	// letters with its suffix: ward ("Kita-ku", "Gangnam-gu"), city
 	// ("Osaka-shi"), town or village ("-cho", "-machi", "-mura"),
@@ -353,4 +358,15 @@ func (r *locationRules) townBeforeRegion(text string, toks []token, k int) [2]in
 		}
 	}
 	return [2]int{}
+}
+
+// eircodeUniqueOK reports whether the four characters of an Eircode's
+// unique identifier mix letters and digits.
+func eircodeUniqueOK(u string) bool {
+	var l, d bool
+	for i := 0; i < len(u); i++ {
+		l = l || isAlphaByte(u[i])
+		d = d || isDigitByte(u[i])
+	}
+	return l && d
 }

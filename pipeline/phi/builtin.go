@@ -7,7 +7,7 @@ import (
 
 // BuiltinVersion changes whenever a rule or word list changes the
 // built-in detector's output.
-const BuiltinVersion = "1.6.0"
+const BuiltinVersion = "1.7.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package

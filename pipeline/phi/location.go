@@ -187,6 +187,11 @@ func (r *locationRules) find(text string, toks []token) []Span {
 			add(m[0], m[1], 0.8, "postcode")
 		}
 	}
+	for _, m := range reEircodeAlone.FindAllStringSubmatchIndex(text, -1) {
+		if eircodeUniqueOK(text[m[3]-4 : m[3]]) {
+			add(m[2], m[3], 0.8, "postcode-ie")
+		}
+	}
 	cued := cuedTokens(append(matchNear(reLocCue, text, toks, isLocCueWord, 4, 3), matchNear(reBeIn, text, toks, keyIn("in", "at"), 2, 1)...), text, toks)
 	out = append(out, r.cities(text, toks, cued)...)
 	out = append(out, r.townShapes(text, toks, cued)...)
