@@ -40,12 +40,17 @@ var (
 	// reEircode: the Irish Eircode, a routing key (a letter and two
 	// digits, or D6W) and four letters or digits of a set without
 	// vowels-like confusables; taken only after a town on its line.
+	reEircode = regexp.MustCompile(`^[ \t,]+((?:[AC-FHKNPRTV-Y]\d{2}|D6W) [0-9AC-FHKNPRTV-Y]{4})\b`)
 	// reEircodeAlone: an Eircode that ends its line or its address
 	// part ("Co. Kilkenny\nR95 KD31"); eircodeUniqueOK asks for letters
 	// and digits mixed in its unique part, as nearly every Eircode has
 	// and no clinical code of the same shape ("T12 fracture") does.
 	reEircodeAlone = regexp.MustCompile(`(?m)(?:^|,[ \t]*)[ \t]*((?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4})[ \t]*(?:$|[,.])`)
-	reEircode      = regexp.MustCompile(`^[ \t,]+((?:[AC-FHKNPRTV-Y]\d{2}|D6W) [0-9AC-FHKNPRTV-Y]{4})\b`)
+	// reIrishCounty: "Co. Kilkenny", the county line of an Irish address.
+	// "Co." comes before the name only for a county (a company's "Co."
+	// follows it), and the 32 counties of the island are a closed list;
+	// a county is a geographic subdivision smaller than a state.
+	reIrishCounty = regexp.MustCompile(`\bCo\.?[ \t]+(?:Antrim|Armagh|Carlow|Cavan|Clare|Cork|Derry|Donegal|Down|Dublin|Fermanagh|Galway|Kerry|Kildare|Kilkenny|Laois|Leitrim|Limerick|Longford|Louth|Mayo|Meath|Monaghan|Offaly|Roscommon|Sligo|Tipperary|Tyrone|Waterford|Westmeath|Wexford|Wicklow)\b`)
 	// reWard: a Japanese or Korean municipal division written in Latin
 	// letters with its suffix: ward ("Kita-ku", "Gangnam-gu"), city
 	// ("Osaka-shi"), town or village ("-cho", "-machi", "-mura"),

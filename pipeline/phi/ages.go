@@ -6,8 +6,11 @@ import (
 )
 
 var (
-	reAgeYears  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?|turned|turns|turn|who is|she is|he is|patient is|pt is)\s*:?\s*(\d{2,3})\b`)
+	reAgeYears = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
+	// Since 1.7.0 a kinship word before "is"/"was" and the number says age
+	// too ("Dad is 94.", "my grandmother was 97"): units after the number
+	// (reAgeUnit) still rule out a weight or a distance.
+	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?|turned|turns|turn|who is|she is|he is|patient is|pt is|(?:mum|mom|mother|dad|father|husband|wife|grandma|grandpa|grandmother|grandfather|nan|nana|gran|granny|grandad|granddad|aunt|uncle)\s+(?:is|was))\s*:?\s*(\d{2,3})\b`)
 	reAgeDecade = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
 	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
 	reAgeUnit   = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)

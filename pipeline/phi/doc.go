@@ -151,7 +151,8 @@
 //     "UR number", "Unit number", "Hospice ID", CHI, IHI, GMC, NMC pin,
 //     medical and Medicare cards), partial numbers ("SSN ... ends in
 //     0392"), British and Irish plates after a vehicle word, a standalone
-//     Eircode; precision: about 160 more medical eponyms and device
+//     Eircode and an Irish county line ("Co. Kilkenny"), an age over 89
+//     after a kinship word ("Dad is 94."); precision: about 160 more medical eponyms and device
 //     brands, clinical headings, vital-sign abbreviations and car makes
 //     as no names, contact labels ("Tel", "Ph") ending an address block,
 //     and phone cues only at a word boundary ("REF 5964-50-02" is no fax);

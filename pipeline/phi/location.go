@@ -187,6 +187,9 @@ func (r *locationRules) find(text string, toks []token) []Span {
 			add(m[0], m[1], 0.8, "postcode")
 		}
 	}
+	for _, m := range matchNear(reIrishCounty, text, toks, keyIn("co"), 0, 2) {
+		add(m[0], m[1], 0.85, "county-ie")
+	}
 	for _, m := range reEircodeAlone.FindAllStringSubmatchIndex(text, -1) {
 		if eircodeUniqueOK(text[m[3]-4 : m[3]]) {
 			add(m[2], m[3], 0.8, "postcode-ie")

@@ -62,6 +62,13 @@ func TestDetectPHISeenRules(t *testing.T) {
 		{"vertebral level is no Eircode", "Fracture at T12 with L1 wedging.\nT12 L1L2", nil, []string{"T12 L1L2"}},
 		{"vital signs are no street", "Obs: HR 88  RR 18  SpO2 97%  T 37.1", nil, []string{"88  RR 18", "RR"}},
 
+		{"Irish county line", "Main Street, Thomastown, Co. Kilkenny", []want{{"Co. Kilkenny", Location}}, nil},
+		{"company Co. is no county", "Letter from Brennan & Co. Solicitors about the estate.", nil, []string{"Co. Solicitors"}},
+
+		// Ages over 89 after a kinship word.
+		{"kinship word and age", "Dad is 94. Mum was 91 when she died.", []want{{"94", Age}, {"91", Age}}, nil},
+		{"kinship word and a weight", "Dad is 95 kg and his wife was 90 minutes late.", nil, []string{"95", "90"}},
+
 		// Precision: eponyms, brands, headings.
 		{"eponyms are no people", "Chiari malformation; Dupuytren contracture; Hoffa fat pad; Morison pouch; Schmorl node; Tinel and Phalen signs; Hoehn and Yahr stage 2.",
 			nil, []string{"Chiari", "Dupuytren", "Hoffa", "Morison", "Schmorl", "Tinel", "Phalen", "Hoehn", "Yahr"}},
