@@ -365,6 +365,33 @@ func (r *locationRules) townBeforeRegion(text string, toks []token, k int) [2]in
 	return [2]int{}
 }
 
+// eircodesAlone finds reEircodeAlone's matches, running it only on the
+// lines that hold a three-character token of letters and digits (a
+// routing key): an anchored pattern cannot run on a window.
+func eircodesAlone(text string, toks []token) [][2]int {
+	var out [][2]int
+	lastLine := -1
+	for _, t := range toks {
+		if t.end-t.start != 3 || t.shape != shAlnum && t.shape != shUpper || t.start <= lastLine {
+			continue
+		}
+		ls := strings.LastIndexByte(text[:t.start], '\n') + 1
+		le := strings.IndexByte(text[t.start:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += t.start
+		}
+		lastLine = le
+		for _, m := range reEircodeAlone.FindAllStringSubmatchIndex(text[ls:le], -1) {
+			if eircodeUniqueOK(text[ls+m[3]-4 : ls+m[3]]) {
+				out = append(out, [2]int{ls + m[2], ls + m[3]})
+			}
+		}
+	}
+	return out
+}
+
 // eircodeUniqueOK reports whether the four characters of an Eircode's
 // unique identifier mix letters and digits.
 func eircodeUniqueOK(u string) bool {

@@ -6,11 +6,8 @@ import (
 )
 
 var (
-	reAgeYears = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	// Since 1.7.0 a kinship word before "is"/"was" and the number says age
-	// too ("Dad is 94.", "my grandmother was 97"): units after the number
-	// (reAgeUnit) still rule out a weight or a distance.
-	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?|turned|turns|turn|who is|she is|he is|patient is|pt is|(?:mum|mom|mother|dad|father|husband|wife|grandma|grandpa|grandmother|grandfather|nan|nana|gran|granny|grandad|granddad|aunt|uncle)\s+(?:is|was))\s*:?\s*(\d{2,3})\b`)
+	reAgeYears  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
+	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?|turned|turns|turn|who is|she is|he is|patient is|pt is)\s*:?\s*(\d{2,3})\b`)
 	reAgeDecade = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
 	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
 	reAgeUnit   = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
@@ -45,6 +42,28 @@ func findAges(text string) []Span {
 			continue
 		}
 		add(m[0], m[1], 0.7, "age-words")
+	}
+	return out
+}
+
+// reKinIs ends the text before a number that is a relative's age: "Dad
+// is 94.", "my grandmother was 97" (since 1.7.0). reAgeUnit after the
+// number still rules out a weight or a distance ("Dad is 95 kg").
+var reKinIs = regexp.MustCompile(`(?i)\b(?:mum|mom|mother|dad|father|husband|wife|grandma|grandpa|grandmother|grandfather|nan|nana|gran|granny|grandad|granddad|aunt|uncle)\s+(?:is|was)\s*:?\s*$`)
+
+// findKinAges reports the numbers over 89 after a kinship word and
+// "is"/"was"; it looks only before numbers of two or three digits.
+func findKinAges(text string, toks []token) []Span {
+	var out []Span
+	for _, t := range toks {
+		if t.shape != shNum || t.end-t.start < 2 || t.end-t.start > 3 {
+			continue
+		}
+		n := atoi(text[t.start:t.end])
+		if n < 90 || n > 125 || reAgeUnit.MatchString(text[t.end:]) || !reKinIs.MatchString(lowerBefore(text, t.start, 30)) {
+			continue
+		}
+		out = append(out, Span{Start: t.start, End: t.end, Category: Age, Confidence: 0.85, Detector: "age"})
 	}
 	return out
 }

@@ -154,7 +154,8 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], conf)
 	}
-	for _, m := range reDateShort.FindAllStringSubmatchIndex(text, -1) {
+	shorts := reDateShort.FindAllStringSubmatchIndex(text, -1)
+	for _, m := range shorts {
 		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
 		if digitRunAround(text, m[0], m[1]) || !validDate(0, a, b) {
 			continue
@@ -231,7 +232,7 @@ func findDates(text string, toks []token) []Span {
 	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.6, Detector: "date-holiday"})
 	}
-	return append(out, findDatesNoYear(text, toks, out)...)
+	return append(out, findDatesNoYear(text, toks, out, shorts)...)
 }
 
 // isMonthWord triggers the spelled-out date patterns.

@@ -74,12 +74,28 @@ func ordinalDayEnds(after string) bool {
 	return ordinalDayFollowers[strings.ToLower(a[:e])]
 }
 
-// isOrdinalDayTrigger triggers reOrdinalDay: the word "the".
-func isOrdinalDayTrigger(t token) bool { return t.key == "the" }
+// ordinalDayTrigger returns the trigger of reOrdinalDay: a spelled
+// ordinal ("eighteenth") or digits with an ordinal suffix ("14th").
+func ordinalDayTrigger(text string) func(token) bool {
+	return func(t token) bool {
+		if t.shape == shAlnum {
+			if n := t.end - t.start; n < 3 || n > 4 {
+				return false
+			}
+			switch strings.ToLower(text[t.end-2 : t.end]) {
+			case "st", "nd", "rd", "th":
+				return true
+			}
+			return false
+		}
+		return t.isWord() && spelledOrdinals[t.key] != 0
+	}
+}
 
 // findDatesNoYear adds the year-less dates described above to what
-// findDates found (prior, used as the document's date context).
-func findDatesNoYear(text string, toks []token, prior []Span) []Span {
+// findDates found (prior, used as the document's date context); shorts
+// are findDates' matches of reDateShort.
+func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []Span {
 	var out []Span
 	add := func(start, end int, conf float64, rule string) {
 		if m := reTimeAfter.FindStringIndex(text[end:]); m != nil {
@@ -105,7 +121,7 @@ func findDatesNoYear(text string, toks []token, prior []Span) []Span {
 		}
 		return false
 	}
-	for _, m := range reDateShort.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range shorts {
 		if covered(m[0]) || digitRunAround(text, m[0], m[1]) {
 			continue
 		}
@@ -126,7 +142,7 @@ func findDatesNoYear(text string, toks []token, prior []Span) []Span {
 			add(m[0], m[1], 0.7, "date-context")
 		}
 	}
-	for _, m := range matchNear(reOrdinalDay, text, toks, isOrdinalDayTrigger, 3, 4) {
+	for _, m := range matchNear(reOrdinalDay, text, toks, ordinalDayTrigger(text), 4, 0) {
 		w := strings.ToLower(text[m[4]:m[5]])
 		d := spelledOrdinals[w]
 		if d == 0 {

@@ -135,7 +135,7 @@ func findIDs(text string, toks []token) []Span {
 	for _, m := range reMBI.FindAllStringIndex(text, -1) {
 		add(m[0], m[1], HealthPlan, 0.85, "mbi")
 	}
-	for _, m := range reEndsIn.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reEndsIn, text, toks, keyIn("ends", "end", "ending"), 14, 3) {
 		cat := Account
 		if k := strings.ToLower(text[m[2]:m[3]]); k == "ssn" || k == "sin" || strings.HasPrefix(k, "social") {
 			cat = SSN
@@ -143,7 +143,7 @@ func findIDs(text string, toks []token) []Span {
 		add(m[4], m[5], cat, 0.85, "id-partial")
 	}
 	for _, re := range []*regexp.Regexp{reUKPlate, reIEPlate} {
-		for _, m := range re.FindAllStringIndex(text, -1) {
+		for _, m := range matchNear(re, text, toks, isVehicleWord, 0, 10) {
 			if reVehicleCue.MatchString(lineBefore(text, m[0], 50)) {
 				add(m[0], m[1], Vehicle, 0.8, "plate")
 			}
@@ -159,6 +159,9 @@ func findIDs(text string, toks []token) []Span {
 	}
 	return out
 }
+
+// isVehicleWord triggers the plate patterns (reVehicleCue's words).
+var isVehicleWord = keyIn("registration", "reg", "plate", "car", "vehicle", "van", "motorbike", "motorcycle", "truck", "taxi")
 
 // isIDKeyWord triggers reKeyedID: the first word of every key.
 var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patient record vehicle vin license licence plate tag

@@ -190,10 +190,8 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	for _, m := range matchNear(reIrishCounty, text, toks, keyIn("co"), 0, 2) {
 		add(m[0], m[1], 0.85, "county-ie")
 	}
-	for _, m := range reEircodeAlone.FindAllStringSubmatchIndex(text, -1) {
-		if eircodeUniqueOK(text[m[3]-4 : m[3]]) {
-			add(m[2], m[3], 0.8, "postcode-ie")
-		}
+	for _, e := range eircodesAlone(text, toks) {
+		add(e[0], e[1], 0.8, "postcode-ie")
 	}
 	cued := cuedTokens(append(matchNear(reLocCue, text, toks, isLocCueWord, 4, 3), matchNear(reBeIn, text, toks, keyIn("in", "at"), 2, 1)...), text, toks)
 	out = append(out, r.cities(text, toks, cued)...)

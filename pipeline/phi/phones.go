@@ -45,7 +45,7 @@ var (
 // findPhones reports telephone and fax numbers. A number is a fax when
 // "fax" directly follows it ("...58-Fax") or is the nearest phone word
 // before it on its line.
-func findPhones(text string) []Span {
+func findPhones(text string, toks []token) []Span {
 	var out []Span
 	add := func(start, end int, conf float64) {
 		before := lineBefore(text, start, 40)
@@ -83,19 +83,12 @@ func findPhones(text string) []Span {
 			add(m[0], m[1], 0.85)
 		}
 	}
-	for _, m := range reNationalPhone.FindAllStringIndex(text, -1) {
+	for _, m := range matchNear(reNationalPhone, text, toks, func(t token) bool { return isTrunkNumber(t) && text[t.start] == '0' }, 1, 4) {
 		n := len(digitsOf(text[m[0]:m[1]]))
 		if n < 9 || n > 11 || digitRunAround(text, m[0], m[1]) {
 			continue
 		}
 		add(m[0], m[1], 0.8)
-	}
-	for _, m := range reSpokenDigits.FindAllStringIndex(text, -1) {
-		// Spoken digits are a phone number only with a phone word before
-		// them in the sentence ("call me back at three three zero ...").
-		if rePhoneWord.MatchString(sentenceTail(lineBefore(text, m[0], 60))) {
-			add(m[0], m[1], 0.6)
-		}
 	}
 	for _, m := range reGroupedPhone.FindAllStringIndex(text, -1) {
 		n := len(digitsOf(text[m[0]:m[1]]))
@@ -113,6 +106,27 @@ func findPhones(text string) []Span {
 	}
 	return out
 }
+
+// findSpokenPhones reports a number read out digit by digit
+// (reSpokenDigits) with a phone word before it in its sentence ("call me
+// back at three three zero ..."): a transcript's phone number.
+func findSpokenPhones(text string, toks []token) []Span {
+	var out []Span
+	for _, m := range matchNear(reSpokenDigits, text, toks, isDigitWord, 0, 0) {
+		if !rePhoneWord.MatchString(sentenceTail(lineBefore(text, m[0], 60))) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Phone, Confidence: 0.6, Detector: "phone-spoken"})
+	}
+	return out
+}
+
+// isTrunkNumber (with a leading 0) triggers reNationalPhone: a group of
+// two to five digits that starts with the trunk prefix.
+func isTrunkNumber(t token) bool { return t.shape == shNum && t.end-t.start >= 2 && t.end-t.start <= 5 }
+
+// isDigitWord triggers reSpokenDigits.
+var isDigitWord = keyIn("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 // lineBefore returns up to n bytes before offset on the same line,
 // lower-cased; when the line holds nothing before offset but spaces and

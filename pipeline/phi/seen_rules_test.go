@@ -93,11 +93,11 @@ func TestDetectPHISeenRules(t *testing.T) {
 // no fax number (it may still be a generic identifier).
 func TestPhoneCueAtWordBoundary(t *testing.T) {
 	for _, text := range []string{"Tibial tray REF 5511-20-03, LOT pending.", "Cath 14 55 66 77 flushed"} {
-		for _, s := range findPhones(text) {
+		for _, s := range findPhones(text, tokenize(text)) {
 			t.Errorf("%q: %s %q found", text, s.Category, text[s.Start:s.End])
 		}
 	}
-	got := findPhones("f: 0161 555 0199")
+	got := findPhones("f: 0161 555 0199", tokenize("f: 0161 555 0199"))
 	if len(got) == 0 {
 		t.Error("one-letter fax label: nothing found")
 	}
