@@ -303,6 +303,12 @@ func (r *locationRules) addressSegment(text string, s, e int) (_ [][2]int, ok, c
 	if len(toks) == 0 {
 		return nil, false, false
 	}
+	// A line that opens with a contact label ("Tel 0117 555 0420", "Ph
+	// (03) 9555 0182", "Email ...") ends the address block: what follows
+	// is a number or address of another kind, never a town or postal code.
+	if isContactLabel(toks[0].key) {
+		return nil, false, false
+	}
 	if utf8.RuneCountInString(seg) > 40 || len(toks) > 6 || colon {
 		// A long segment is an address only up to a postal code among
 		// its first words.
@@ -478,3 +484,13 @@ func (r *locationRules) placeAt(text string, toks []token, i int, flags wordFlag
 	}
 	return 0
 }
+
+// isContactLabel reports the words that label a telephone, fax or e-mail
+// field under an address.
+var isContactLabel = func() func(string) bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields("tel tel. telephone phone ph ph. fax facsimile mob mobile cell email e-mail web dx pager") {
+		set[w] = true
+	}
+	return func(k string) bool { return set[k] }
+}()

@@ -41,6 +41,16 @@ var (
 	// digits, or D6W) and four letters or digits of a set without
 	// vowels-like confusables; taken only after a town on its line.
 	reEircode = regexp.MustCompile(`^[ \t,]+((?:[AC-FHKNPRTV-Y]\d{2}|D6W) [0-9AC-FHKNPRTV-Y]{4})\b`)
+	// reEircodeAlone: an Eircode that ends its line or its address
+	// part ("Co. Kilkenny\nR95 KD31"); eircodeUniqueOK asks for letters
+	// and digits mixed in its unique part, as nearly every Eircode has
+	// and no clinical code of the same shape ("T12 fracture") does.
+	reEircodeAlone = regexp.MustCompile(`(?m)(?:^|,[ \t]*)[ \t]*((?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4})[ \t]*(?:$|[,.])`)
+	// reIrishCounty: "Co. Kilkenny", the county line of an Irish address.
+	// "Co." comes before the name only for a county (a company's "Co."
+	// follows it), and the 32 counties of the island are a closed list;
+	// a county is a geographic subdivision smaller than a state.
+	reIrishCounty = regexp.MustCompile(`\bCo\.?[ \t]+(?:Antrim|Armagh|Carlow|Cavan|Clare|Cork|Derry|Donegal|Down|Dublin|Fermanagh|Galway|Kerry|Kildare|Kilkenny|Laois|Leitrim|Limerick|Longford|Louth|Mayo|Meath|Monaghan|Offaly|Roscommon|Sligo|Tipperary|Tyrone|Waterford|Westmeath|Wexford|Wicklow)\b`)
 	// reWard: a Japanese or Korean municipal division written in Latin
 	// letters with its suffix: ward ("Kita-ku", "Gangnam-gu"), city
 	// ("Osaka-shi"), town or village ("-cho", "-machi", "-mura"),
@@ -353,4 +363,42 @@ func (r *locationRules) townBeforeRegion(text string, toks []token, k int) [2]in
 		}
 	}
 	return [2]int{}
+}
+
+// eircodesAlone finds reEircodeAlone's matches, running it only on the
+// lines that hold a three-character token of letters and digits (a
+// routing key): an anchored pattern cannot run on a window.
+func eircodesAlone(text string, toks []token) [][2]int {
+	var out [][2]int
+	lastLine := -1
+	for _, t := range toks {
+		if t.end-t.start != 3 || t.shape != shAlnum && t.shape != shUpper || t.start <= lastLine {
+			continue
+		}
+		ls := strings.LastIndexByte(text[:t.start], '\n') + 1
+		le := strings.IndexByte(text[t.start:], '\n')
+		if le < 0 {
+			le = len(text)
+		} else {
+			le += t.start
+		}
+		lastLine = le
+		for _, m := range reEircodeAlone.FindAllStringSubmatchIndex(text[ls:le], -1) {
+			if eircodeUniqueOK(text[ls+m[3]-4 : ls+m[3]]) {
+				out = append(out, [2]int{ls + m[2], ls + m[3]})
+			}
+		}
+	}
+	return out
+}
+
+// eircodeUniqueOK reports whether the four characters of an Eircode's
+// unique identifier mix letters and digits.
+func eircodeUniqueOK(u string) bool {
+	var l, d bool
+	for i := 0; i < len(u); i++ {
+		l = l || isAlphaByte(u[i])
+		d = d || isDigitByte(u[i])
+	}
+	return l && d
 }

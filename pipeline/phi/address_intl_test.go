@@ -130,4 +130,3 @@ func TestIntlNames(t *testing.T) {
 		expectSpans(t, b, tc.name, tc.text, phi.Name, tc.want, phi.Name, tc.not)
 	}
 }
-

@@ -45,3 +45,25 @@ func findAges(text string) []Span {
 	}
 	return out
 }
+
+// reKinIs ends the text before a number that is a relative's age: "Dad
+// is 94.", "my grandmother was 97" (since 1.7.0). reAgeUnit after the
+// number still rules out a weight or a distance ("Dad is 95 kg").
+var reKinIs = regexp.MustCompile(`(?i)\b(?:mum|mom|mother|dad|father|husband|wife|grandma|grandpa|grandmother|grandfather|nan|nana|gran|granny|grandad|granddad|aunt|uncle)\s+(?:is|was)\s*:?\s*$`)
+
+// findKinAges reports the numbers over 89 after a kinship word and
+// "is"/"was"; it looks only before numbers of two or three digits.
+func findKinAges(text string, toks []token) []Span {
+	var out []Span
+	for _, t := range toks {
+		if t.shape != shNum || t.end-t.start < 2 || t.end-t.start > 3 {
+			continue
+		}
+		n := atoi(text[t.start:t.end])
+		if n < 90 || n > 125 || reAgeUnit.MatchString(text[t.end:]) || !reKinIs.MatchString(lowerBefore(text, t.start, 30)) {
+			continue
+		}
+		out = append(out, Span{Start: t.start, End: t.end, Category: Age, Confidence: 0.85, Detector: "age"})
+	}
+	return out
+}

@@ -7,7 +7,7 @@ import (
 
 // BuiltinVersion changes whenever a rule or word list changes the
 // built-in detector's output.
-const BuiltinVersion = "1.6.0"
+const BuiltinVersion = "1.7.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -45,9 +45,11 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findURLs(text) },
 		func() []Span { return findIPs(text) },
 		func() []Span { return findIDs(text, toks) },
-		func() []Span { return findPhones(text) },
+		func() []Span { return findPhones(text, toks) },
+		func() []Span { return findSpokenPhones(text, toks) },
 		func() []Span { return findDates(text, toks) },
 		func() []Span { return findAges(text) },
+		func() []Span { return findKinAges(text, toks) },
 		func() []Span { return b.loc.find(text, toks) },
 		func() []Span { return b.names.find(text, toks) },
 		func() []Span { return b.matchHints(text, toks, hints) },

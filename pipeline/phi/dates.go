@@ -35,7 +35,7 @@ var (
 	reDateDMY     = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
 	reDateMY      = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
 	reDateDMonY   = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
-	reMonthCue    = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
+	reMonthCue    = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
 	reHoliday     = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
 	reTimeAfter   = regexp.MustCompile(`^(?:\s+|T)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?\b`)
 	// reDateCue are the words that make a bare "3/6" a date.
@@ -154,7 +154,8 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], conf)
 	}
-	for _, m := range reDateShort.FindAllStringSubmatchIndex(text, -1) {
+	shorts := reDateShort.FindAllStringSubmatchIndex(text, -1)
+	for _, m := range shorts {
 		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
 		if digitRunAround(text, m[0], m[1]) || !validDate(0, a, b) {
 			continue
@@ -188,7 +189,11 @@ func findDates(text string, toks []token) []Span {
 		if m[6] >= 0 {
 			y = atoi(text[m[6]:m[7]])
 		}
-		if !monthWordOK(text, m[4], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) || digitRunBefore(text, m[0]) {
+		// A day number before a lower-case "march" makes it the month
+		// ("w/c 9 march"): the verb does not follow a bare number.
+		// "may" stays out ("the 3 may be").
+		okMon := monthWordOK(text, m[4], mon) || strings.ToLower(mon) == "march"
+		if !okMon || !validDate(y, monthNumbers[strings.ToLower(mon)], d) || digitRunBefore(text, m[0]) {
 			continue
 		}
 		conf := 0.95
@@ -215,7 +220,11 @@ func findDates(text string, toks []token) []Span {
 		mon := text[m[2]:m[3]]
 		// A month alone needs its full, capitalised name ("in May", not
 		// "in may" or "by Mar").
-		if len(mon) < 3 || !isUpperByte(mon[0]) || monthNumbers[strings.ToLower(mon)] == 0 || !isFullMonth(mon) {
+		// Since 1.7.0 a lower-case full name other than "may" and "march"
+		// counts too ("the ativan you gave me in july"): no other English
+		// word is spelled "june" or "october".
+		if len(mon) < 3 || monthNumbers[strings.ToLower(mon)] == 0 || !isFullMonth(mon) ||
+			!isUpperByte(mon[0]) && (strings.EqualFold(mon, "may") || strings.EqualFold(mon, "march")) {
 			continue
 		}
 		out = append(out, Span{Start: m[2], End: m[3], Category: Date, Confidence: 0.7, Detector: "date-month"})
@@ -223,7 +232,7 @@ func findDates(text string, toks []token) []Span {
 	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.6, Detector: "date-holiday"})
 	}
-	return out
+	return append(out, findDatesNoYear(text, toks, out, shorts)...)
 }
 
 // isMonthWord triggers the spelled-out date patterns.

@@ -15,18 +15,24 @@ type idKey struct {
 // idKeys are tried as one alternation, longest phrases first within each
 // category so "license plate" wins over "license".
 var idKeys = []idKey{
-	{`medical\s+record\s+(?:number|no\.?|#)|med(?:ical)?\s+rec(?:ord)?\s*#|mrn|mr\s*#|mr\s+no\.?|hospital\s+(?:number|no\.?|#)|chart\s+(?:number|no\.?|#)|patient\s+(?:id|number|no\.?)|record\s+(?:number|no\.?|#)`, MRN},
+	{`medical\s+record\s+(?:number|no\.?|#)|med(?:ical)?\s+rec(?:ord)?\s*#|mrn|mr\s*#|mr\s+no\.?|hospital\s+(?:number|no\.?|#)|chart\s+(?:number|no\.?|#)|patient\s+(?:id|number|no\.?)|record\s+(?:number|no\.?|#)` +
+		// Since 1.7.0: the local record numbers of British, Irish and
+		// Australian hospitals and of hospices ("Hosp No", "Unit number",
+		// "UR number", "Hospice ID", "chart number").
+		`|hosp\.?\s+(?:number|no\.?|#|id)|unit\s+(?:number|no\.?|#)|ur\s+(?:number|no\.?|#)|urn|hospice\s+(?:id|number|no\.?|#)|chart\s+id`, MRN},
 	{`(?:vehicle\s+identification\s+number|vin|licen[cs]e\s+plate(?:\s+number)?|plate(?:\s+(?:number|no\.?|#))?|tag\s+number)`, Vehicle},
-	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)`, HealthPlan},
+	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare\s+card(?:,?\s+(?:number|no\.?|#))?|medicare|medical\s+card\s+(?:number|no\.?|#)|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)`, HealthPlan},
 	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)`, Account},
-	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)`, License},
+	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)|gmc|nmc\s+pin|bpr\s+(?:number|no\.?|#)`, License},
 	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei`, Device},
 	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#`, SSN},
 	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking\s+(?:number|no\.?)|prescription\s+(?:number|no\.?|#)|rx\s*#` +
 		// National identity and health numbers by their usual labels
 		// (not the ones that are also clinical words: CPR, SNS, or
 		// Spanish "sin").
-		`|national\s+(?:id|identity|insurance)(?:\s+(?:number|no\.?|card))?|identity\s+(?:card|number|document)(?:\s+(?:number|no\.?))?|id\s+card(?:\s+(?:number|no\.?))?|dni|nif|cpf|curp|pesel|bsn|aadhaar|personnummer|henkil[öo]tunnus|codice\s+fiscale|tessera\s+sanitaria|ppsn|steuer-?id|utente(?:\s+sns)?`, ID},
+		`|national\s+(?:id|identity|insurance)(?:\s+(?:number|no\.?|card))?|identity\s+(?:card|number|document)(?:\s+(?:number|no\.?))?|id\s+card(?:\s+(?:number|no\.?))?|dni|nif|cpf|curp|pesel|bsn|aadhaar|personnummer|henkil[öo]tunnus|codice\s+fiscale|tessera\s+sanitaria|ppsn|steuer-?id|utente(?:\s+sns)?` +
+		// Scottish CHI and Australian IHI numbers by their labels.
+		`|chi\s+(?:number|no\.?)|ihi(?:\s+(?:number|no\.?))?`, ID},
 }
 
 var (
@@ -47,7 +53,17 @@ var (
 	reIBAN      = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
 	reVIN       = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
 	reMBI       = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
-	reUDI       = regexp.MustCompile(`\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9\-]+)*`)
+	// reEndsIn: the last digits of a number quoted after the number's
+	// name, "SSN on file ends in 0392", "card ending in 4417", "the SIN
+	// we hold ends in 337": a partial identifier is still PHI.
+	reEndsIn = regexp.MustCompile(`(?i)\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct)\b[^.\n]{0,40}?\b(?:ends?|ending)\s+(?:in|with)\s+(\d{3,4})\b`)
+	// reUKPlate and reIEPlate: British ("LK19 XRT") and Irish
+	// ("221-D-40977") registration plates, taken only after a vehicle
+	// word on the line (vehiclePlateCue): the shapes alone are codes too.
+	reUKPlate    = regexp.MustCompile(`\b[A-Z]{2}\d{2} ?[A-Z]{3}\b`)
+	reIEPlate    = regexp.MustCompile(`\b\d{2,3}-[A-Z]{1,2}-\d{1,6}\b`)
+	reVehicleCue = regexp.MustCompile(`(?i)\b(?:registration|reg|plate|car|vehicle|van|motorbike|motorcycle|truck|taxi)\b`)
+	reUDI        = regexp.MustCompile(`\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9\-]+)*`)
 )
 
 // findIDs reports identifiers: those announced by a key phrase, SSNs,
@@ -119,6 +135,20 @@ func findIDs(text string, toks []token) []Span {
 	for _, m := range reMBI.FindAllStringIndex(text, -1) {
 		add(m[0], m[1], HealthPlan, 0.85, "mbi")
 	}
+	for _, m := range matchNear(reEndsIn, text, toks, keyIn("ends", "end", "ending"), 14, 3) {
+		cat := Account
+		if k := strings.ToLower(text[m[2]:m[3]]); k == "ssn" || k == "sin" || strings.HasPrefix(k, "social") {
+			cat = SSN
+		}
+		add(m[4], m[5], cat, 0.85, "id-partial")
+	}
+	for _, re := range []*regexp.Regexp{reUKPlate, reIEPlate} {
+		for _, m := range matchNear(re, text, toks, isVehicleWord, 0, 10) {
+			if reVehicleCue.MatchString(lineBefore(text, m[0], 50)) {
+				add(m[0], m[1], Vehicle, 0.8, "plate")
+			}
+		}
+	}
 	for _, m := range reUDI.FindAllStringIndex(text, -1) {
 		add(m[0], m[1], Device, 0.95, "udi")
 	}
@@ -130,13 +160,17 @@ func findIDs(text string, toks []token) []Span {
 	return out
 }
 
+// isVehicleWord triggers the plate patterns (reVehicleCue's words).
+var isVehicleWord = keyIn("registration", "reg", "plate", "car", "vehicle", "van", "motorbike", "motorcycle", "truck", "taxi")
+
 // isIDKeyWord triggers reKeyedID: the first word of every key.
 var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patient record vehicle vin license licence plate tag
 	member subscriber policy group medicaid medicare mbi hic hicn insurance plan beneficiary account acct billing credit card
 	iban routing driver drivers driver's dl dea certificate cert serial s sn device udi lot imei social ssn ss npi accession
 	case specimen encounter visit claim passport nhs prior authorization authorisation reference ref order employee study
 	subject confirmation tracking prescription rx matrícula matricula crm gmc national identity id dni nif cpf curp pesel bsn
-	aadhaar personnummer henkilötunnus henkilotunnus codice tessera ppsn steuer steuerid utente`)...)
+	aadhaar personnummer henkilötunnus henkilotunnus codice tessera ppsn steuer steuerid utente hosp unit ur urn hospice chi ihi
+	nmc bpr`)...)
 
 // genericIDCandidates returns the runs of ASCII letters and digits joined
 // by hyphens that hold a digit: "SP-24-004417", "22D0987654".

@@ -187,6 +187,12 @@ func (r *locationRules) find(text string, toks []token) []Span {
 			add(m[0], m[1], 0.8, "postcode")
 		}
 	}
+	for _, m := range matchNear(reIrishCounty, text, toks, keyIn("co"), 0, 2) {
+		add(m[0], m[1], 0.85, "county-ie")
+	}
+	for _, e := range eircodesAlone(text, toks) {
+		add(e[0], e[1], 0.8, "postcode-ie")
+	}
 	cued := cuedTokens(append(matchNear(reLocCue, text, toks, isLocCueWord, 4, 3), matchNear(reBeIn, text, toks, keyIn("in", "at"), 2, 1)...), text, toks)
 	out = append(out, r.cities(text, toks, cued)...)
 	out = append(out, r.townShapes(text, toks, cued)...)

@@ -19,7 +19,20 @@ var (
 	// prefix before a long subscriber number ("99 668472", "0393 1144137")
 	// and ten plain digits are phone numbers only near a phone word.
 	reGroupedPhone = regexp.MustCompile(`(?i)(?:\(\d{1,4}\)[ \t]?|\b)\d{2,5}(?:[ .\-]\d{2,5}){1,5}` + phoneEnd + `|\b\d{2,5}[ .\-]\d{6,8}\b|\b\d{10}\b`)
-	rePhoneCue     = regexp.MustCompile(`(?i)(?:messages?\s+to|texts?\s+to|phone|tel|telephone|cell|cellphone|mobile|mob|call|calling|called|contact|reach|reached|dial|text|sms|whatsapp|pager|beeper|fax|facsimile|number|no\.|answering|registered|desk|office|home|work|ph|[hwcmf]):?\W{0,4}(?:(?:is|at|on|me|us|to|number|no\.?)\W{1,3}){0,3}$`)
+	// rePhoneCue starts at a word boundary (since 1.7.0), so the last
+	// letter of "REF" or "Cath" is no "f" or "h" label.
+	rePhoneCue = regexp.MustCompile(`(?i)\b(?:messages?\s+to|texts?\s+to|phone|tel|telephone|cell|cellphone|mobile|mob|call|calling|called|contact|reach|reached|dial|text|sms|whatsapp|pager|beeper|fax|facsimile|number|no\.|answering|registered|desk|office|home|work|ph|[hwcmf]):?\W{0,4}(?:(?:is|at|on|me|us|to|number|no\.?)\W{1,3}){0,3}$`)
+	// reNationalPhone: numbers dialled with the trunk prefix 0 of the UK,
+	// Ireland, Australia and most of Europe, grouped as they are printed:
+	// "01422 555 873", "0117 555 0420", "07700 900461", "087 555 2194",
+	// "(03) 9555 0182". The leading 0, the grouping and nine to eleven
+	// digits in all are the shape of a national number; times in a
+	// schedule ("0800 1400 2000") have twelve digits or more and no
+	// measurement is written with a leading zero and spaced groups.
+	reNationalPhone = regexp.MustCompile(`(?:\(0\d{1,4}\)[ \t]?|\b0[1-9]\d{0,3}[ \t\-])\d{3,4}[ \t\-]?\d{3,4}\b`)
+	// reSpokenDigits: a number read out digit by digit in a transcript,
+	// "three three zero five five five zero one six eight".
+	reSpokenDigits = regexp.MustCompile(`(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ \t,\-]+){6,14}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b`)
 	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|contact|reach|dial|text|pager|fax|number)\b`)
 	reFaxBefore    = regexp.MustCompile(`(?i)(?:\bfax|facsimile|\bf)\b\W{0,4}(?:(?:is|at|on|to|number|no\.?)\W{1,3}){0,2}$`)
 	// reFaxAfter and rePhoneAfter are words right after a number that say
@@ -32,7 +45,7 @@ var (
 // findPhones reports telephone and fax numbers. A number is a fax when
 // "fax" directly follows it ("...58-Fax") or is the nearest phone word
 // before it on its line.
-func findPhones(text string) []Span {
+func findPhones(text string, toks []token) []Span {
 	var out []Span
 	add := func(start, end int, conf float64) {
 		before := lineBefore(text, start, 40)
@@ -70,6 +83,13 @@ func findPhones(text string) []Span {
 			add(m[0], m[1], 0.85)
 		}
 	}
+	for _, m := range matchNear(reNationalPhone, text, toks, func(t token) bool { return isTrunkNumber(t) && text[t.start] == '0' }, 1, 4) {
+		n := len(digitsOf(text[m[0]:m[1]]))
+		if n < 9 || n > 11 || digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		add(m[0], m[1], 0.8)
+	}
 	for _, m := range reGroupedPhone.FindAllStringIndex(text, -1) {
 		n := len(digitsOf(text[m[0]:m[1]]))
 		if n < 7 || n > 15 || digitRunBefore(text, m[0]) {
@@ -86,6 +106,27 @@ func findPhones(text string) []Span {
 	}
 	return out
 }
+
+// findSpokenPhones reports a number read out digit by digit
+// (reSpokenDigits) with a phone word before it in its sentence ("call me
+// back at three three zero ..."): a transcript's phone number.
+func findSpokenPhones(text string, toks []token) []Span {
+	var out []Span
+	for _, m := range matchNear(reSpokenDigits, text, toks, isDigitWord, 0, 0) {
+		if !rePhoneWord.MatchString(sentenceTail(lineBefore(text, m[0], 60))) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Phone, Confidence: 0.6, Detector: "phone-spoken"})
+	}
+	return out
+}
+
+// isTrunkNumber (with a leading 0) triggers reNationalPhone: a group of
+// two to five digits that starts with the trunk prefix.
+func isTrunkNumber(t token) bool { return t.shape == shNum && t.end-t.start >= 2 && t.end-t.start <= 5 }
+
+// isDigitWord triggers reSpokenDigits.
+var isDigitWord = keyIn("zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 // lineBefore returns up to n bytes before offset on the same line,
 // lower-cased; when the line holds nothing before offset but spaces and

@@ -1,0 +1,198 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Dates without a year (detector 1.7.0). A day and month alone are PHI
+// under Safe Harbor, but "3/4" is as often a ratio, a score, a fraction
+// or a dose, so each rule here asks for evidence that the context is a
+// date, evidence that holds in any note rather than in one template.
+
+var (
+	// reTimeRight: a clock time right after a short date, "11/18 08:00",
+	// or a half-day in a schedule column, "11/18 AM". Ratios and scores
+	// are not followed by a time of day.
+	reTimeRight = regexp.MustCompile(`^[ \t]+(?:\d{1,2}:\d{2}\b|(?:AM|PM)\b)`)
+	// reOrdinalDay: "on the 14th", "till the 6th", "Thursday the 12th",
+	// "on the eighteenth": an ordinal day after "the" and a preposition of
+	// time or a weekday. What follows is checked by ordinalDayEnds, so
+	// "on the 2nd floor" and "for the 3rd time" stay out.
+	reOrdinalDay = regexp.MustCompile(`(?i)\b(?:on|till|until|til|by|from|since|before|after|(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thur?s?|fri|sat|sun))[ \t]+the[ \t]+(\d{1,2}(?:st|nd|rd|th)|` + spelledOrdinalRE + `)\b`)
+	// reShortDateReject: words around a short number pair that make it a
+	// measurement: a blood pressure, a visual acuity, a fraction of a
+	// tablet, a strength grade, a dose.
+	reShortDateRejectBefore = regexp.MustCompile(`(?i)(?:\bbp|b/p|blood pressure|pressure|\bva|vision|acuity|gcs|apgar|power|strength|score|scale|grade|ratio|pain|rated|murmur|systolic|diastolic|holosystolic|\bx|\d)\W{0,3}$`)
+	reShortDateRejectAfter  = regexp.MustCompile(`(?i)^\W{0,2}(?:tab|tablet|pill|cap|dose|of\b|mg|mcg|ml|units?|strength|power|pain|score|mmhg|cm|mm|in\b|inch|times|x\b|positive|negative|\+|-\d)`)
+)
+
+// spelledOrdinals are the ordinal days written out, from the fourth on:
+// "first", "second" and "third" are too often no day ("on the first
+// attempt").
+var spelledOrdinals = map[string]int{
+	"fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+	"eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16,
+	"seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21,
+	"twenty-second": 22, "twenty-third": 23, "twenty-fourth": 24, "twenty-fifth": 25, "twenty-sixth": 26,
+	"twenty-seventh": 27, "twenty-eighth": 28, "twenty-ninth": 29, "thirtieth": 30, "thirty-first": 31,
+}
+
+var spelledOrdinalRE = func() string {
+	ws := make([]string, 0, len(spelledOrdinals))
+	for w := range spelledOrdinals {
+		ws = append(ws, w)
+	}
+	sortByLenDesc(ws)
+	return "(?:" + strings.Join(ws, "|") + ")"
+}()
+
+// ordinalDayFollowers are words that may follow "on the 14th" when it is
+// a day: a clause goes on ("if", "at 3", "instead", "because"). A noun
+// after the ordinal ("on the 2nd floor", "by the 5th day") makes it no
+// date, and nouns are open-ended, so the list is of what may follow.
+var ordinalDayFollowers = map[string]bool{
+	"at": true, "if": true, "instead": true, "then": true, "so": true, "but": true, "when": true,
+	"please": true, "is": true, "was": true, "works": true, "i": true, "we": true, "you": true, "he": true,
+	"she": true, "they": true, "it": true, "as": true, "because": true, "for": true, "in": true,
+	"sorry": true, "thanks": true, "thank": true, "that": true, "which": true, "morning": true,
+	"afternoon": true, "evening": true, "night": true, "am": true, "pm": true, "of": true, "or": true,
+}
+
+// ordinalDayEnds reports whether the text after an ordinal day lets it be
+// a day: the end of the line or sentence, a punctuation mark, or a word
+// that continues a clause.
+func ordinalDayEnds(after string) bool {
+	a := strings.TrimLeft(after, " \t")
+	if a == "" || !isAlphaByte(a[0]) {
+		return !(len(a) > 0 && isDigitByte(a[0]))
+	}
+	e := 0
+	for e < len(a) && isAlphaByte(a[e]) {
+		e++
+	}
+	return ordinalDayFollowers[strings.ToLower(a[:e])]
+}
+
+// ordinalDayTrigger returns the trigger of reOrdinalDay: a spelled
+// ordinal ("eighteenth") or digits with an ordinal suffix ("14th").
+func ordinalDayTrigger(text string) func(token) bool {
+	return func(t token) bool {
+		if t.shape == shAlnum {
+			if n := t.end - t.start; n < 3 || n > 4 {
+				return false
+			}
+			switch strings.ToLower(text[t.end-2 : t.end]) {
+			case "st", "nd", "rd", "th":
+				return true
+			}
+			return false
+		}
+		return t.isWord() && spelledOrdinals[t.key] != 0
+	}
+}
+
+// findDatesNoYear adds the year-less dates described above to what
+// findDates found (prior, used as the document's date context); shorts
+// are findDates' matches of reDateShort.
+func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []Span {
+	var out []Span
+	add := func(start, end int, conf float64, rule string) {
+		if m := reTimeAfter.FindStringIndex(text[end:]); m != nil {
+			end += m[1]
+		}
+		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: conf, Detector: rule})
+	}
+	// The months of the document's dated (yeared or cued) dates: a bare
+	// "10/30" in a note whose other dates fall in October or November is
+	// one of its dates, as a lab table's column headings or a course
+	// summary's events are.
+	months := map[int]bool{}
+	for _, s := range prior {
+		if mo := numericMonth(text[s.Start:s.End]); mo > 0 {
+			months[mo] = true
+		}
+	}
+	covered := func(start int) bool {
+		for _, s := range prior {
+			if s.Start <= start && start < s.End {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range shorts {
+		if covered(m[0]) || digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
+		before, after := lowerBefore(text, m[0], 30), text[m[1]:min(len(text), m[1]+20)]
+		if reShortDateRejectBefore.MatchString(before) || reShortDateRejectAfter.MatchString(after) || isScoreContext(before, after) {
+			continue
+		}
+		switch {
+		case validDate(0, a, b) && reTimeRight.MatchString(after):
+			// "11/18 08:00": a day and a clock time.
+			add(m[0], m[1], 0.8, "date-time")
+		case !validDate(0, a, b) && validDate(0, b, a) && reDateCue.MatchString(before):
+			// "on 20/3": the day-first order of most of the world, after
+			// the same cue words as the month-first form.
+			add(m[0], m[1], 0.75, "date-cue")
+		case validDate(0, a, b) && b != a && (months[a] || months[a-1] || months[a+1] || a == 12 && months[1] || a == 1 && months[12]):
+			add(m[0], m[1], 0.7, "date-context")
+		}
+	}
+	for _, m := range matchNear(reOrdinalDay, text, toks, ordinalDayTrigger(text), 4, 0) {
+		w := strings.ToLower(text[m[4]:m[5]])
+		d := spelledOrdinals[w]
+		if d == 0 {
+			d = atoi(strings.TrimRight(w, "stndrh"))
+			if !ordinalSuffixOK(d, w[len(w)-2:]) {
+				continue
+			}
+		}
+		// After a weekday ("Thursday the 12th") the ordinal is a day
+		// whatever follows.
+		if d < 1 || d > 31 || m[2] < 0 && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) {
+			continue
+		}
+		add(m[4], m[5], 0.7, "date-ordinal")
+	}
+	return out
+}
+
+// numericMonth returns the month of a found date written with numbers
+// and a year ("10/29/2026", "2026-10-29") or a named month; 0 when the
+// span holds no recognisable month.
+func numericMonth(s string) int {
+	if m := reDateNumeric.FindStringSubmatch(s); m != nil {
+		if a := atoi(m[1]); a >= 1 && a <= 12 {
+			return a
+		}
+	}
+	if m := reDateISO.FindStringSubmatch(s); m != nil {
+		return atoi(m[3])
+	}
+	for _, f := range strings.Fields(strings.ToLower(s)) {
+		if n := monthNumbers[strings.Trim(f, ".,")]; n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// ordinalSuffixOK checks "1st", "2nd", "3rd", "4th", "11th", "22nd".
+func ordinalSuffixOK(d int, suf string) bool {
+	want := "th"
+	if d%100 < 11 || d%100 > 13 {
+		switch d % 10 {
+		case 1:
+			want = "st"
+		case 2:
+			want = "nd"
+		case 3:
+			want = "rd"
+		}
+	}
+	return suf == want
+}
