@@ -51,6 +51,29 @@ func checkSpans(t *testing.T, text string, spans []Span, wants []want, notPHI []
 	}
 }
 
+// spanCase is one detector input and what it must and must not find.
+type spanCase struct {
+	name   string
+	text   string
+	wants  []want
+	notPHI []string
+}
+
+// runSpanCases runs b over each case (with hints) as a subtest and checks
+// it with checkSpans.
+func runSpanCases(t *testing.T, b *Builtin, hints Hints, cases []spanCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			spans, err := b.Detect(context.Background(), tc.text, hints)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSpans(t, tc.text, spans, tc.wants, tc.notPHI)
+		})
+	}
+}
+
 func describe(text string, spans []Span) string {
 	var parts []string
 	for _, s := range spans {
@@ -61,12 +84,7 @@ func describe(text string, spans []Span) string {
 
 func TestDetectPHICategories(t *testing.T) {
 	b := newTestBuiltin(t)
-	tests := []struct {
-		name   string
-		text   string
-		wants  []want
-		notPHI []string
-	}{
+	tests := []spanCase{
 		{"name with title", "Seen by Dr. Priya Raman today.", []want{{"Priya Raman", Name}}, []string{"Dr.", "today"}},
 		{"name from dictionary", "Jennifer Walsh came with her son.", []want{{"Jennifer Walsh", Name}}, []string{"son"}},
 		{"will the name and will the verb", "Will continue to monitor. Will Barker was seen.", []want{{"Will Barker", Name}}, []string{"Will continue"}},
@@ -134,15 +152,7 @@ func TestDetectPHICategories(t *testing.T) {
 		{"other ids", "NPI 1497758544; Accession: SP-24-004417.", []want{{"1497758544", ID}, {"SP-24-004417", ID}}, nil},
 		{"quantities are not ids", "WBC 14.2, 100,000 CFU/mL, BP 142/88.", nil, []string{"14.2", "100,000", "142/88"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, Hints{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkSpans(t, tc.text, spans, tc.wants, tc.notPHI)
-		})
-	}
+	runSpanCases(t, b, Hints{}, tests)
 }
 
 const testPatient = `{
@@ -168,12 +178,7 @@ func TestPatientAwarePHI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name   string
-		text   string
-		wants  []want
-		notPHI []string
-	}{
+	tests := []spanCase{
 		{"last, first in lower case", "Patient: przybylski, zbigniew", []want{{"przybylski, zbigniew", Name}}, nil},
 		{"upper case and initial", "PRZYBYLSKI Z. was admitted; Z. Przybylski agreed.", []want{{"PRZYBYLSKI Z.", Name}, {"Z. Przybylski", Name}}, nil},
 		{"possessive and typo", "Mr. Przybylski's wife called. Przybilski again.", []want{{"Przybylski", Name}, {"Przybilski", Name}}, []string{"'s wife"}},
@@ -187,15 +192,7 @@ func TestPatientAwarePHI(t *testing.T) {
 		{"telecom any punctuation", "Call 617.555.0135 or ZP@EXAMPLE.ORG.", []want{{"617.555.0135", Phone}, {"ZP@EXAMPLE.ORG", Email}}, nil},
 		{"licence from qualification", "License MD-229187 on file.", []want{{"MD-229187", License}}, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, hints)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkSpans(t, tc.text, spans, tc.wants, tc.notPHI)
-		})
-	}
+	runSpanCases(t, b, hints, tests)
 }
 
 func TestHintsFromResourcesPHI(t *testing.T) {

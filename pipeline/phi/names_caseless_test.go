@@ -13,12 +13,7 @@ import (
 // must leave alone. The examples are written for this test.
 func TestDetectPHINamesWithoutCase(t *testing.T) {
 	b := newTestBuiltin(t)
-	tests := []struct {
-		name   string
-		text   string
-		wants  []want
-		notPHI []string
-	}{
+	tests := []spanCase{
 		// Caseless text: the lists and the structure decide.
 		{"caseless list of known names", "they had 3 kids: silvana, adam and kristina", []want{{"silvana", Name}, {"adam", Name}, {"kristina", Name}}, []string{"kids"}},
 		{"caseless list vouches for an ambiguous name", "we met with silvana, kristina and hope yesterday", []want{{"silvana", Name}, {"kristina", Name}, {"hope", Name}}, []string{"yesterday"}},
@@ -56,15 +51,7 @@ func TestDetectPHINamesWithoutCase(t *testing.T) {
 		// A lower-case initial after a strong cue.
 		{"lower-case initial under a cue", "name:    hyuuma t. maida\naddress: unit 4", []want{{"hyuuma t. maida", Name}}, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, Hints{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkSpans(t, tc.text, spans, tc.wants, tc.notPHI)
-		})
-	}
+	runSpanCases(t, b, Hints{}, tests)
 	// A town in a caseless address block may be missed, but it is no name.
 	text := "send to:\nunit 12\ndelmas, mp 35739"
 	spans, err := b.Detect(context.Background(), text, Hints{})

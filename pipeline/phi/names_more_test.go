@@ -13,12 +13,7 @@ import (
 // must leave alone. The examples are written for this test.
 func TestDetectPHIMoreNamesAndPlaces(t *testing.T) {
 	b := newTestBuiltin(t)
-	tests := []struct {
-		name   string
-		text   string
-		wants  []want
-		notPHI []string
-	}{
+	tests := []spanCase{
 		{"foreign name shape", "A reading by Zsófia Kertész-Tóth opened the evening.", []want{{"Zsófia Kertész-Tóth", Name}}, []string{"evening"}},
 		{"patronymic and Slavic endings", "Unlike Halldóra Pétursdóttir, Radomir Vukasinovic stayed.", []want{{"Halldóra Pétursdóttir", Name}, {"Radomir Vukasinovic", Name}}, nil},
 		{"lower-case full name", "please call maria hoffmann tomorrow", []want{{"maria hoffmann", Name}}, []string{"tomorrow"}},
@@ -58,15 +53,7 @@ func TestDetectPHIMoreNamesAndPlaces(t *testing.T) {
 		{"state abbreviation stays out of a block", "Send to 14 Crown Street\nBoston, MA 02215", []want{{"Boston", Location}, {"02215", Location}}, []string{"MA"}},
 		{"dotted number is not a house number", "Logged 17:20 Workstation 10.12.4.201", nil, []string{"17:20 Workstation"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, Hints{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkSpans(t, tc.text, spans, tc.wants, tc.notPHI)
-		})
-	}
+	runSpanCases(t, b, Hints{}, tests)
 }
 
 // TestFindInFieldsMatchesWholeText shows that running the network

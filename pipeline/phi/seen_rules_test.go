@@ -1,7 +1,6 @@
 package phi
 
 import (
-	"context"
 	"testing"
 )
 
@@ -11,12 +10,7 @@ import (
 // must leave alone. The examples are written for this test.
 func TestDetectPHISeenRules(t *testing.T) {
 	b := newTestBuiltin(t)
-	tests := []struct {
-		name   string
-		text   string
-		wants  []want
-		notPHI []string
-	}{
+	tests := []spanCase{
 		// Dates without a year.
 		{"short date before a clock time", "Vancomycin trough drawn 3/14 06:00, level 17.", []want{{"3/14 06:00", Date}}, nil},
 		{"short date in a schedule column", "Heparin 5000 units SC q8h     3/14 AM      continue", []want{{"3/14", Date}}, nil},
@@ -77,15 +71,7 @@ func TestDetectPHISeenRules(t *testing.T) {
 		{"car makes are no names", "Drives a grey Toyota Corolla.", nil, []string{"Toyota", "Corolla"}},
 		{"a surgeon named like an eponym still counts after a title", "Operated by Dr. Whipple Jones.", []want{{"Whipple Jones", Name}}, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			spans, err := b.Detect(context.Background(), tc.text, Hints{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkSpans(t, tc.text, spans, tc.wants, tc.notPHI)
-		})
-	}
+	runSpanCases(t, b, Hints{}, tests)
 }
 
 // TestPhoneCueAtWordBoundary: the last letter of a word ("REF", "Cath")
