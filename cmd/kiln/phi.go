@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
@@ -17,7 +19,7 @@ import (
 // phiCmd is `kiln phi`: PHI detection without the server.
 func phiCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "phi", Short: "Detect PHI in text (scan, eval)"}
-	cmd.AddCommand(phiScanCmd(), phiEvalCmd())
+	cmd.AddCommand(phiScanCmd(), phiEvalCmd(), phiTrainCmd())
 	return cmd
 }
 
@@ -142,8 +144,10 @@ func codePointSpans(text string, spans []phi.Span) []phiScanSpan {
 
 func phiEvalCmd() *cobra.Command {
 	var (
-		corpora []string
-		errs    int
+		corpora  []string
+		errs     int
+		model    string
+		noTagger bool
 	)
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -156,7 +160,11 @@ per category. Definitions: go doc github.com/kiln-health/kiln/pipeline/phi/eval.
 			if len(corpora) == 0 {
 				return errors.New("phi eval: give at least one --corpus")
 			}
-			b, err := phi.NewBuiltin()
+			opts, err := taggerOptions(model, noTagger)
+			if err != nil {
+				return err
+			}
+			b, err := phi.NewBuiltin(opts...)
 			if err != nil {
 				return err
 			}
@@ -190,5 +198,82 @@ per category. Definitions: go doc github.com/kiln-health/kiln/pipeline/phi/eval.
 	}
 	cmd.Flags().StringArrayVar(&corpora, "corpus", nil, "labelled corpus to evaluate on (repeatable)")
 	cmd.Flags().IntVar(&errs, "errors", 0, "also print up to this many missed entities and false positives per corpus")
+	cmd.Flags().StringVar(&model, "model", "", "tagger model file (from kiln phi train) instead of the embedded one")
+	cmd.Flags().BoolVar(&noTagger, "no-tagger", false, "leave the learned tagger out: measure the rules alone")
+	return cmd
+}
+
+// taggerOptions turns --model and --no-tagger into detector options.
+func taggerOptions(model string, noTagger bool) ([]phi.BuiltinOption, error) {
+	switch {
+	case noTagger && model != "":
+		return nil, errors.New("phi: --model and --no-tagger exclude each other")
+	case noTagger:
+		return []phi.BuiltinOption{phi.WithoutTagger()}, nil
+	case model != "":
+		f, err := os.Open(model)
+		if err != nil {
+			return nil, fmt.Errorf("phi: tagger model: %w", err)
+		}
+		defer f.Close()
+		m, err := io.ReadAll(f)
+		if err != nil {
+			return nil, fmt.Errorf("phi: tagger model: %w", err)
+		}
+		return []phi.BuiltinOption{phi.WithTaggerModel(bytes.NewReader(m))}, nil
+	}
+	return nil, nil
+}
+
+func phiTrainCmd() *cobra.Command {
+	var (
+		corpora []string
+		out     string
+		opts    phi.TrainOptions
+	)
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "Train the PHI detector's tagger on labelled corpora",
+		Long: `Trains the built-in detector's learned tagger (an averaged perceptron over words, shapes, neighbours
+and the lexicon) on labelled corpora in any format kiln phi eval reads, and writes the model to --out. The
+same corpora and options give the same file. make phi-model rebuilds the embedded model
+(pipeline/phi/model/tagger.bin.gz); kiln phi eval --model measures another one.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(corpora) == 0 || out == "" {
+				return errors.New("phi train: give at least one --corpus and --out")
+			}
+			b, err := phi.NewBuiltin(phi.WithoutTagger())
+			if err != nil {
+				return err
+			}
+			adapters := eval.Adapters(b.NotPHIPlace)
+			var docs []phi.TrainingDoc
+			for _, path := range corpora {
+				c, _, err := eval.Load(path, adapters)
+				if err != nil {
+					return fmt.Errorf("phi train: %w", err)
+				}
+				docs = append(docs, c.TrainingDocs()...)
+			}
+			var buf bytes.Buffer
+			stats, err := phi.TrainTagger(cmd.Context(), docs, opts, &buf)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+				return fmt.Errorf("phi train: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "trained on %d documents, %d tokens; %d features kept; errors per epoch %v; wrote %s (%d bytes)\n",
+				stats.Documents, stats.Tokens, stats.Features, stats.Errors, out, buf.Len())
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&corpora, "corpus", nil, "labelled corpus to learn from (repeatable; FILE#FROM:TO keeps a range)")
+	cmd.Flags().StringVar(&out, "out", "", "file to write the model to")
+	cmd.Flags().IntVar(&opts.Epochs, "epochs", 8, "passes over the documents")
+	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "seed of the document order")
+	cmd.Flags().Float64Var(&opts.Threshold, "threshold", 0.5, "least probability for which the tagger reports a span")
+	cmd.Flags().Float64Var(&opts.MinWeight, "min-weight", 0.01, "drop features whose averaged weights are all smaller")
 	return cmd
 }

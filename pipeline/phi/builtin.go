@@ -3,11 +3,13 @@ package phi
 import (
 	"context"
 	"fmt"
+	"io"
 )
 
-// BuiltinVersion changes whenever a rule or word list changes the
-// built-in detector's output.
-const BuiltinVersion = "1.7.0"
+// BuiltinVersion changes whenever a rule, word list or the tagger's
+// features change the built-in detector's output; Version adds the
+// tagger model's digest, which changes when the model is retrained.
+const BuiltinVersion = "1.8.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -19,27 +21,117 @@ type Builtin struct {
 	names *nameRules
 	// hintRE caches the patterns compiled from Hints (see reCache).
 	hintRE *reCache
+	// tagger is the learned part (tagger.go); nil when left out.
+	tagger *taggerModel
 }
 
-// NewBuiltin loads the embedded word lists and compiles the rules.
-func NewBuiltin() (*Builtin, error) {
+// BuiltinOption changes how NewBuiltin builds the detector.
+type BuiltinOption func(*builtinConfig) error
+
+type builtinConfig struct {
+	tagger   *taggerModel
+	noTagger bool
+}
+
+// WithTaggerModel makes the detector use the tagger model read from r (as
+// written by TrainTagger) instead of the embedded one.
+func WithTaggerModel(r io.Reader) BuiltinOption {
+	return func(c *builtinConfig) error {
+		m, err := readTaggerModel(r)
+		c.tagger = m
+		return err
+	}
+}
+
+// WithoutTagger leaves the learned tagger out: the rules alone.
+func WithoutTagger() BuiltinOption {
+	return func(c *builtinConfig) error { c.noTagger = true; return nil }
+}
+
+// NewBuiltin loads the embedded word lists and tagger model and compiles
+// the rules.
+func NewBuiltin(opts ...BuiltinOption) (*Builtin, error) {
 	lx, err := sharedLexicon()
 	if err != nil {
 		return nil, fmt.Errorf("phi: built-in detector: %w", err)
 	}
-	return &Builtin{lx: lx, loc: newLocationRules(lx), names: &nameRules{lx: lx}, hintRE: newRECache(4096)}, nil
+	var cfg builtinConfig
+	for _, o := range opts {
+		if err := o(&cfg); err != nil {
+			return nil, fmt.Errorf("phi: built-in detector: %w", err)
+		}
+	}
+	if cfg.tagger == nil && !cfg.noTagger {
+		if cfg.tagger, err = sharedTagger(); err != nil {
+			return nil, fmt.Errorf("phi: built-in detector: %w", err)
+		}
+	}
+	if cfg.noTagger {
+		cfg.tagger = nil
+	}
+	return &Builtin{lx: lx, loc: newLocationRules(lx), names: &nameRules{lx: lx}, hintRE: newRECache(4096), tagger: cfg.tagger}, nil
+}
+
+// tagged returns the tagger's spans, none when it is left out. Its names
+// pass the guards the rules' names pass: not inside an organisation made
+// of surnames (orgs, from the name rules), not an eponym before its noun
+// ("Hartmann procedure"), not a genus or species ("Escherichia coli").
+func (b *Builtin) tagged(text string, toks []token, orgs [][2]int) []Span {
+	if b.tagger == nil || len(b.tagger.index) == 0 {
+		return nil
+	}
+	fx := newFeaturizer(b.lx, text)
+	labels, probs := b.tagger.tag(fx, text, toks)
+	spans := b.tagger.spans(fx, text, toks, labels, probs)
+	out := spans[:0]
+	for _, s := range spans {
+		if s.Category == Name && b.notPersonHere(text, toks, s) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return dropOrgs(out, orgs)
+}
+
+// notPersonHere reports a name span that the words around it make
+// something else: an eponym before its noun, a genus before its species
+// or a species after its genus, the value of an organisation field.
+func (b *Builtin) notPersonHere(text string, toks []token, s Span) bool {
+	first, next := tokenAt(toks, s.Start), tokenAt(toks, s.End)
+	if reEponymNoun.MatchString(text[s.End:]) || b.names.speciesAfter(text, toks, next) {
+		return true
+	}
+	if first > 0 && toks[first-1].isWord() && b.names.speciesAfter(text, toks, first) {
+		return true
+	}
+	if first > 0 && isCaseless(text) && toks[first-1].isWord() && !toks[first].nl &&
+		toks[first-1].end-toks[first-1].start >= 5 && b.lx.flags(toks[first-1].key) == 0 {
+		// Without case, a word after one no list knows is more often the
+		// second word of a genus and species, a drug or a foreign phrase
+		// ("escherichia coli") than a name: the rules' caseless names
+		// need their own cues.
+		return true
+	}
+	return afterOrgLabel(text, toks, first)
 }
 
 // Name implements Detector.
 func (b *Builtin) Name() string { return "kiln-builtin" }
 
-// Version implements Detector.
-func (b *Builtin) Version() string { return BuiltinVersion }
+// Version implements Detector: the rules' version and the tagger model's
+// digest ("1.8.0+tagger.1a2b3c4d"), or "+rules" when it is left out.
+func (b *Builtin) Version() string {
+	if b.tagger == nil {
+		return BuiltinVersion + "+rules"
+	}
+	return BuiltinVersion + "+tagger." + b.tagger.digest
+}
 
 // Detect implements Detector: it runs every rule and the patient-aware
 // matcher and returns their merged, tidied spans.
 func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span, error) {
 	toks := tokenize(text)
+	var orgs [][2]int
 	stages := []func() []Span{
 		func() []Span { return findEmails(text) },
 		func() []Span { return findURLs(text) },
@@ -51,8 +143,13 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findAges(text) },
 		func() []Span { return findKinAges(text, toks) },
 		func() []Span { return b.loc.find(text, toks) },
-		func() []Span { return b.names.find(text, toks) },
+		func() []Span {
+			var names []Span
+			names, orgs = b.names.find(text, toks)
+			return names
+		},
 		func() []Span { return b.matchHints(text, toks, hints) },
+		func() []Span { return b.tagged(text, toks, orgs) },
 	}
 	all := make([][]Span, 0, len(stages)+1)
 	for _, stage := range stages {

@@ -102,7 +102,11 @@ func nextWord(text string, toks []token, i int) int {
 }
 
 // find reports names.
-func (r *nameRules) find(text string, toks []token) []Span {
+//
+// It also returns the ranges of organisations made of surnames it found
+// ("Brennan, Whitlock and Hale"), which no other name finder may call
+// people either.
+func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	if isAllUpper(text) {
 		// Text all in capitals carries no case signal either: every word
 		// looks like a name or a heading. It is read as caseless text
@@ -170,7 +174,7 @@ func (r *nameRules) find(text string, toks []token) []Span {
 	if caseless {
 		out = append(out, r.caselessNames(text, toks, flags, cue, out)...)
 	}
-	return append(out, r.propagate(text, toks, flags, out, caseless)...)
+	return append(out, r.propagate(text, toks, flags, out, caseless)...), orgs
 }
 
 // propagate finds again, anywhere in the document, the words of names

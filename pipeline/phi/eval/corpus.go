@@ -149,3 +149,20 @@ func splitRange(path string) (file string, from, to int, err error) {
 	}
 	return file, from, to, nil
 }
+
+// TrainingDocs returns the corpus as training documents for
+// phi.TrainTagger: labels with a Kiln category become gold spans; labels
+// mapped to "not PHI" stay out, so their tokens teach "not PHI".
+func (c *Corpus) TrainingDocs() []phi.TrainingDoc {
+	docs := make([]phi.TrainingDoc, 0, len(c.Documents))
+	for _, d := range c.Documents {
+		td := phi.TrainingDoc{Text: d.Text}
+		for _, l := range d.Labels {
+			if l.Category != "" {
+				td.Spans = append(td.Spans, phi.Span{Start: l.Start, End: l.End, Category: l.Category})
+			}
+		}
+		docs = append(docs, td)
+	}
+	return docs
+}

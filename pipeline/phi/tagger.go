@@ -1,0 +1,466 @@
+package phi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// The tagger is the built-in detector's learned part: an averaged
+// perceptron that labels each word or number of a text NAME, LOCATION,
+// DATE or nothing, from features of the token, its neighbours, the
+// lexicon's flags and the two labels it gave before (greedy decoding left
+// to right, as in Collins 2002 and the taggers of NLTK and spaCy 1.x).
+//
+// Why a model beside the rules: the rules are written from the misses of
+// the corpora they were measured on, and on text written after them
+// (testdata/phi-blind) they miss what no rule anticipated, mostly names
+// and places with no cue a rule keys on. The perceptron weighs hundreds
+// of thousands of small pieces of evidence instead, learned from every
+// labelled corpus Kiln has, and its spans meet the rules' in Merge at a
+// lower confidence, so where the two disagree on a category the rules
+// win. `kiln phi train` rebuilds the model (make phi-model); it is
+// embedded, so the detector needs no file at run time.
+
+// taggerClasses are the labels the tagger predicts; index 0 is "not PHI".
+var taggerClasses = []Category{"", Name, Location, Date}
+
+const nTaggerClasses = 4
+
+// taggerModel is a trained perceptron: per hashed feature, one weight per
+// class.
+type taggerModel struct {
+	index   map[uint64]int32
+	weights []float32 // len(index) * nTaggerClasses
+	// threshold is the least softmax probability for which a token is
+	// reported.
+	threshold float32
+	// digest names the model in the detector's version: the first bytes
+	// of the SHA-256 of its file, in hex.
+	digest string
+}
+
+//go:embed model/tagger.bin.gz
+var embeddedTagger []byte
+
+// sharedTagger decodes the embedded model once per process.
+var sharedTagger = sync.OnceValues(func() (*taggerModel, error) {
+	return readTaggerModel(bytes.NewReader(embeddedTagger))
+})
+
+const taggerMagic = "KILNTAG1"
+
+// writeTo stores the model: magic, threshold, count, then (hash, weights)
+// rows sorted by hash, gzipped, so the same model gives the same bytes.
+func (m *taggerModel) writeTo(w io.Writer) error {
+	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	keys := make([]uint64, 0, len(m.index))
+	for h := range m.index {
+		keys = append(keys, h)
+	}
+	slices.Sort(keys)
+	buf := make([]byte, 0, 8+4*nTaggerClasses)
+	buf = append(buf, taggerMagic...)
+	buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(m.threshold))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(keys)))
+	if _, err := zw.Write(buf); err != nil {
+		return err
+	}
+	for _, h := range keys {
+		buf = binary.LittleEndian.AppendUint64(buf[:0], h)
+		row := m.weights[int(m.index[h])*nTaggerClasses:][:nTaggerClasses]
+		for _, v := range row {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		if _, err := zw.Write(buf); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// readTaggerModel reads what writeTo wrote.
+func readTaggerModel(r io.Reader) (*taggerModel, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("phi: tagger model: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("phi: tagger model: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	if len(raw) < len(taggerMagic)+8 || string(raw[:len(taggerMagic)]) != taggerMagic {
+		return nil, errors.New("phi: tagger model: not a Kiln tagger model")
+	}
+	raw = raw[len(taggerMagic):]
+	m := &taggerModel{threshold: math.Float32frombits(binary.LittleEndian.Uint32(raw)), digest: hex.EncodeToString(sum[:4])}
+	n := int(binary.LittleEndian.Uint32(raw[4:]))
+	raw = raw[8:]
+	const row = 8 + 4*nTaggerClasses
+	if len(raw) != n*row {
+		return nil, fmt.Errorf("phi: tagger model: %d bytes of rows for %d features", len(raw), n)
+	}
+	m.index = make(map[uint64]int32, n)
+	m.weights = make([]float32, n*nTaggerClasses)
+	for i := range n {
+		b := raw[i*row:]
+		m.index[binary.LittleEndian.Uint64(b)] = int32(i)
+		for c := range nTaggerClasses {
+			m.weights[i*nTaggerClasses+c] = math.Float32frombits(binary.LittleEndian.Uint32(b[8+4*c:]))
+		}
+	}
+	return m, nil
+}
+
+// scores adds the weights of feats into out.
+func (m *taggerModel) scores(feats []uint64, out *[nTaggerClasses]float32) {
+	*out = [nTaggerClasses]float32{}
+	for _, f := range feats {
+		i, ok := m.index[f]
+		if !ok {
+			continue
+		}
+		row := m.weights[int(i)*nTaggerClasses:][:nTaggerClasses]
+		for c := range nTaggerClasses {
+			out[c] += row[c]
+		}
+	}
+}
+
+// softmax turns scores into probabilities.
+func softmax(s [nTaggerClasses]float32) [nTaggerClasses]float32 {
+	top := s[0]
+	for _, v := range s[1:] {
+		top = max(top, v)
+	}
+	var sum float32
+	var p [nTaggerClasses]float32
+	for c, v := range s {
+		p[c] = float32(math.Exp(float64(v - top)))
+		sum += p[c]
+	}
+	for c := range p {
+		p[c] /= sum
+	}
+	return p
+}
+
+// tag labels the word and number tokens of text: class index and its
+// probability per token (0 for punctuation).
+func (m *taggerModel) tag(fx *featurizer, text string, toks []token) ([]uint8, []float32) {
+	labels := make([]uint8, len(toks))
+	probs := make([]float32, len(toks))
+	var feats []uint64
+	var s [nTaggerClasses]float32
+	prev1, prev2 := uint8(0), uint8(0)
+	for i, t := range toks {
+		if t.shape == shPunct {
+			continue
+		}
+		feats = fx.features(feats[:0], text, toks, i, prev1, prev2)
+		m.scores(feats, &s)
+		p := softmax(s)
+		best := 0
+		for c := 1; c < nTaggerClasses; c++ {
+			if s[c] > s[best] {
+				best = c
+			}
+		}
+		labels[i], probs[i] = uint8(best), p[best]
+		prev2, prev1 = prev1, uint8(best)
+	}
+	return labels, probs
+}
+
+// spans turns token labels into spans: runs of one class whose words are
+// joined by at most two characters of punctuation or space on one line
+// ("St. Louis", "12 Main St"), reported when the run's mean probability
+// reaches the model's threshold and the run holds a word that can carry
+// the category (see carries). Only NAME and LOCATION are reported: the
+// rules' patterns and calendar checks do better on dates and numbers
+// than a model that has seen few of them, and DATE stays a class so that
+// the tagger's history features know a date from the rest.
+func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []uint8, probs []float32) []Span {
+	var out []Span
+	for i := 0; i < len(toks); i++ {
+		c := labels[i]
+		if c == 0 || toks[i].shape == shPunct {
+			continue
+		}
+		last := i
+		sum, n := probs[i], 1
+		carried := fx.carries(text, toks[i], taggerClasses[c])
+		for k := i + 1; k < len(toks); k++ {
+			t := toks[k]
+			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && (text[t.start] == ',' || text[t.start] == ';') {
+				// A comma parts an address as the labelling guidelines
+				// do, and makes each part carry itself: "Na 131, K 5.4"
+				// is not an address because "Na" is a name.
+				break
+			}
+			if t.shape == shPunct {
+				continue
+			}
+			if labels[k] != c {
+				break
+			}
+			last, sum, n = k, sum+probs[k], n+1
+			carried = carried || fx.carries(text, t, taggerClasses[c])
+		}
+		cat := taggerClasses[c]
+		if mean := sum / float32(n); mean >= m.threshold && carried && (cat == Name || cat == Location) {
+			start, end := i, last
+			// Numbers at a name's edges are something else's, and a year
+			// beside a town is no part of it ("Boston 2019").
+			for start < end && (cat == Name && toks[start].shape >= shNum || isYear(text, toks[start])) {
+				start++
+			}
+			for end > start && (cat == Name && toks[end].shape >= shNum || isYear(text, toks[end])) {
+				end--
+			}
+			out = append(out, Span{Start: toks[start].start, End: toks[end].end, Category: cat, Confidence: taggerConfidence(mean), Detector: "tagger"})
+		}
+		i = last
+	}
+	return out
+}
+
+// carries reports whether the word t can by itself make a span of cat.
+// The tagger adds to the rules where the lexicon knows the word but no
+// rule fires for want of a cue: a given or family name for NAME ("seen
+// with Hope", "bill called"), a town, street word or name for LOCATION.
+// Words no list knows are left to the rules, whose guards (drug endings,
+// species, foreign department words) the tagger lacks; measured by
+// leave-one-corpus-out training, unknown words were most of its false
+// positives. Eponyms never carry, nor a one-letter word (two letters for LOCATION), nor in
+// mixed-case text a lower-case word or an all-capitals one of four
+// letters or fewer.
+func (fx *featurizer) carries(text string, t token, cat Category) bool {
+	if n := utf8.RuneCountInString(text[t.start:t.end]); t.shape > shUpper || n < 2 || cat == Location && n < 3 {
+		return false
+	}
+	if fx.caseMode == 'm' && (t.shape == shLower || t.shape == shUpper && t.end-t.start <= 4) {
+		// Lower case, or an abbreviation ("MICU", "CRP").
+		return false
+	}
+	f := fx.lx.flags(t.key)
+	if f&wEponym != 0 {
+		return false
+	}
+	switch cat {
+	case Name:
+		if fx.caseMode != 'm' && f&(wEnglish|wCommon|wAmbiguous) != 0 {
+			// Without case, "will grant" and "his wife hope" look alike;
+			// a name that is also a word needs a word beside it that is
+			// only a name.
+			return false
+		}
+		return f&(wFirst|wLast) != 0 && f&(wCountry|wState|wMonth|wWeekday|wTitle|wCredential) == 0
+	case Location:
+		if f&(wCountry|wState) != 0 {
+			return false
+		}
+		// A town that is also an English word ("Mobile", "Reading") needs
+		// a word beside it that carries.
+		// Without case, street words are ordinary words ("2 lane road").
+		street := f&wStreetPrefix != 0 || f&wStreetSuffix != 0 && fx.caseMode == 'm'
+		return street || f&(wCity|wCityExt|wFirst|wLast) != 0 && f&(wCommon|wEnglish) == 0
+	}
+	return false
+}
+
+// isYear reports a four-digit number from 1900 to 2099.
+func isYear(text string, t token) bool {
+	if t.shape != shNum || t.end-t.start != 4 {
+		return false
+	}
+	y, err := strconv.Atoi(text[t.start:t.end])
+	return err == nil && y >= 1900 && y < 2100
+}
+
+// taggerConfidence maps the model's probability below the rules'
+// confidences (0.6 and up for most), so the rules settle a conflict.
+func taggerConfidence(p float32) float64 {
+	return math.Round(float64(0.3+0.25*p)*100) / 100
+}
+
+// featurizer computes the tagger's features; it needs the lexicon and
+// what the whole text says about case.
+type featurizer struct {
+	lx *lexicon
+	// caseMode is "m" (mixed case), "l" (no capitals) or "u" (no lower
+	// case letters): in the last two a capital says nothing.
+	caseMode byte
+}
+
+func newFeaturizer(lx *lexicon, text string) *featurizer {
+	hasUpper, hasLower := false, false
+	for _, r := range text {
+		if r >= 'A' && r <= 'Z' {
+			hasUpper = true
+		} else if r >= 'a' && r <= 'z' {
+			hasLower = true
+		}
+		if hasUpper && hasLower {
+			break
+		}
+	}
+	mode := byte('m')
+	switch {
+	case !hasUpper:
+		mode = 'l'
+	case !hasLower:
+		mode = 'u'
+	}
+	return &featurizer{lx: lx, caseMode: mode}
+}
+
+// feature hashes a feature's name and values (64-bit FNV-1a, inline so
+// that tagging allocates nothing per feature).
+func feature(name string, vals ...string) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint64(name[i])) * prime
+	}
+	for _, v := range vals {
+		h = (h ^ 0xff) * prime
+		for i := 0; i < len(v); i++ {
+			h = (h ^ uint64(v[i])) * prime
+		}
+	}
+	return h
+}
+
+// shapeCode is a token's shape as a short string: case for words, digit
+// count for numbers.
+func shapeCode(text string, t token) string {
+	switch t.shape {
+	case shLower:
+		return "x"
+	case shCap:
+		if utf8.RuneCountInString(text[t.start:t.end]) == 1 {
+			return "X1"
+		}
+		return "Xx"
+	case shUpper:
+		return "XX"
+	case shNum:
+		return "d" + strconv.Itoa(min(t.end-t.start, 5))
+	case shAlnum:
+		return "a"
+	}
+	return "p"
+}
+
+// tokenWord is what features call a token: its folded form for words,
+// the shape for numbers, the character for punctuation.
+func tokenWord(text string, t token) string {
+	switch t.shape {
+	case shNum, shAlnum:
+		return shapeCode(text, t)
+	case shPunct:
+		return text[t.start:t.end]
+	}
+	return t.key
+}
+
+var classNames = [nTaggerClasses]string{"O", "N", "L", "D"}
+
+// flagBits lists the lexicon flags a word has, as short strings.
+func flagBits(f wordFlag) []string {
+	var out []string
+	for b := 0; b < 20; b++ {
+		if f&(1<<b) != 0 {
+			out = append(out, strconv.Itoa(b))
+		}
+	}
+	return out
+}
+
+// features appends the hashed features of toks[i] to dst. prev1 and
+// prev2 are the classes given to the two word tokens before it.
+func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, prev1, prev2 uint8) []uint64 {
+	t := toks[i]
+	w := tokenWord(text, t)
+	sh := shapeCode(text, t)
+	mode := string(fx.caseMode)
+	dst = append(dst,
+		feature("b"),
+		feature("w", w),
+		feature("sh", sh, mode),
+		feature("p1", classNames[prev1]),
+		feature("p12", classNames[prev1], classNames[prev2]),
+		feature("p1sh", classNames[prev1], sh),
+	)
+	if t.sent {
+		dst = append(dst, feature("sent", sh))
+	}
+	if t.nl {
+		dst = append(dst, feature("nl"))
+	}
+	if t.key != "" {
+		r := []rune(t.key)
+		if len(r) > 3 {
+			dst = append(dst, feature("suf3", string(r[len(r)-3:])), feature("pre3", string(r[:3])))
+		}
+		if len(r) > 2 {
+			dst = append(dst, feature("suf2", string(r[len(r)-2:])))
+		}
+		dst = append(dst, feature("len", strconv.Itoa(min(len(r), 12))))
+		f := fx.lx.flags(t.key)
+		if f == 0 {
+			dst = append(dst, feature("unk", sh, mode))
+		}
+		for _, b := range flagBits(f) {
+			dst = append(dst, feature("f", b), feature("fsh", b, sh, mode))
+		}
+	}
+	// Neighbours: two tokens either side, punctuation included, with their
+	// words, shapes and flags.
+	for _, d := range [...]int{-2, -1, 1, 2} {
+		k := i + d
+		name := strconv.Itoa(d)
+		if k < 0 || k >= len(toks) {
+			dst = append(dst, feature("n", name, "<>"))
+			continue
+		}
+		n := toks[k]
+		nw := tokenWord(text, n)
+		dst = append(dst, feature("nw", name, nw), feature("nsh", name, shapeCode(text, n)))
+		if d == -1 || d == 1 {
+			dst = append(dst, feature("nww", name, nw, w))
+			if n.key != "" {
+				for _, b := range flagBits(fx.lx.flags(n.key)) {
+					dst = append(dst, feature("nf", name, b))
+				}
+			}
+		}
+	}
+	// The nearest word on each side, skipping punctuation.
+	for _, d := range [...]int{-1, 1} {
+		for k := i + d; k >= 0 && k < len(toks); k += d {
+			if toks[k].shape == shPunct {
+				continue
+			}
+			dst = append(dst, feature("ww", strconv.Itoa(d), tokenWord(text, toks[k])))
+			break
+		}
+	}
+	return dst
+}

@@ -1,0 +1,205 @@
+package phi
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// trainingDocs builds small synthetic documents in which a name from the
+// lexicon follows "Spoke with" and a town follows "drove in from": the
+// contexts a tagger must learn, with distractor sentences of the same
+// shape whose words are not PHI.
+func trainingDocs(names, towns []string) []TrainingDoc {
+	var docs []TrainingDoc
+	for i := range names {
+		var b strings.Builder
+		var spans []Span
+		add := func(s string, c Category) {
+			start := b.Len()
+			b.WriteString(s)
+			if c != "" {
+				spans = append(spans, Span{Start: start, End: b.Len(), Category: c})
+			}
+		}
+		add("Progress note.\nSpoke with ", "")
+		add(names[i], Name)
+		add(" about the plan. Her daughter drove in from ", "")
+		add(towns[i%len(towns)], Location)
+		add(" on Tuesday. Metformin was continued and Lasix held.\n", "")
+		docs = append(docs, TrainingDoc{Text: b.String(), Spans: spans})
+	}
+	return docs
+}
+
+func TestTrainTaggerIsDeterministicAndRoundTrips(t *testing.T) {
+	docs := trainingDocs([]string{"Maria", "Thomas", "Aisha"}, []string{"Springfield", "Dayton"})
+	var a, b bytes.Buffer
+	statsA, err := TrainTagger(context.Background(), docs, TrainOptions{Epochs: 3}, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TrainTagger(context.Background(), docs, TrainOptions{Epochs: 3}, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("the same documents and options gave two different model files")
+	}
+	if statsA.Documents != 3 || statsA.Features == 0 || len(statsA.Errors) != 3 {
+		t.Fatalf("stats %+v", statsA)
+	}
+	m, err := readTaggerModel(bytes.NewReader(a.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.index) != statsA.Features || m.threshold != 0.5 || len(m.digest) != 8 {
+		t.Fatalf("read back %d features, threshold %v, digest %q; trained %d", len(m.index), m.threshold, m.digest, statsA.Features)
+	}
+	var again bytes.Buffer
+	if err := m.writeTo(&again); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), again.Bytes()) {
+		t.Fatal("a model read and written again changed")
+	}
+}
+
+func TestReadTaggerModelRejectsBadFiles(t *testing.T) {
+	var good bytes.Buffer
+	if _, err := TrainTagger(context.Background(), trainingDocs([]string{"Maria"}, []string{"Dayton"}), TrainOptions{Epochs: 1}, &good); err != nil {
+		t.Fatal(err)
+	}
+	raw := gunzipForTest(t, good.Bytes())
+	truncated := gzipForTest(t, raw[:len(raw)-3])
+	for name, file := range map[string][]byte{
+		"not gzip":      []byte("KILNTAG1"),
+		"wrong magic":   gzipForTest(t, []byte("SOMETHING ELSE ENTIRELY")),
+		"truncated row": truncated,
+	} {
+		if _, err := readTaggerModel(bytes.NewReader(file)); err == nil {
+			t.Errorf("%s: read without error", name)
+		}
+		if _, err := NewBuiltin(WithTaggerModel(bytes.NewReader(file))); err == nil {
+			t.Errorf("%s: NewBuiltin accepted the model", name)
+		}
+	}
+}
+
+// TestTaggerLearnsContext trains on one context and checks that the
+// model generalises to names and towns it never saw, and that its spans
+// reach Detect through the built-in detector; the same detector without
+// the tagger (rules alone) is the control.
+func TestTaggerLearnsContext(t *testing.T) {
+	names := []string{"Maria", "Thomas", "Aisha", "Daniel", "Fatima", "George", "Olga", "Pedro", "Mei", "Samuel", "Nadia", "Victor"}
+	towns := []string{"Springfield", "Dayton", "Fresno", "Tulsa", "Omaha", "Tacoma"}
+	var model bytes.Buffer
+	if _, err := TrainTagger(context.Background(), trainingDocs(names, towns), TrainOptions{}, &model); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBuiltin(WithTaggerModel(bytes.NewReader(model.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.Version(), BuiltinVersion+"+tagger.") {
+		t.Errorf("version %q does not name the tagger model", b.Version())
+	}
+	// "Rose" and "Hope" are names that are also words; "Lima" a town.
+	text := "Progress note.\nSpoke with Rose about the plan. Her son drove in from Lima on Friday. Metformin was continued.\n"
+	toks := tokenize(text)
+	got := b.tagged(text, toks, nil)
+	want := map[string]Category{"Rose": Name, "Lima": Location}
+	for _, s := range got {
+		w := text[s.Start:s.End]
+		if want[w] != s.Category {
+			t.Errorf("tagger span %s %q is not one of %v", s.Category, w, want)
+		}
+		if s.Detector != "tagger" || s.Confidence < 0.3 || s.Confidence > 0.55 {
+			t.Errorf("span %v: detector %q, confidence outside the tagger's band", s, s.Detector)
+		}
+		delete(want, w)
+	}
+	if len(want) > 0 {
+		t.Errorf("tagger missed %v; found %s", want, describe(text, got))
+	}
+
+	rules, err := NewBuiltin(WithoutTagger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules.Version() != BuiltinVersion+"+rules" {
+		t.Errorf("rules-only version %q", rules.Version())
+	}
+	if spans := rules.tagged(text, toks, nil); spans != nil {
+		t.Errorf("WithoutTagger still tags: %v", spans)
+	}
+}
+
+func TestTaggerCarries(t *testing.T) {
+	lx, err := sharedLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		text, word string
+		cat        Category
+		want       bool
+	}{
+		{"Seen with Hope today.", "Hope", Name, true},
+		{"Seen with Hope today.", "Seen", Name, false},                    // an English word, no name
+		{"Labs: CRP 184, Na 131.", "CRP", Location, false},                // an abbreviation
+		{"Labs: CRP 184, Na 131.", "Na", Location, false},                 // two letters
+		{"History of Crohn disease.", "Crohn", Name, false},               // an eponym
+		{"He moved to Springfield.", "Springfield", Location, true},       // a town
+		{"Drove from Mobile today.", "Mobile", Location, false},           // a town that is a word
+		{"lives on maple street with mcdermott", "mcdermott", Name, true}, // no case signal
+		{"lives on maple street with hope", "hope", Name, false},          // a word too, without case
+		{"Lives on Maple Street with hope.", "hope", Name, false},         // lower case in mixed text
+		{"He lives in Texas with Hope.", "Texas", Location, false},        // a state is not PHI
+		{"Started Klebsiella cover.", "Klebsiella", Location, false},      // unknown to the lists
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s/%s", tc.word, tc.cat), func(t *testing.T) {
+			fx := newFeaturizer(lx, tc.text)
+			toks := tokenize(tc.text)
+			for _, tok := range toks {
+				if tc.text[tok.start:tok.end] == tc.word {
+					if got := fx.carries(tc.text, tok, tc.cat); got != tc.want {
+						t.Errorf("carries(%q, %s) = %v, want %v", tc.word, tc.cat, got, tc.want)
+					}
+					return
+				}
+			}
+			t.Fatalf("%q not a token of %q", tc.word, tc.text)
+		})
+	}
+}
+
+func gzipForTest(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gunzipForTest(t *testing.T, gz []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}

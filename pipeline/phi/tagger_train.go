@@ -1,0 +1,231 @@
+package phi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+)
+
+// TrainingDoc is a labelled text for TrainTagger: Spans are the gold PHI
+// spans (byte offsets, end exclusive). Only NAME, LOCATION and DATE teach
+// the tagger; every other token is an example of "not one of these".
+type TrainingDoc struct {
+	Text  string
+	Spans []Span
+}
+
+// TrainOptions set how TrainTagger learns.
+type TrainOptions struct {
+	// Epochs is the number of passes over the documents (default 8).
+	Epochs int
+	// Seed fixes the order the documents are visited in, so that the same
+	// documents and options give the same model, byte for byte.
+	Seed uint64
+	// Threshold is the least probability for which the trained tagger
+	// reports a span (default 0.5).
+	Threshold float64
+	// MinWeight drops features whose averaged weights are all smaller in
+	// magnitude: they change no decision worth keeping (default 0.01).
+	MinWeight float64
+}
+
+// TrainStats describes a training run.
+type TrainStats struct {
+	Documents, Tokens, Features int
+	// Errors is the number of token mistakes in each epoch, before the
+	// update that corrects them.
+	Errors []int
+}
+
+// TrainTagger trains the built-in detector's tagger on docs and writes the
+// model to w in the form the detector embeds (pipeline/phi/model) and
+// WithTaggerModel reads.
+func TrainTagger(ctx context.Context, docs []TrainingDoc, opts TrainOptions, w io.Writer) (TrainStats, error) {
+	if opts.Epochs <= 0 {
+		opts.Epochs = 8
+	}
+	if opts.Threshold <= 0 {
+		opts.Threshold = 0.5
+	}
+	if opts.MinWeight <= 0 {
+		opts.MinWeight = 0.01
+	}
+	lx, err := sharedLexicon()
+	if err != nil {
+		return TrainStats{}, fmt.Errorf("phi: train tagger: %w", err)
+	}
+	type example struct {
+		text string
+		toks []token
+		gold []uint8
+		fx   *featurizer
+	}
+	examples := make([]example, 0, len(docs))
+	stats := TrainStats{Documents: len(docs)}
+	for _, d := range docs {
+		toks := tokenize(d.Text)
+		examples = append(examples, example{text: d.Text, toks: toks, gold: goldClasses(toks, d.Spans), fx: newFeaturizer(lx, d.Text)})
+		for _, t := range toks {
+			if t.shape != shPunct {
+				stats.Tokens++
+			}
+		}
+	}
+
+	p := newPerceptron()
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6b696c6e))
+	order := make([]int, len(examples))
+	for i := range order {
+		order[i] = i
+	}
+	var feats []uint64
+	for epoch := 0; epoch < opts.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		errs := 0
+		for _, e := range order {
+			if err := ctx.Err(); err != nil {
+				return stats, fmt.Errorf("phi: train tagger: %w", err)
+			}
+			ex := examples[e]
+			prev1, prev2 := uint8(0), uint8(0)
+			for i, t := range ex.toks {
+				if t.shape == shPunct {
+					continue
+				}
+				feats = ex.fx.features(feats[:0], ex.text, ex.toks, i, prev1, prev2)
+				guess := p.predict(feats)
+				if guess != ex.gold[i] {
+					errs++
+					p.update(feats, ex.gold[i], guess)
+				}
+				p.tick()
+				prev2, prev1 = prev1, guess
+			}
+		}
+		stats.Errors = append(stats.Errors, errs)
+	}
+	m := p.average(float32(opts.MinWeight))
+	m.threshold = float32(opts.Threshold)
+	stats.Features = len(m.index)
+	if err := m.writeTo(w); err != nil {
+		return stats, fmt.Errorf("phi: train tagger: write model: %w", err)
+	}
+	return stats, nil
+}
+
+// goldClasses gives each token the tagger class of the gold span it
+// overlaps (0 when none, or when the span's category is not one the
+// tagger learns).
+func goldClasses(toks []token, spans []Span) []uint8 {
+	gold := make([]uint8, len(toks))
+	for _, s := range spans {
+		c := classOf(s.Category)
+		if c == 0 {
+			continue
+		}
+		for i := tokenAt(toks, s.Start); i < len(toks) && toks[i].start < s.End; i++ {
+			gold[i] = c
+		}
+		// A token that starts before the span but reaches into it.
+		if i := tokenAt(toks, s.Start) - 1; i >= 0 && toks[i].end > s.Start {
+			gold[i] = c
+		}
+	}
+	return gold
+}
+
+func classOf(c Category) uint8 {
+	for i, k := range taggerClasses {
+		if i > 0 && k == c {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// perceptron is the averaged perceptron being trained: current weights,
+// plus per weight the running total and when it last changed, so the
+// average is kept without touching every weight at every step.
+type perceptron struct {
+	index  map[uint64]int
+	w      []float64
+	total  []float64
+	stamp  []int
+	clock  int
+	scores [nTaggerClasses]float64
+}
+
+func newPerceptron() *perceptron { return &perceptron{index: map[uint64]int{}} }
+
+func (p *perceptron) predict(feats []uint64) uint8 {
+	p.scores = [nTaggerClasses]float64{}
+	for _, f := range feats {
+		i, ok := p.index[f]
+		if !ok {
+			continue
+		}
+		for c := range nTaggerClasses {
+			p.scores[c] += p.w[i*nTaggerClasses+c]
+		}
+	}
+	best := 0
+	for c := 1; c < nTaggerClasses; c++ {
+		if p.scores[c] > p.scores[best] {
+			best = c
+		}
+	}
+	return uint8(best)
+}
+
+func (p *perceptron) update(feats []uint64, gold, guess uint8) {
+	for _, f := range feats {
+		i, ok := p.index[f]
+		if !ok {
+			i = len(p.index)
+			p.index[f] = i
+			p.w = append(p.w, make([]float64, nTaggerClasses)...)
+			p.total = append(p.total, make([]float64, nTaggerClasses)...)
+			p.stamp = append(p.stamp, make([]int, nTaggerClasses)...)
+		}
+		p.add(i*nTaggerClasses+int(gold), 1)
+		p.add(i*nTaggerClasses+int(guess), -1)
+	}
+}
+
+func (p *perceptron) add(k int, v float64) {
+	p.total[k] += float64(p.clock-p.stamp[k]) * p.w[k]
+	p.stamp[k] = p.clock
+	p.w[k] += v
+}
+
+func (p *perceptron) tick() { p.clock++ }
+
+// average returns the model of averaged weights, without the features
+// whose weights all stay under minWeight in magnitude.
+func (p *perceptron) average(minWeight float32) *taggerModel {
+	m := &taggerModel{index: map[uint64]int32{}}
+	for f, i := range p.index {
+		var row [nTaggerClasses]float32
+		keep := false
+		for c := range nTaggerClasses {
+			k := i*nTaggerClasses + c
+			total := p.total[k] + float64(p.clock-p.stamp[k])*p.w[k]
+			v := float32(total / float64(max(p.clock, 1)))
+			// Round so that the stored model does not depend on the last
+			// bits of float summation order.
+			v = float32(math.Round(float64(v)*1e5) / 1e5)
+			row[c] = v
+			if v >= minWeight || v <= -minWeight {
+				keep = true
+			}
+		}
+		if !keep {
+			continue
+		}
+		m.index[f] = int32(len(m.index))
+		m.weights = append(m.weights, row[:]...)
+	}
+	return m
+}
