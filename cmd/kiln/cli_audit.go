@@ -32,15 +32,24 @@ const CLIQueryPrefix = "cli?"
 // OpenAI receive PHI, not only that it did.
 func (f *accessFlags) change(cmd *cobra.Command, args []string, fn func(ctx context.Context, st store.Store) error) error {
 	return f.with(cmd, func(ctx context.Context, st store.Store) error {
-		err := fn(ctx, st)
-		if aerr := recordCLIChange(ctx, st, f.tenant, cmd, args, err); aerr != nil {
-			if err != nil {
-				return errors.Join(err, aerr)
-			}
-			return fmt.Errorf("the change was made but not recorded: %w", aerr)
-		}
-		return err
+		return recorded(ctx, st, f.tenant, cmd, args, fn(ctx, st))
 	})
+}
+
+// recorded records a configuration command's attempt in tenant and
+// returns cmdErr, the command's own outcome, joined with any failure to
+// record it: a change that was made but left no trace is an error too.
+// Commands that cannot go through change (kiln tenant create has no
+// --tenant, and the tenant it names may not exist yet) call it directly.
+func recorded(ctx context.Context, st store.Store, tenant string, cmd *cobra.Command, args []string, cmdErr error) error {
+	aerr := recordCLIChange(ctx, st, tenant, cmd, args, cmdErr)
+	switch {
+	case aerr == nil:
+		return cmdErr
+	case cmdErr != nil:
+		return errors.Join(cmdErr, aerr)
+	}
+	return fmt.Errorf("the change was made but not recorded: %w", aerr)
 }
 
 // recordCLIChange writes the AuditEvent of one configuration command.

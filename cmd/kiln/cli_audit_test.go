@@ -15,13 +15,13 @@ type cliChange struct {
 	query   url.Values
 }
 
-// cliChanges reads the AuditEvents configuration commands left in tenant t.
-func cliChanges(t *testing.T, c accessCLI) []cliChange {
+// cliChanges reads the AuditEvents configuration commands left in tenant.
+func cliChanges(t *testing.T, c accessCLI, tenant string) []cliChange {
 	t.Helper()
 	st := c.open()
 	defer st.Close()
 	var out []cliChange
-	for _, r := range search(t, st, "t", "AuditEvent") {
+	for _, r := range search(t, st, tenant, "AuditEvent") {
 		var ev struct {
 			Outcome string `json:"outcome"`
 			Agent   []struct {
@@ -54,14 +54,14 @@ func cliChanges(t *testing.T, c accessCLI) []cliChange {
 	return out
 }
 
-// TestCLIChangesAreAudited: the commands that change access, egress or
-// processing leave an AuditEvent naming the command, its arguments and
-// flags and who ran it, failed attempts included; the commands that only
-// show leave none, and the store flags never appear.
+// TestCLIChangesAreAudited: the commands that create tenants or change
+// access, egress or processing leave an AuditEvent naming the command, its
+// arguments and flags and who ran it, failed attempts included; the
+// commands that only show leave none, and the store flags never appear.
 func TestCLIChangesAreAudited(t *testing.T) {
 	for _, b := range cliBackends {
 		t.Run(b.name, func(t *testing.T) {
-			c := newAccessCLI(t, b.args(t))
+			c := newAccessCLI(t, b.args(t)) // kiln tenant create t
 			eg := groupCLI{c, "egress"}
 			eg.run("show")
 			eg.run("allow", "openai", "--class", "phi")
@@ -69,16 +69,22 @@ func TestCLIChangesAreAudited(t *testing.T) {
 			c.fails("no API key", "apikey", "revoke", "missing-key")
 			c.run("apikey", "create", "--role", "analyst", "--name", "ci")
 			c.run("apikey", "list")
+			run(t, append([]string{"tenant", "create", "t", "u"}, c.storage...)...) // t exists already
+			run(t, append([]string{"tenant", "list"}, c.storage...)...)
+			c.run("tenant", "settings", "set", "dates=shift")
+			c.run("tenant", "settings", "show")
 
-			got := cliChanges(t, c)
+			got := cliChanges(t, c, "t")
 			want := []struct{ command, arg, class, name, outcome string }{
+				{"kiln tenant create", "t", "", "", "0"}, // by newAccessCLI and again with u
+				{"kiln tenant settings set", "dates=shift", "", "", "0"},
 				{"kiln egress allow", "openai", "phi", "", "0"},
 				{"kiln egress deny", "openai", "", "", "0"},
 				{"kiln apikey create", "", "", "ci", "0"},
 				{"kiln apikey revoke", "missing-key", "", "", "4"},
 			}
-			if len(got) != len(want) {
-				t.Fatalf("%d audited CLI changes, want %d: %+v", len(got), len(want), got)
+			if len(got) != len(want)+1 { // tenant create t twice
+				t.Fatalf("%d audited CLI changes, want %d: %+v", len(got), len(want)+1, got)
 			}
 			for _, w := range want {
 				found := false
@@ -100,6 +106,21 @@ func TestCLIChangesAreAudited(t *testing.T) {
 					t.Errorf("no AuditEvent for %+v in %+v", w, got)
 				}
 			}
+			wantOwnCreate(t, cliChanges(t, c, "u"), "u")
 		})
+	}
+}
+
+// wantOwnCreate checks that a tenant created together with another holds
+// one AuditEvent of its creation that names it alone: one tenant's audit
+// trail does not tell its readers which other tenants exist.
+func wantOwnCreate(t *testing.T, got []cliChange, tenant string) {
+	t.Helper()
+	if len(got) != 1 {
+		t.Fatalf("tenant %s: %d audited CLI changes, want its creation: %+v", tenant, len(got), got)
+	}
+	q := got[0].query
+	if q.Get("command") != "kiln tenant create" || len(q["arg"]) != 1 || q.Get("arg") != tenant || got[0].outcome != "0" {
+		t.Errorf("tenant %s: AuditEvent %+v, want kiln tenant create naming only %s", tenant, got[0], tenant)
 	}
 }

@@ -278,7 +278,7 @@ func tenantCmd() *cobra.Command {
 			}
 			defer st.Close()
 			for _, name := range args {
-				if err := st.CreateTenant(cmd.Context(), name); err != nil {
+				if err := createTenant(cmd, st, name); err != nil {
 					return err
 				}
 			}
@@ -307,6 +307,22 @@ func tenantCmd() *cobra.Command {
 	sf.register(cmd.PersistentFlags())
 	cmd.AddCommand(create, list, tenantSettingsCmd())
 	return cmd
+}
+
+// createTenant creates one tenant and records it in that tenant's own
+// audit trail, as if the command had named it alone: a tenant's
+// AuditEvents must not tell its auditors which other tenants exist. A
+// failed creation is not recorded: the tenant it names may not exist, and
+// its audit trail would then be written into nowhere.
+func createTenant(cmd *cobra.Command, st store.Store, name string) error {
+	ctx := cmd.Context()
+	if err := st.CreateTenant(ctx, name); err != nil {
+		return fmt.Errorf("creating tenant %s: %w", name, err)
+	}
+	if err := recorded(ctx, st, name, cmd, []string{name}, nil); err != nil {
+		return fmt.Errorf("tenant %s: %w", name, err)
+	}
+	return nil
 }
 
 func reindexCmd() *cobra.Command {

@@ -155,7 +155,8 @@ func TestReindex(t *testing.T) {
 			})
 
 			out := run(t, append([]string{"reindex"}, storage...)...)
-			if !strings.Contains(out, "t: reindexed 3 resources") {
+			// The 3 Patients and the AuditEvent of the tenant's creation.
+			if !strings.Contains(out, "t: reindexed 4 resources") {
 				t.Fatalf("kiln reindex said %q", out)
 			}
 			withEngine(func(e *engine.Engine, st store.Store) {
