@@ -32,16 +32,21 @@ func BenchmarkDetect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	rules, err := phi.NewBuiltin(phi.WithoutTagger())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, bc := range []struct {
 		name  string
+		d     phi.Detector
 		hints phi.Hints
-	}{{"plain", phi.Hints{}}, {"patient-aware", hints}} {
+	}{{"plain", d, phi.Hints{}}, {"patient-aware", d, hints}, {"rules-only", rules, phi.Hints{}}} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(all.Len()))
 			ctx := context.Background()
 			for b.Loop() {
 				for _, t := range texts {
-					if _, err := d.Detect(ctx, t, bc.hints); err != nil {
+					if _, err := bc.d.Detect(ctx, t, bc.hints); err != nil {
 						b.Fatal(err)
 					}
 				}

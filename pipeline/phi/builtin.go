@@ -149,7 +149,6 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 			return names
 		},
 		func() []Span { return b.matchHints(text, toks, hints) },
-		func() []Span { return b.tagged(text, toks, orgs) },
 	}
 	all := make([][]Span, 0, len(stages)+1)
 	for _, stage := range stages {
@@ -163,5 +162,8 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// need the streets.
 	found := Merge(all...)
 	all = append(all, b.names.headerNames(text, toks, found), b.names.particleJoins(text, toks, found), b.loc.moreLocations(text, toks, found))
+	// The tagger's spans join last, so that the rules' second pass sees
+	// only the rules' own findings.
+	all = append(all, b.tagged(text, toks, orgs))
 	return tidy(text, Merge(all...)), nil
 }

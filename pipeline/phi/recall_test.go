@@ -75,17 +75,27 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //     which reaches 96.7 / 95.8 and 92.3 / 98.3;
 //   - testdata/phi-blind: written blind after 1.7.0 and never to be tuned
 //     on (1.6.0: clinical 80.3 / 93.5, general 80.4 / 93.3; 1.7.0: 81.7 /
-//     94.6 and 82.7 / 93.6). A change may raise these only by rules written
-//     from other text.
+//     94.6 and 82.7 / 93.6; 1.8.0 with the tagger, which was not trained
+//     on it: 82.6 / 94.1 and 83.6 / 93.1). A change may raise these only
+//     by rules or training written from other text;
+//   - testdata/phi-blind3: written blind during 1.8.0, measured once with
+//     the rules alone (clinical 89.1 / 94.2, general 83.4 / 92.1) and once
+//     with the tagger (90.7 / 93.5, 85.5 / 91.8); never to be trained or
+//     tuned on either.
+//
+// The tagger (1.8.0) is trained on phi-seen, so its figures there are
+// in-sample (97.8 / 95.9 and 92.9 / 98.3).
 func TestPHIFloorOnWrittenSets(t *testing.T) {
 	for _, c := range []struct {
 		dir             string
 		recall, precise float64
 	}{
-		{"../../testdata/phi-seen/clinical", 0.965, 0.955},
-		{"../../testdata/phi-seen/general", 0.92, 0.98},
-		{"../../testdata/phi-blind/clinical", 0.81, 0.94},
-		{"../../testdata/phi-blind/general", 0.82, 0.93},
+		{"../../testdata/phi-seen/clinical", 0.975, 0.955},
+		{"../../testdata/phi-seen/general", 0.925, 0.98},
+		{"../../testdata/phi-blind/clinical", 0.82, 0.935},
+		{"../../testdata/phi-blind/general", 0.83, 0.925},
+		{"../../testdata/phi-blind3/clinical", 0.90, 0.93},
+		{"../../testdata/phi-blind3/general", 0.85, 0.91},
 	} {
 		rep := evaluate(t, c.dir)
 		if r := rep.All.TokenRecall(); r.Value() < c.recall {
@@ -111,11 +121,11 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 		floor float64
 	}
 	floors := []floor{
-		{"overall token recall", rep.All.TokenRecall(), 0.975},
+		{"overall token recall", rep.All.TokenRecall(), 0.985},
 		{"overall token precision", rep.All.TokenPrecision(), 0.965},
-		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.985},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.99},
 		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.945},
-		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.965},
+		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.975},
 		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
 		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.99},
@@ -124,12 +134,14 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	// say how the rules hold on text they were not tuned on. (1.4.0
 	// traded a point of NAME precision there for 2.4 of recall; 1.5.0
 	// gained 5 points of NAME and 1 of LOCATION recall there, against
-	// 7.5 and 6.5 on the records the rules were written on.)
+	// 7.5 and 6.5 on the records the rules were written on. The 1.8.0
+	// tagger is trained on records 0-999, not on these: NAME 97.1 -> 97.8,
+	// LOCATION 92.9 -> 94.8.)
 	held := evaluate(t, path+"#1000:1500")
 	floors = append(floors,
-		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.965},
+		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.975},
 		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.92},
-		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.92},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.945},
 		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	)

@@ -259,7 +259,9 @@ func (fx *featurizer) carries(text string, t token, cat Category) bool {
 		return false
 	}
 	f := fx.lx.flags(t.key)
-	if f&wEponym != 0 {
+	if f&wEponym != 0 || t.sent && f&wAmbiguous != 0 {
+		// An eponym, or a name that is also a word where a capital says
+		// nothing, at the start of a sentence ("Hope is that...").
 		return false
 	}
 	switch cat {
