@@ -123,7 +123,7 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	floors := []floor{
 		{"overall token recall", rep.All.TokenRecall(), 0.985},
 		{"overall token precision", rep.All.TokenPrecision(), 0.965},
-		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.99},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.985},
 		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.945},
 		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.975},
 		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.97},
