@@ -156,6 +156,12 @@
 //     brands, clinical headings, vital-sign abbreviations and car makes
 //     as no names, contact labels ("Tel", "Ph") ending an address block,
 //     and phone cues only at a word boundary ("REF 5964-50-02" is no fax);
+//   - a learned tagger (tagger.go): an averaged perceptron over words,
+//     shapes, neighbours and lexicon flags, trained on the corpora of
+//     model/corpora.txt and embedded; its NAME and LOCATION spans join
+//     the rules' last, at a lower confidence, only for words the lexicon
+//     knows, and pass the rules' guards for organisations, eponyms and
+//     species (WithoutTagger leaves it out);
 //   - patient-aware matching: the Hints built from the document's FHIR
 //     Patient and related Practitioner and RelatedPerson resources
 //     (HintsFromResources) are found whatever their spelling: any case,
