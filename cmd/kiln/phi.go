@@ -211,12 +211,7 @@ func taggerOptions(model string, noTagger bool) ([]phi.BuiltinOption, error) {
 	case noTagger:
 		return []phi.BuiltinOption{phi.WithoutTagger()}, nil
 	case model != "":
-		f, err := os.Open(model)
-		if err != nil {
-			return nil, fmt.Errorf("phi: tagger model: %w", err)
-		}
-		defer f.Close()
-		m, err := io.ReadAll(f)
+		m, err := os.ReadFile(model)
 		if err != nil {
 			return nil, fmt.Errorf("phi: tagger model: %w", err)
 		}
@@ -228,6 +223,7 @@ func taggerOptions(model string, noTagger bool) ([]phi.BuiltinOption, error) {
 func phiTrainCmd() *cobra.Command {
 	var (
 		corpora []string
+		list    string
 		out     string
 		opts    phi.TrainOptions
 	)
@@ -240,8 +236,15 @@ same corpora and options give the same file. make phi-model rebuilds the embedde
 (pipeline/phi/model/tagger.bin.gz); kiln phi eval --model measures another one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if list != "" {
+				listed, err := eval.ReadCorpusList(list, ".")
+				if err != nil {
+					return fmt.Errorf("phi train: %w", err)
+				}
+				corpora = append(corpora, listed...)
+			}
 			if len(corpora) == 0 || out == "" {
-				return errors.New("phi train: give at least one --corpus and --out")
+				return errors.New("phi train: give at least one --corpus (or --corpora) and --out")
 			}
 			b, err := phi.NewBuiltin(phi.WithoutTagger())
 			if err != nil {
@@ -270,6 +273,7 @@ same corpora and options give the same file. make phi-model rebuilds the embedde
 		},
 	}
 	cmd.Flags().StringArrayVar(&corpora, "corpus", nil, "labelled corpus to learn from (repeatable; FILE#FROM:TO keeps a range)")
+	cmd.Flags().StringVar(&list, "corpora", "", "file listing corpora, one per line (# comments), as pipeline/phi/model/corpora.txt")
 	cmd.Flags().StringVar(&out, "out", "", "file to write the model to")
 	cmd.Flags().IntVar(&opts.Epochs, "epochs", 8, "passes over the documents")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "seed of the document order")

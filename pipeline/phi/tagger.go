@@ -308,6 +308,8 @@ type featurizer struct {
 	// caseMode is "m" (mixed case), "l" (no capitals) or "u" (no lower
 	// case letters): in the last two a capital says nothing.
 	caseMode byte
+	// bits is scratch space for flagBits.
+	bits []string
 }
 
 func newFeaturizer(lx *lexicon, text string) *featurizer {
@@ -384,15 +386,25 @@ func tokenWord(text string, t token) string {
 
 var classNames = [nTaggerClasses]string{"O", "N", "L", "D"}
 
-// flagBits lists the lexicon flags a word has, as short strings.
-func flagBits(f wordFlag) []string {
-	var out []string
+// flagNames are the lexicon flags' bit numbers as strings, made once:
+// features name flags on every word of every text.
+var flagNames = func() [32]string {
+	var n [32]string
+	for b := range n {
+		n[b] = strconv.Itoa(b)
+	}
+	return n
+}()
+
+// flagBits lists the lexicon flags a word has, as short strings, into
+// dst.
+func flagBits(dst []string, f wordFlag) []string {
 	for b := 0; b < 20; b++ {
 		if f&(1<<b) != 0 {
-			out = append(out, strconv.Itoa(b))
+			dst = append(dst, flagNames[b])
 		}
 	}
-	return out
+	return dst
 }
 
 // features appends the hashed features of toks[i] to dst. prev1 and
@@ -429,7 +441,8 @@ func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, p
 		if f == 0 {
 			dst = append(dst, feature("unk", sh, mode))
 		}
-		for _, b := range flagBits(f) {
+		fx.bits = flagBits(fx.bits[:0], f)
+		for _, b := range fx.bits {
 			dst = append(dst, feature("f", b), feature("fsh", b, sh, mode))
 		}
 	}
@@ -448,7 +461,8 @@ func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, p
 		if d == -1 || d == 1 {
 			dst = append(dst, feature("nww", name, nw, w))
 			if n.key != "" {
-				for _, b := range flagBits(fx.lx.flags(n.key)) {
+				fx.bits = flagBits(fx.bits[:0], fx.lx.flags(n.key))
+				for _, b := range fx.bits {
 					dst = append(dst, feature("nf", name, b))
 				}
 			}

@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -165,4 +166,26 @@ func (c *Corpus) TrainingDocs() []phi.TrainingDoc {
 		docs = append(docs, td)
 	}
 	return docs
+}
+
+// ReadCorpusList reads a list of corpora, one path per line, with blank
+// lines and lines starting with "#" left out (pipeline/phi/model/
+// corpora.txt). Relative paths are joined to root.
+func ReadCorpusList(path, root string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("corpus list: %w", err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !filepath.IsAbs(line) {
+			line = filepath.Join(root, line)
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }

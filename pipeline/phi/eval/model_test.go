@@ -1,7 +1,6 @@
 package eval_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"os"
@@ -21,7 +20,7 @@ import (
 // does a committed model nobody can rebuild.
 func TestEmbeddedTaggerMatchesItsCorpora(t *testing.T) {
 	const root = "../../.."
-	list, err := os.ReadFile(filepath.Join(root, "pipeline/phi/model/corpora.txt"))
+	paths, err := eval.ReadCorpusList(filepath.Join(root, "pipeline/phi/model/corpora.txt"), root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,13 +30,7 @@ func TestEmbeddedTaggerMatchesItsCorpora(t *testing.T) {
 	}
 	adapters := eval.Adapters(b.NotPHIPlace)
 	var docs []phi.TrainingDoc
-	sc := bufio.NewScanner(bytes.NewReader(list))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		path := filepath.Join(root, line)
+	for _, path := range paths {
 		file, _, _ := strings.Cut(path, "#")
 		if _, err := os.Stat(file); err != nil {
 			shared.Missing(t, file, err)
