@@ -9,7 +9,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.8.0"
+const BuiltinVersion = "1.9.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -119,7 +119,7 @@ func (b *Builtin) notPersonHere(text string, toks []token, s Span) bool {
 func (b *Builtin) Name() string { return "kiln-builtin" }
 
 // Version implements Detector: the rules' version and the tagger model's
-// digest ("1.8.0+tagger.1a2b3c4d"), or "+rules" when it is left out.
+// digest ("1.9.0+tagger.1a2b3c4d"), or "+rules" when it is left out.
 func (b *Builtin) Version() string {
 	if b.tagger == nil {
 		return BuiltinVersion + "+rules"
@@ -139,6 +139,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findIDs(text, toks) },
 		func() []Span { return findPhones(text, toks) },
 		func() []Span { return findSpokenPhones(text, toks) },
+		func() []Span { return findShortPhones(text, toks) },
 		func() []Span { return findDates(text, toks) },
 		func() []Span { return findAges(text) },
 		func() []Span { return findKinAges(text, toks) },

@@ -31,13 +31,20 @@ var (
 	reDateForeign = regexp.MustCompile(`(?i)\b(\d{1,2})(\.|er|º)?[ \t]+(de[ \t]+)?(` + foreignMonthRE + `)\b(?:[ \t]+(?:de[ \t]+)?(\d{4})\b)?`)
 	reDateHU      = regexp.MustCompile(`(?i)\b(\d{4})\.[ \t]+(` + foreignMonthRE + `)[ \t]+(\d{1,2})\b\.?`)
 	reDateShort   = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
-	reDateMDY     = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?[ \t]+(\d{4})\b)?`)
-	reDateDMY     = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
+	// reDateMDY: "Nov 20, 2026", "APR 2,1951", and a range within one
+	// month, "Sept 3-6" (group 3, checked by rangeEndOK).
+	reDateMDY = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:[ \t]*[-–][ \t]*(\d{1,2})(?:st|nd|rd|th)?\b)?(?:(?:,[ \t]*|[ \t]+)(\d{4})\b)?`)
+	// reDateDMY: "3rd of March 2024", and a range within one month written
+	// day first, "12-19 July 2025", "7 and 8 August" (group 1).
+	reDateDMY = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
 	reDateMY      = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
 	reDateDMonY   = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
 	reMonthCue    = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
 	reHoliday     = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
-	reTimeAfter   = regexp.MustCompile(`^(?:\s+|T)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?\b`)
+	// reTimeAfter: a clock time that belongs to the date before it,
+	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
+	// time zone ("14:22 PT").
+	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]*@[ \t]*(?:[01]\d|2[0-3])[0-5]\d)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT)\b)?\b`)
 	// reDateCue are the words that make a bare "3/6" a date.
 	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of)\W{0,3}$`)
 )
@@ -166,38 +173,46 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], 0.75)
 	}
-	for _, m := range matchNear(reDateMDY, text, toks, isMonthWord, 0, 5) {
+	for _, m := range matchNear(reDateMDY, text, toks, isMonthWord, 0, 7) {
 		mon := text[m[2]:m[3]]
 		d := atoi(text[m[4]:m[5]])
 		y := 0
-		if m[6] >= 0 {
-			y = atoi(text[m[6]:m[7]])
+		if m[8] >= 0 {
+			y = atoi(text[m[8]:m[9]])
 		}
 		if !monthWordOK(text, m[2], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) {
 			continue
 		}
+		end := m[1]
+		if m[6] >= 0 && m[8] < 0 && !rangeEndOK(d, atoi(text[m[6]:m[7]]), text[m[1]:]) {
+			// "Nov 2-3 weeks ago" is no range of days: keep the date.
+			end = wordEnd(text, m[5])
+		}
 		conf := 0.95
-		if m[6] < 0 {
+		if m[8] < 0 {
 			conf = 0.85
 		}
-		add(m[0], m[1], conf)
+		add(m[0], end, conf)
 	}
-	for _, m := range matchNear(reDateDMY, text, toks, isMonthWord, 4, 4) {
-		mon := text[m[4]:m[5]]
-		d := atoi(text[m[2]:m[3]])
+	for _, m := range matchNear(reDateDMY, text, toks, isMonthWord, 6, 4) {
+		mon := text[m[6]:m[7]]
+		d := atoi(text[m[4]:m[5]])
 		y := 0
-		if m[6] >= 0 {
-			y = atoi(text[m[6]:m[7]])
+		if m[8] >= 0 {
+			y = atoi(text[m[8]:m[9]])
+		}
+		if m[2] >= 0 && !rangeEndOK(atoi(text[m[2]:m[3]]), d, "") {
+			m[0] = m[4]
 		}
 		// A day number before a lower-case "march" makes it the month
 		// ("w/c 9 march"): the verb does not follow a bare number.
 		// "may" stays out ("the 3 may be").
-		okMon := monthWordOK(text, m[4], mon) || strings.ToLower(mon) == "march"
+		okMon := monthWordOK(text, m[6], mon) || strings.ToLower(mon) == "march"
 		if !okMon || !validDate(y, monthNumbers[strings.ToLower(mon)], d) || digitRunBefore(text, m[0]) {
 			continue
 		}
 		conf := 0.95
-		if m[6] < 0 {
+		if m[8] < 0 {
 			conf = 0.85
 		}
 		add(m[0], m[1], conf)
@@ -232,6 +247,8 @@ func findDates(text string, toks []token) []Span {
 	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.6, Detector: "date-holiday"})
 	}
+	out = append(out, findSpokenDates(text, toks)...)
+	out = append(out, findFormDates(text)...)
 	return append(out, findDatesNoYear(text, toks, out, shorts)...)
 }
 
@@ -256,8 +273,29 @@ func monthWordOK(text string, at int, mon string) bool {
 		return true
 	case "may", "march":
 		return caselessLine(text, at)
+	case "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov":
+		// Typed in one case ("nov 12th", "oct 17"), an abbreviation is
+		// the month: none of these is an English word. "jan", "mar" and
+		// "dec" are (a name, a verb, "decreased").
+		return caselessLine(text, at)
 	}
 	return false
+}
+
+// rangeEndOK reports whether "from-to" days are a range within one month
+// ("Sept 3-6", "12-19 July"): the second day after the first, and no
+// unit after it ("Nov 2-3 weeks ago" is a duration).
+func rangeEndOK(from, to int, after string) bool {
+	return to > from && to <= 31 && !reAgeUnit.MatchString(after)
+}
+
+// wordEnd returns the end of the word or number that starts at or
+// continues from i ("3rd" from the end of "3").
+func wordEnd(text string, i int) int {
+	for i < len(text) && (isAlphaByte(text[i]) || isDigitByte(text[i])) {
+		i++
+	}
+	return i
 }
 
 func isFullMonth(mon string) bool {

@@ -19,7 +19,11 @@ var (
 	// "on the eighteenth": an ordinal day after "the" and a preposition of
 	// time or a weekday. What follows is checked by ordinalDayEnds, so
 	// "on the 2nd floor" and "for the 3rd time" stay out.
-	reOrdinalDay = regexp.MustCompile(`(?i)\b(?:on|till|until|til|by|from|since|before|after|(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thur?s?|fri|sat|sun))[ \t]+the[ \t]+(\d{1,2}(?:st|nd|rd|th)|` + spelledOrdinalRE + `)\b`)
+	//
+	// Since 1.9.0 "the" alone will do ("through the 17th.", "her birthday
+	// is the 9th,"): what follows the ordinal decides, and the same check
+	// keeps "the 3rd floor" out.
+	reOrdinalDay = regexp.MustCompile(`(?i)\b(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thur?s?|fri|sat|sun)[ \t]+)?the[ \t]+(\d{1,2}(?:st|nd|rd|th)|` + spelledOrdinalRE + `)\b`)
 	// reShortDateReject: words around a short number pair that make it a
 	// measurement: a blood pressure, a visual acuity, a fraction of a
 	// tablet, a strength grade, a dose.
@@ -56,8 +60,13 @@ var ordinalDayFollowers = map[string]bool{
 	"please": true, "is": true, "was": true, "works": true, "i": true, "we": true, "you": true, "he": true,
 	"she": true, "they": true, "it": true, "as": true, "because": true, "for": true, "in": true,
 	"sorry": true, "thanks": true, "thank": true, "that": true, "which": true, "morning": true,
-	"afternoon": true, "evening": true, "night": true, "am": true, "pm": true, "of": true, "or": true,
+	"afternoon": true, "evening": true, "night": true, "am": true, "pm": true, "or": true, "to": true,
+	"through": true, "thru": true, "until": true, "till": true,
 }
+
+// ordinalOfMonth: "of December" after an ordinal day ("the 1st of
+// December", "the first of December").
+var ordinalOfMonth = regexp.MustCompile(`(?i)^[ \t]+of[ \t]+` + monthRE + `\b`)
 
 // ordinalDayEnds reports whether the text after an ordinal day lets it be
 // a day: the end of the line or sentence, a punctuation mark, or a word
@@ -138,8 +147,15 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 			// "on 20/3": the day-first order of most of the world, after
 			// the same cue words as the month-first form.
 			add(m[0], m[1], 0.75, "date-cue")
-		case validDate(0, a, b) && b != a && (months[a] || months[a-1] || months[a+1] || a == 12 && months[1] || a == 1 && months[12]):
+		case validDate(0, a, b) && b != a && nearMonth(months, a):
 			add(m[0], m[1], 0.7, "date-context")
+		case !validDate(0, a, b) && validDate(0, b, a) && nearMonth(months, b):
+			// "covers 14/11 to 28/11" in a note dated in November.
+			add(m[0], m[1], 0.7, "date-context")
+		case m[3]-m[2] == 2 && m[5]-m[4] == 2 && (text[m[2]] == '0' || text[m[4]] == '0') && (validDate(0, a, b) || validDate(0, b, a)):
+			// "30/09", "02/11": a zero written to fill two places is a
+			// date's; scores and ratios are not padded.
+			add(m[0], m[1], 0.7, "date-padded")
 		}
 	}
 	for _, m := range matchNear(reOrdinalDay, text, toks, ordinalDayTrigger(text), 4, 0) {
@@ -151,14 +167,23 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 				continue
 			}
 		}
-		// After a weekday ("Thursday the 12th") the ordinal is a day
-		// whatever follows.
-		if d < 1 || d > 31 || m[2] < 0 && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) {
+		end := m[5]
+		if om := ordinalOfMonth.FindStringIndex(text[m[5]:]); om != nil {
+			end += om[1]
+		} else if d < 1 || d > 31 || m[2] < 0 && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) {
+			// After a weekday ("Thursday the 12th") the ordinal is a day
+			// whatever follows.
 			continue
 		}
-		add(m[4], m[5], 0.7, "date-ordinal")
+		add(m[4], end, 0.7, "date-ordinal")
 	}
 	return out
+}
+
+// nearMonth reports whether month mo or a month next to it is among the
+// document's dated months.
+func nearMonth(months map[int]bool, mo int) bool {
+	return months[mo] || months[mo-1] || months[mo+1] || mo == 12 && months[1] || mo == 1 && months[12]
 }
 
 // numericMonth returns the month of a found date written with numbers

@@ -33,7 +33,10 @@ var (
 	// reSpokenDigits: a number read out digit by digit in a transcript,
 	// "three three zero five five five zero one six eight".
 	reSpokenDigits = regexp.MustCompile(`(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ \t,\-]+){6,14}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b`)
-	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|contact|reach|dial|text|pager|fax|number)\b`)
+	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|called|calling|callback|contact|reach|reached|dial|text|pager|fax|number)\b`)
+	// reSpacedDigits: a number typed digit by digit with spaces, "4 4 1 7
+	// 0 9 2": seven digits or more are no list or count.
+	reSpacedDigits = regexp.MustCompile(`\b\d(?: \d){6,14}\b`)
 	reFaxBefore    = regexp.MustCompile(`(?i)(?:\bfax|facsimile|\bf)\b\W{0,4}(?:(?:is|at|on|to|number|no\.?)\W{1,3}){0,2}$`)
 	// reFaxAfter and rePhoneAfter are words right after a number that say
 	// what it is ("...58-Fax", "617-555-0111 (fax)"), not the label of the
@@ -110,15 +113,48 @@ func findPhones(text string, toks []token) []Span {
 // findSpokenPhones reports a number read out digit by digit
 // (reSpokenDigits) with a phone word before it in its sentence ("call me
 // back at three three zero ..."): a transcript's phone number.
+//
+// Since 1.9.0 a number of seven digits or more read out without a phone
+// word is an identifier (a member, record or claim number read to a call
+// centre), and so is one typed digit by digit with spaces.
 func findSpokenPhones(text string, toks []token) []Span {
 	var out []Span
-	for _, m := range matchNear(reSpokenDigits, text, toks, isDigitWord, 0, 0) {
-		if !rePhoneWord.MatchString(sentenceTail(lineBefore(text, m[0], 60))) {
+	// The window takes the next token too, so a comma between digit
+	// groups ("five oh three, five five five, ...") does not split them.
+	for _, m := range matchNear(reSpokenDigits, text, toks, isDigitWord, 0, 1) {
+		if rePhoneWord.MatchString(sentenceTail(lineBefore(text, m[0], 60))) {
+			out = append(out, Span{Start: m[0], End: m[1], Category: Phone, Confidence: 0.6, Detector: "phone-spoken"})
 			continue
 		}
-		out = append(out, Span{Start: m[0], End: m[1], Category: Phone, Confidence: 0.6, Detector: "phone-spoken"})
+		if ws := spokenDigitWords(text[m[0]:m[1]]); len(ws) >= 7 && !counting(ws) {
+			out = append(out, Span{Start: m[0], End: m[1], Category: ID, Confidence: 0.5, Detector: "id-spoken"})
+		}
+	}
+	for _, m := range reSpacedDigits.FindAllStringIndex(text, -1) {
+		if digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: ID, Confidence: 0.5, Detector: "id-spoken"})
 	}
 	return out
+}
+
+// counting reports digit words that count up or down ("one two three
+// four five six seven, breathe out"): a count, not a number.
+func counting(ws []string) bool {
+	val := map[string]int{"zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+	up, down := true, true
+	for i := 1; i < len(ws); i++ {
+		a, b := val[strings.ToLower(ws[i-1])], val[strings.ToLower(ws[i])]
+		up = up && b == a+1
+		down = down && b == a-1
+	}
+	return up || down
+}
+
+// spokenDigitWords returns the digit words of a number read out.
+func spokenDigitWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == '-' || r == '\n' })
 }
 
 // isTrunkNumber (with a leading 0) triggers reNationalPhone: a group of

@@ -1,0 +1,116 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Dates read out or typed into forms (detector 1.9.0): dictation and call
+// transcripts say a date in words ("March fourth nineteen fifty two",
+// "the first of December"), and claim forms print numbers in boxes
+// ("07 14 25", "04 | 30 | 1988") or as month and year ("exp 03/2028").
+
+const (
+	spokenUnits = `(?:one|two|three|four|five|six|seven|eight|nine)`
+	spokenTeens = `(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)`
+	spokenTens  = `(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)`
+	// spokenTwoDigits: "fifty two", "forty-four", "oh five", "eleven".
+	spokenTwoDigits = `(?:` + spokenTens + `(?:[ \t-]` + spokenUnits + `)?|` + spokenTeens + `|oh[ \t-]` + spokenUnits + `)`
+	// spokenYearRE: "nineteen fifty two", "twenty twenty-six", "two
+	// thousand and five".
+	spokenYearRE = `(?:(?:nineteen|twenty)[ \t]+` + spokenTwoDigits + `|two[ \t]+thousand(?:[ \t]+and)?(?:[ \t]+(?:` + spokenTwoDigits + `|` + spokenUnits + `))?)`
+	// spokenDayRE: every spelled ordinal day, "first" to "thirty-first",
+	// with a space or a hyphen in the compound ones. After a month name
+	// "first", "second" and "third" are days too.
+	spokenDayRE = `(?:(?:twenty|thirty)[ \t-](?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|` +
+		`first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|` +
+		`fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)`
+)
+
+var (
+	// reSpokenMonthDay: "September ninth", "November the third twenty
+	// twenty six", "April nineteenth, nineteen thirty-nine".
+	reSpokenMonthDay = regexp.MustCompile(`(?i)\b` + monthRE + `[ \t]+(?:the[ \t]+)?` + spokenDayRE + `\b(?:,?[ \t]+` + spokenYearRE + `\b)?`)
+	// reSpokenDayOfMonth: "the first of December", "twenty-second of
+	// March, two thousand and five".
+	reSpokenDayOfMonth = regexp.MustCompile(`(?i)\b` + spokenDayRE + `[ \t]+of[ \t]+` + monthRE + `\b(?:,?[ \t]+` + spokenYearRE + `\b)?`)
+	// reDateMonthYear: "03/2028", "10/2026", a month and a year (an
+	// expiry, a start of symptoms).
+	reDateMonthYear = regexp.MustCompile(`\b(0?[1-9]|1[0-2])/((?:19|20)\d{2})\b`)
+	// reDateBoxed: a date printed in the boxes of a form, "07 14 25",
+	// "04 | 30 | 1988", "07 12 2025". Both separators must be the same
+	// (checked in findFormDates).
+	reDateBoxed = regexp.MustCompile(`\b(\d{2})([ \t]{1,2}|[ \t]*\|[ \t]*)(\d{2})([ \t]{1,2}|[ \t]*\|[ \t]*)(\d{4}|\d{2})\b`)
+)
+
+// findSpokenDates reports dates said in words.
+func findSpokenDates(text string, toks []token) []Span {
+	var out []Span
+	for _, m := range matchNear(reSpokenMonthDay, text, toks, isMonthWord, 0, 9) {
+		if !monthWordOK(text, m[2], text[m[2]:m[3]]) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.75, Detector: "date-spoken"})
+	}
+	for _, m := range matchNear(reSpokenDayOfMonth, text, toks, isMonthWord, 3, 6) {
+		if !monthWordOK(text, m[2], text[m[2]:m[3]]) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.75, Detector: "date-spoken"})
+	}
+	return out
+}
+
+// findFormDates reports a month with a year in numbers ("exp 03/2028") and
+// dates printed in a form's boxes. A boxed date needs two-digit day and
+// month fields and a month that fits, and a padded field ("07") or a
+// four-digit year, so a row of lab values or a French telephone number
+// ("06 12 34 56 78", refused by the digits around it) stays out.
+func findFormDates(text string) []Span {
+	var out []Span
+	for _, m := range reDateMonthYear.FindAllStringSubmatchIndex(text, -1) {
+		if digitRunAround(text, m[0], m[1]) || isScoreContext(lowerBefore(text, m[0], 30), text[m[1]:]) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.7, Detector: "date-month-year"})
+	}
+	for _, m := range reDateBoxed.FindAllStringSubmatchIndex(text, -1) {
+		if strings.TrimSpace(text[m[4]:m[5]]) != strings.TrimSpace(text[m[8]:m[9]]) || digitGroupAround(text, m[0], m[1]) {
+			continue
+		}
+		a, b, ys := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), text[m[10]:m[11]]
+		y := 0
+		if len(ys) == 4 {
+			if y = atoi(ys); y < 1900 || y > 2099 {
+				continue
+			}
+		}
+		padded := text[m[2]] == '0' || text[m[6]] == '0'
+		if !padded && y == 0 || !validDate(y, a, b) && !validDate(y, b, a) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.7, Detector: "date-boxed"})
+	}
+	return out
+}
+
+// digitGroupAround reports a match that is one stretch of a longer run of
+// digit groups ("06 12 34 56 78"): a digit just before or after it, past
+// spaces and a bar.
+func digitGroupAround(text string, start, end int) bool {
+	if digitRunAround(text, start, end) {
+		return true
+	}
+	i := start
+	for i > 0 && strings.IndexByte(" \t|", text[i-1]) >= 0 {
+		i--
+	}
+	if i > 0 && i < start && isDigitByte(text[i-1]) {
+		return true
+	}
+	j := end
+	for j < len(text) && strings.IndexByte(" \t|", text[j]) >= 0 {
+		j++
+	}
+	return j > end && j < len(text) && isDigitByte(text[j])
+}
