@@ -36,11 +36,11 @@ var (
 	reDateMDY = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:[ \t]*[-–][ \t]*(\d{1,2})(?:st|nd|rd|th)?\b)?(?:(?:,[ \t]*|[ \t]+)(\d{4})\b)?`)
 	// reDateDMY: "3rd of March 2024", and a range within one month written
 	// day first, "12-19 July 2025", "7 and 8 August" (group 1).
-	reDateDMY = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
-	reDateMY      = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
-	reDateDMonY   = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
-	reMonthCue    = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
-	reHoliday     = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
+	reDateDMY   = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
+	reDateMY    = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
+	reDateDMonY = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
+	reMonthCue  = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
+	reHoliday   = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
 	// time zone ("14:22 PT").
