@@ -95,22 +95,16 @@ func findFormDates(text string) []Span {
 }
 
 // digitGroupAround reports a match that is one stretch of a longer run of
-// digit groups ("06 12 34 56 78"): a digit just before or after it, past
-// spaces and a bar.
+// two-digit groups ("06 12 34 56 78", a French telephone number): a
+// two-digit group one space before or after it. A form's next field, set
+// off by more space or of another length ("07 14 25  97110"), is no part
+// of it.
 func digitGroupAround(text string, start, end int) bool {
 	if digitRunAround(text, start, end) {
 		return true
 	}
-	i := start
-	for i > 0 && strings.IndexByte(" \t|", text[i-1]) >= 0 {
-		i--
-	}
-	if i > 0 && i < start && isDigitByte(text[i-1]) {
+	if start >= 3 && text[start-1] == ' ' && isDigitByte(text[start-2]) && isDigitByte(text[start-3]) && (start == 3 || !isDigitByte(text[start-4])) {
 		return true
 	}
-	j := end
-	for j < len(text) && strings.IndexByte(" \t|", text[j]) >= 0 {
-		j++
-	}
-	return j > end && j < len(text) && isDigitByte(text[j])
+	return end+3 <= len(text) && text[end] == ' ' && isDigitByte(text[end+1]) && isDigitByte(text[end+2]) && (end+3 == len(text) || !isDigitByte(text[end+3]))
 }

@@ -1,0 +1,64 @@
+package phi
+
+import "testing"
+
+// TestDetectPHIRules19 covers the rules of 1.9.0 (dates read out or typed
+// into forms, bare ordinal days, same-month ranges, dates with "@" times,
+// extensions and pagers, last-four partials, numbers read out digit by
+// digit, age cues), each beside the look-alikes it must leave alone. The
+// examples are written for this test.
+func TestDetectPHIRules19(t *testing.T) {
+	b := newTestBuiltin(t)
+	tests := []spanCase{
+		// Dates read out.
+		{"spoken month and day", "X-rays compared to films of September ninth. period.", []want{{"September ninth", Date}}, nil},
+		{"spoken date with its year", "date of birth March fourth nineteen fifty two, seen today", []want{{"March fourth nineteen fifty two", Date}}, nil},
+		{"spoken date with the and a year", "surgery on November the third twenty twenty six went well", []want{{"November the third twenty twenty six", Date}}, nil},
+		{"spoken day of month", "the drain comes out around the first of December. Please call.", []want{{"first of December", Date}}, nil},
+		{"spoken number is no date", "March forward, then twenty steps.", nil, []string{"March forward"}},
+
+		// Bare ordinal days.
+		{"ordinal day after the", "ceftriaxone for 7 days total, through the 17th.", []want{{"17th", Date}}, nil},
+		{"ordinal day range", "I will be out of town from the 20th to the 24th (the conference).", []want{{"20th", Date}, {"24th", Date}}, nil},
+		{"ordinal day then a noun", "She is in the 3rd trimester; the 2nd dose is due; the 95th percentile.", nil, []string{"3rd", "2nd", "95th"}},
+		{"ordinal of a count", "the 5th of 6 children", nil, []string{"5th"}},
+
+		// Forms and numeric shapes.
+		{"month and year", "Lot 3FH227A, exp. 04/2026; repeat 1/2 tablet.", []want{{"04/2026", Date}}, []string{"1/2"}},
+		{"boxed date", "24. A. DATE(S) OF SERVICE  07 14 25  97110", []want{{"07 14 25", Date}}, nil},
+		{"boxed date with bars", "DOB 04 | 30 | 1988 SEX F", []want{{"04 | 30 | 1988", Date}}, nil},
+		{"a French phone number is no boxed date", "Tél. portable 06 12 11 25 78 le soir", nil, []string{"06 12 11"}},
+		{"unpadded numbers are no boxed date", "WBC 10 12 15 over three days", nil, []string{"10 12 15"}},
+		{"padded day-first date", "Initial contact with worker 30/09 - ok.", []want{{"30/09", Date}}, nil},
+		{"day-first date in the note's month", "Certificate dated 14 Nov 2026, covers 14/11 to 28/11.", []want{{"14/11", Date}, {"28/11", Date}}, nil},
+		{"same-month range", "CAPS VISITS SEPT 3-6 AND 11/2/2026", []want{{"SEPT 3-6", Date}}, nil},
+		{"day-first same-month range", "on leave 12-19 July 2025 and 7 and 8 August", []want{{"12-19 July 2025", Date}, {"7 and 8 August", Date}}, nil},
+		{"a duration is no range", "symptoms since Nov 2-3 weeks ago", []want{{"Nov 2", Date}}, []string{"3 weeks"}},
+		{"date with a VistA time", "ENTERED: NOV 20, 2026@14:15:22 BY CLERK; 11/20/2026@1402", []want{{"NOV 20, 2026@14:15:22", Date}, {"11/20/2026@1402", Date}}, nil},
+		{"date with a comma and no space", "DOB: APR 2,1951", []want{{"APR 2,1951", Date}}, nil},
+		{"date and time with a zone", "Call started 11/08/2025 14:22 PT by agent", []want{{"11/08/2025 14:22 PT", Date}}, nil},
+		{"lower-case month abbreviation in lower-case text", "got my letter nov 12th, thanks", []want{{"nov 12th", Date}}, nil},
+		{"lower-case dec is no month", "Plan: dec 20 mg to 10 mg.", nil, []string{"dec 20"}},
+
+		// Extensions, pagers and partials.
+		{"pager alone", "Dr. Brennan (attending). Pager 3390.", []want{{"3390", Phone}}, nil},
+		{"extension with a hyphen", "notified at ext 5-2290 at once", []want{{"5-2290", Phone}}, nil},
+		{"paged at a number", "lactation paged at 3318 for support", []want{{"3318", Phone}}, nil},
+		{"paged at a time", "Surgery paged at 0300 for review", nil, []string{"0300"}},
+		{"last four of an SSN in a header", "PATIENT: WARD     LAST 4: 6612     DOB: 1951", []want{{"6612", SSN}}, nil},
+		{"last four of a phone", "the last 4 digits of her phone are 0183 if it asks", []want{{"0183", Phone}}, nil},
+		{"a year is no partial", "the fiscal year ending 2026 closed", nil, []string{"2026"}},
+
+		// Numbers read out digit by digit.
+		{"number read to a call centre", "His care card number is nine zero four eight, three one seven, two two six. Okay.", []want{{"nine zero four eight, three one seven, two two six", Phone}}, nil},
+		{"number read without a phone word", "Member I D is seven seven four oh two one nine, right.", []want{{"seven seven four oh two one nine", ID}}, nil},
+		{"phone read out after reached at", "the daughter can be reached at six one seven five five five oh one four four. period.", []want{{"six one seven five five five oh one four four", Phone}}, nil},
+		{"spaced digits", "Ref is 4 4 1 7 0 9 2 on the form", []want{{"4 4 1 7 0 9 2", ID}}, nil},
+		{"a countdown is no number", "nine eight seven six five four three two, relax", nil, []string{"nine eight seven"}},
+
+		// Ages.
+		{"age after she's", "my nan is doing fine, she's 93 and sharp", []want{{"93", Age}}, nil},
+		{"age after lived to", "mother lived to 94; father died at 61", []want{{"94", Age}}, []string{"61"}},
+	}
+	runSpanCases(t, b, Hints{}, tests)
+}
