@@ -166,5 +166,8 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// The tagger's spans join last, so that the rules' second pass sees
 	// only the rules' own findings.
 	all = append(all, b.tagged(text, toks, orgs))
+	// "LAST, First M" fields are completed from either side, whoever
+	// found it.
+	all = append(all, b.names.commaNames(text, Merge(all...)))
 	return tidy(text, Merge(all...)), nil
 }

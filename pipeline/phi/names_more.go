@@ -399,7 +399,10 @@ func (r *nameRules) orgRanges(text string, toks []token, flags []wordFlag, cue [
 		if !t.isCap() || !t.isWord() || (i > 0 && toks[i-1].isCap() && !t.nl && toks[i-1].end+1 >= t.start) {
 			continue
 		}
-		if w := text[t.start:t.end]; strings.Contains(w, "-") && cue[i] < cueMedium && r.lx.flags(fold(w[strings.LastIndexByte(w, '-')+1:]))&wLast != 0 {
+		// A double-barrelled surname after an initial ("K. Oyelaran-Smith",
+		// since 1.9.0) is a person's, not a firm's.
+		afterInitial := i > 1 && !t.nl && text[toks[i-1].start:toks[i-1].end] == "." && r.isInitial(text, toks, i-2)
+		if w := text[t.start:t.end]; strings.Contains(w, "-") && cue[i] < cueMedium && !afterInitial && r.lx.flags(fold(w[strings.LastIndexByte(w, '-')+1:]))&wLast != 0 {
 			if n := i + 1; n >= len(toks) || toks[n].nl || !toks[n].isCap() {
 				out = append(out, [2]int{t.start, t.end})
 			}

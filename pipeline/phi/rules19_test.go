@@ -56,6 +56,16 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"spaced digits", "Ref is 4 4 1 7 0 9 2 on the form", []want{{"4 4 1 7 0 9 2", ID}}, nil},
 		{"a countdown is no number", "nine eight seven six five four three two, relax", nil, []string{"nine eight seven"}},
 
+		// Names: initials, registration fields, double-barrelled surnames.
+		{"typist code", "DT: 11/04/2026 07:12   Job: 448127   IL/ckw\nEnd of report.", []want{{"IL", Name}, {"ckw", Name}}, nil},
+		{"role initials", "Scribe: kt. Technologist: BJH. Waste witnessed by JL.", []want{{"kt", Name}, {"BJH", Name}, {"JL", Name}}, nil},
+		{"sign-off initials", "Will keep appointment. Encounter closed. - ksm", []want{{"ksm", Name}}, nil},
+		{"abbreviations are no initials", "Consults: PT/OT\nTechnologist: CT. apixaban 5 mg bid - af\nReviewed: ok", nil, []string{"PT", "OT", "af", "ok"}},
+		{"comma name with a month given name", "Progress note.\nPatient: KING, APRIL M     MRN 88812", []want{{"KING", Name}, {"APRIL M", Name}}, nil},
+		{"comma name with a word family name", "and the caller HOPE-VASQUEZ, LAUREN M said", []want{{"HOPE-VASQUEZ", Name}, {"LAUREN M", Name}}, nil},
+		{"hyphenated surname after an initial", "Reviewed by Dr. R. Singh-Abernathy on the ward.", []want{{"R. Singh-Abernathy", Name}}, nil},
+		{"hyphenated firm stays a firm", "Letter from Kline-Smith about the estate.", nil, []string{"Kline-Smith"}},
+
 		// Ages.
 		{"age after she's", "my nan is doing fine, she's 93 and sharp", []want{{"93", Age}}, nil},
 		{"age after lived to", "mother lived to 94; father died at 61", []want{{"94", Age}}, []string{"61"}},
