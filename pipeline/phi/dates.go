@@ -44,7 +44,13 @@ var (
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
 	// time zone ("14:22 PT").
-	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]*@[ \t]*(?:[01]\d|2[0-3])[0-5]\d)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT)\b)?\b`)
+	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|[ \t]*@[ \t]*(?:[01]\d|2[0-3])[0-5]\d)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT)\b)?\b`)
+	// reDateTimeISO: an ISO 8601 date and time, "2026-11-23T08:00:14-06:00".
+	reDateTimeISO = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`)
+	// reShortDateRange: two short dates joined as a range, "10/6-10/30",
+	// "1/1 - 12/31"; each is a date (the digits around one would refuse
+	// it alone).
+	reShortDateRange = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})[ \t]*[-–][ \t]*(\d{1,2})/(\d{1,2})\b`)
 	// reDateCue are the words that make a bare "3/6" a date.
 	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of)\W{0,3}$`)
 )
@@ -106,6 +112,21 @@ func findDates(text string, toks []token) []Span {
 			end += m[1]
 		}
 		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: conf, Detector: "date"})
+	}
+	for _, m := range reDateTimeISO.FindAllStringSubmatchIndex(text, -1) {
+		if y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]]); y >= 1800 && y <= 2199 && validDate(y, mo, d) {
+			out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.95, Detector: "date"})
+		}
+	}
+	for _, m := range reShortDateRange.FindAllStringSubmatchIndex(text, -1) {
+		a, b, c, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]]), atoi(text[m[8]:m[9]])
+		if digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		if validDate(0, a, b) && validDate(0, c, d) || validDate(0, b, a) && validDate(0, d, c) {
+			out = append(out, Span{Start: m[2], End: m[5], Category: Date, Confidence: 0.75, Detector: "date-range"},
+				Span{Start: m[6], End: m[9], Category: Date, Confidence: 0.75, Detector: "date-range"})
+		}
 	}
 	for _, m := range reDateISO.FindAllStringSubmatchIndex(text, -1) {
 		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), atoi(text[m[10]:m[11]])
@@ -182,6 +203,9 @@ func findDates(text string, toks []token) []Span {
 		}
 		if !monthWordOK(text, m[2], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) {
 			continue
+		}
+		if m[8] < 0 && !isUpperByte(mon[0]) && reAgeUnit.MatchString(text[m[1]:]) {
+			continue // "dec 20 mg"
 		}
 		end := m[1]
 		if m[6] >= 0 && m[8] < 0 && !rangeEndOK(d, atoi(text[m[6]:m[7]]), text[m[1]:]) {
@@ -274,9 +298,14 @@ func monthWordOK(text string, at int, mon string) bool {
 	case "may", "march":
 		return caselessLine(text, at)
 	case "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov":
-		// Typed in one case ("nov 12th", "oct 17"), an abbreviation is
-		// the month: none of these is an English word. "jan", "mar" and
-		// "dec" are (a name, a verb, "decreased").
+		// Typed in lower case ("nov 12th", "sep 3"), an abbreviation
+		// before a day or a year (as every caller asks) is the month: none
+		// of these is an English word.
+		return true
+	case "jan", "dec":
+		// A name and "decreased": the month only in a line typed in one
+		// case, and never before a unit ("dec 20 mg", checked by the
+		// callers through reAgeUnit).
 		return caselessLine(text, at)
 	}
 	return false

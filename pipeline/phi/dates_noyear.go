@@ -135,7 +135,10 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 			continue
 		}
 		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
-		before, after := lowerBefore(text, m[0], 30), text[m[1]:min(len(text), m[1]+20)]
+		// The words that make a pair a measurement are on its own line: a
+		// table row's "09/15" is no fraction of the number that ends the
+		// row above.
+		before, after := sameLineBefore(text, m[0], 30), text[m[1]:min(len(text), m[1]+20)]
 		if reShortDateRejectBefore.MatchString(before) || reShortDateRejectAfter.MatchString(after) || isScoreContext(before, after) {
 			continue
 		}
@@ -178,6 +181,15 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 		add(m[4], end, 0.7, "date-ordinal")
 	}
 	return out
+}
+
+// sameLineBefore returns up to n bytes before offset on its line, lower-cased.
+func sameLineBefore(text string, offset, n int) string {
+	s := lowerBefore(text, offset, n)
+	if i := strings.LastIndexAny(s, "\n\r"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
 
 // nearMonth reports whether month mo or a month next to it is among the

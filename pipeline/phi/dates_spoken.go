@@ -18,7 +18,7 @@ const (
 	spokenTwoDigits = `(?:` + spokenTens + `(?:[ \t-]` + spokenUnits + `)?|` + spokenTeens + `|oh[ \t-]` + spokenUnits + `)`
 	// spokenYearRE: "nineteen fifty two", "twenty twenty-six", "two
 	// thousand and five".
-	spokenYearRE = `(?:(?:nineteen|twenty)[ \t]+` + spokenTwoDigits + `|two[ \t]+thousand(?:[ \t]+and)?(?:[ \t]+(?:` + spokenTwoDigits + `|` + spokenUnits + `))?)`
+	spokenYearRE = `(?:(?:nineteen|twenty)[ \t-]` + spokenTwoDigits + `|two[ \t]+thousand(?:[ \t]+and)?(?:[ \t]+(?:` + spokenTwoDigits + `|` + spokenUnits + `))?)`
 	// spokenDayRE: every spelled ordinal day, "first" to "thirty-first",
 	// with a space or a hyphen in the compound ones. After a month name
 	// "first", "second" and "third" are days too.
