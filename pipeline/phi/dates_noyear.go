@@ -27,7 +27,7 @@ var (
 	// reShortDateReject: words around a short number pair that make it a
 	// measurement: a blood pressure, a visual acuity, a fraction of a
 	// tablet, a strength grade, a dose.
-	reShortDateRejectBefore = regexp.MustCompile(`(?i)(?:\bbp|b/p|blood pressure|pressure|\bva|vision|acuity|gcs|apgar|power|strength|score|scale|grade|ratio|pain|rated|murmur|systolic|diastolic|holosystolic|\bx|\d)\W{0,3}$`)
+	reShortDateRejectBefore = regexp.MustCompile(`(?i)(?:\bbp|b/p|blood pressure|pressure|\bva|vision|acuity|gcs|apgar|power|strength|score|scale|grade|ratio|pain|rated|murmur|systolic|diastolic|holosystolic|\bx)\W{0,3}$|\d[ \t]?$`)
 	reShortDateRejectAfter  = regexp.MustCompile(`(?i)^\W{0,2}(?:tab|tablet|pill|cap|dose|of\b|mg|mcg|ml|units?|strength|power|pain|score|mmhg|cm|mm|in\b|inch|times|x\b|positive|negative|\+|-\d)`)
 )
 

@@ -250,14 +250,31 @@ func genericIDOK(text string, start, end int) bool {
 			letters++
 		}
 	}
-	if d < 5 || (letters == 0 && d < 7) {
+	if (d < 5 || letters == 0 && d < 7) && !letterCode(v, d, letters) {
 		return false
 	}
-	// Part of a decimal or thousands-separated number.
-	if start > 0 && (text[start-1] == '.' || text[start-1] == ',') && start > 1 && isDigitByte(text[start-2]) {
+	// Part of a decimal or thousands-separated number (a code that starts
+	// with letters is no such part: "…0118,HF-04-0087" in a CSV row).
+	if start > 0 && isDigitByte(v[0]) && (text[start-1] == '.' || text[start-1] == ',') && start > 1 && isDigitByte(text[start-2]) {
 		return false
 	}
 	if end < len(text)-1 && (text[end] == '.' || text[end] == ',') && isDigitByte(text[end+1]) {
+		return false
+	}
+	return true
+}
+
+// letterCode reports a short code of capitals, a hyphen and four digits
+// or more in all ("R-4471", "INT-0622", "QX7-22K9"), since 1.9.0: a
+// record's, referral's or case's number. Form and edition names of the
+// same shape ("CMS-1500", "FY-2026", "ISO-9001") are not.
+func letterCode(v string, digits, letters int) bool {
+	i := strings.IndexByte(v, '-')
+	if digits < 4 || letters == 0 || letters > 4 || i <= 0 || !isUpperByte(v[0]) || strings.ToUpper(v) != v {
+		return false
+	}
+	switch v[:i] {
+	case "CMS", "HCFA", "FY", "ISO", "ICD", "DSM", "SF", "UB", "NUCC", "HL", "IEC", "EN", "AD", "BC", "CE":
 		return false
 	}
 	return true

@@ -66,6 +66,18 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"hyphenated surname after an initial", "Reviewed by Dr. R. Singh-Abernathy on the ward.", []want{{"R. Singh-Abernathy", Name}}, nil},
 		{"hyphenated firm stays a firm", "Letter from Kline-Smith about the estate.", nil, []string{"Kline-Smith"}},
 
+		// More dates and identifiers.
+		{"short-date range", "therapy notes 10/6-10/30; FMLA year 1/1 - 12/31", []want{{"10/6", Date}, {"10/30", Date}, {"1/1", Date}, {"12/31", Date}}, nil},
+		{"visual acuity range is no date range", "VA 20/20-20/40 both eyes", nil, []string{"20/20"}},
+		{"ISO date-time", "voicemail received 2026-11-23T08:00:14-06:00 from", []want{{"2026-11-23T08:00:14-06:00", Date}}, nil},
+		{"a table row's date", "Total    1\n09/15   0450  99284   ED visit", []want{{"09/15", Date}}, nil},
+		{"a mixed number is no date", "take 1 1/2 tablets", nil, []string{"1/2"}},
+		{"letter codes", "Screening ID R-4471, referral INT-0622, ref QX7-22K9; claim form CMS-1500 for FY-2026.", []want{{"R-4471", ID}, {"INT-0622", ID}, {"QX7-22K9", ID}}, []string{"CMS-1500", "FY-2026"}},
+		{"code after a CSV number", "S04-0118,HF-04-0087,M", []want{{"HF-04-0087", ID}}, nil},
+		{"handles", "posted by ballarat_bec · 3 dec\n  jj_alvarado92: love u sis\n  kern.county.mama: so strong\nVenmo: @kia-thao88", []want{{"ballarat_bec", ID}, {"jj_alvarado92", ID}, {"kern.county.mama", ID}, {"kia-thao88", ID}}, nil},
+		{"field names are no handles", "first_name: Ana\nremote_addr: 198.51.100.7\nuser_agent: Mozilla", nil, []string{"first_name", "remote_addr", "user_agent"}},
+		{"e-mail is no handle", "write to jo.ann.lee@example.com today", []want{{"jo.ann.lee@example.com", Email}}, nil},
+
 		// Ages.
 		{"age after she's", "my nan is doing fine, she's 93 and sharp", []want{{"93", Age}}, nil},
 		{"age after lived to", "mother lived to 94; father died at 61", []want{{"94", Age}}, []string{"61"}},

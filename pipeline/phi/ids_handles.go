@@ -1,0 +1,89 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Online handles (detector 1.9.0): a username identifies a person as well
+// as a name does ("ballarat_bec", "jj_alvarado92", "@Summer-Ruiz-KC",
+// "kern.county.mama"). Code and export field names have the same shape
+// ("patient_id"), so a handle needs the "@", the speaker's place in a
+// chat ("jj_alvarado92: love u"), a posting cue ("posted by", "reply
+// from") or, for an underscore name, a digit.
+
+var (
+	reAtHandle = regexp.MustCompile(`(?:^|[^A-Za-z0-9.@/])(@[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])`)
+	reHandle   = regexp.MustCompile(`\b[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)+\b`)
+	// rePostCue: words before a handle in a forum or social feed.
+	rePostCue = regexp.MustCompile(`(?i)(?:posted\s+by|reply\s+from|replied|reply\s+to|username|user\s*name|user|handle|screen\s+name|login|venmo|cash\s*app|instagram|insta|ig|tiktok|twitter|reddit|\bu/)\s*:?\s*\(?$`)
+	// reTLDEnd: a dotted name that ends in a top-level domain is a host,
+	// the URL rules' business.
+	reTLDEnd = regexp.MustCompile(`(?i)\.(?:com|org|net|edu|gov|mil|int|io|co|uk|ie|au|nz|ca|us|info|biz|test|example|local|txt|pdf|doc|docx|csv|jpg|png|html?)$`)
+)
+
+// findHandles reports online handles. A name made only of English words
+// ("first_name", "member_id", "submitted_at") is a form's or an export's
+// field, whatever its place.
+func findHandles(text string, lx *lexicon) []Span {
+	var out []Span
+	add := func(start, end int) {
+		out = append(out, Span{Start: start, End: end, Category: ID, Confidence: 0.55, Detector: "id-handle"})
+	}
+	for _, m := range reAtHandle.FindAllStringSubmatchIndex(text, -1) {
+		if v := text[m[2]:m[3]]; !reTLDEnd.MatchString(v) && !strings.Contains(text[m[3]:min(len(text), m[3]+1)], "@") {
+			add(m[2], m[3])
+		}
+	}
+	for _, m := range reHandle.FindAllStringIndex(text, -1) {
+		v := text[m[0]:m[1]]
+		if reTLDEnd.MatchString(v) || m[0] > 0 && strings.IndexByte("@/.:-", text[m[0]-1]) >= 0 || m[1] < len(text) && text[m[1]] == '@' {
+			continue // an e-mail address, a URL's path or host
+		}
+		under := strings.Contains(v, "_")
+		if !under && strings.Count(v, ".") < 2 {
+			continue // "e.g", "Dr.Smith", a decimal
+		}
+		if !under && (strings.ToLower(v) != v || strings.ContainsAny(v, "0123456789") && !strings.ContainsAny(v, "abcdefghijklmnopqrstuvwxyz")) {
+			continue // "J.R.R", "1.2.3": initials and versions
+		}
+		if under && fieldName(v, lx) {
+			continue
+		}
+		speaker := lineStartsAt(text, m[0]) && strings.HasPrefix(text[m[1]:], ":")
+		cued := rePostCue.MatchString(sameLineBefore(text, m[0], 30))
+		if speaker || cued || under && strings.ContainsAny(v, "0123456789") {
+			add(m[0], m[1])
+		}
+	}
+	return out
+}
+
+// lineStartsAt reports whether only spaces stand between the line's start
+// and offset.
+func lineStartsAt(text string, offset int) bool {
+	for i := offset - 1; i >= 0; i-- {
+		switch text[i] {
+		case ' ', '\t':
+		case '\n', '\r':
+			return true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// fieldName reports a handle-shaped name whose parts are all English or
+// common words, or abbreviations of four letters or fewer ("x_forwarded_for",
+// "user_agent", "remote_addr").
+func fieldName(v string, lx *lexicon) bool {
+	for _, p := range strings.FieldsFunc(strings.ToLower(v), func(r rune) bool { return r == '_' || r == '.' }) {
+		p = strings.TrimRight(p, "0123456789")
+		if len(p) <= 4 || lx.flags(p)&(wEnglish|wCommon) != 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
