@@ -27,11 +27,63 @@ func caseless(s string) bool {
 	return lower+upper > 0 && (lower == 0 || upper == 0)
 }
 
-// isCaseless reports a text with at least eight letters and no upper-case
-// letter (nameRules reads an all-capitals document in lower case first).
-func isCaseless(text string) bool {
-	lower, upper := letterCases(text)
-	return upper == 0 && lower >= 8
+// isCaseless reports a text typed without capitals: at least eight
+// lower-case words and, since 1.9.0, capitalised words at most one in
+// fifty (docCase), so that a code ("IN23K08812-B") or one shouted word
+// ("UPDATE!!", "ER") in a lower-case chat does not make it mixed case.
+func isCaseless(text string) bool { return docCase(text) == 'l' }
+
+// docCase returns 'l' for a text written in lower case, 'u' for one in
+// capitals and 'm' for mixed case. Words with digits are codes and do not
+// count; up to one word in fifty may go against the text's case.
+func docCase(text string) byte {
+	switch lower, upper := letterCases(text); {
+	case upper == 0 && lower >= 8:
+		return 'l'
+	case lower == 0 && upper >= 8:
+		return 'u'
+	}
+	lowerWords, upperWords, capWords := 0, 0, 0
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !isLetter(r) && !unicode.IsDigit(r) {
+			i += n
+			continue
+		}
+		j, lower, upper, digit := i, 0, 0, false
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			switch {
+			case unicode.IsDigit(r):
+				digit = true
+			case unicode.IsUpper(r):
+				upper++
+			case isLetter(r):
+				lower++
+			default:
+				goto done
+			}
+			j += n
+		}
+	done:
+		i = j
+		switch {
+		case digit || lower+upper == 0:
+		case upper == 0:
+			lowerWords++
+		case lower == 0:
+			upperWords++
+		default:
+			capWords++
+		}
+	}
+	switch {
+	case lowerWords >= 8 && (upperWords+capWords)*50 <= lowerWords:
+		return 'l'
+	case upperWords >= 8 && (lowerWords+capWords)*50 <= upperWords:
+		return 'u'
+	}
+	return 'm'
 }
 
 // letterCases counts the lower-case and upper-case letters of s (letters

@@ -1,6 +1,9 @@
 package phi
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestDetectPHIRules19 covers the rules of 1.9.0 (dates read out or typed
 // into forms, bare ordinal days, same-month ranges, dates with "@" times,
@@ -83,4 +86,26 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"age after lived to", "mother lived to 94; father died at 61", []want{{"94", Age}}, []string{"61"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
+}
+
+// TestDocCaseToleratesCodes: a lower-case chat stays lower case with a
+// code or one shouted word in it, and a mixed-case note stays mixed.
+func TestDocCaseToleratesCodes(t *testing.T) {
+	chat := strings.Repeat("ok so the nurse said she would come by after lunch and check the dressing again ", 3)
+	tests := []struct {
+		name, text string
+		want       byte
+	}{
+		{"plain lower case", chat, 'l'},
+		{"lower case with a code and ER", chat + "auth IN23K08812-B, went to the ER", 'l'},
+		{"short lower case", "all lower case words here", 'l'},
+		{"mixed case", "The nurse said she would come by after lunch. Dr. Patel agreed.", 'm'},
+		{"lower case with several names capitalised", chat + "Ana and Luis and Marco came", 'm'},
+		{"capitals with a unit", strings.Repeat("PATIENT SEEN IN CLINIC TODAY FOR FOLLOW UP OF HER KNEE. ", 4) + "10 mg", 'u'},
+	}
+	for _, tt := range tests {
+		if got := docCase(tt.text); got != tt.want {
+			t.Errorf("%s: docCase = %q, want %q", tt.name, got, tt.want)
+		}
+	}
 }

@@ -313,23 +313,17 @@ type featurizer struct {
 }
 
 func newFeaturizer(lx *lexicon, text string) *featurizer {
-	hasUpper, hasLower := false, false
-	for _, r := range text {
-		if r >= 'A' && r <= 'Z' {
-			hasUpper = true
-		} else if r >= 'a' && r <= 'z' {
-			hasLower = true
+	// The rules' reading of the text's case (docCase), and a short text
+	// with no capital or no lower-case letter at all reads as one case
+	// too.
+	mode := docCase(text)
+	if mode == 'm' {
+		switch lower, upper := letterCases(text); {
+		case upper == 0:
+			mode = 'l'
+		case lower == 0:
+			mode = 'u'
 		}
-		if hasUpper && hasLower {
-			break
-		}
-	}
-	mode := byte('m')
-	switch {
-	case !hasUpper:
-		mode = 'l'
-	case !hasLower:
-		mode = 'u'
 	}
 	return &featurizer{lx: lx, caseMode: mode}
 }
