@@ -35,7 +35,8 @@ func isCaseless(text string) bool { return docCase(text) == 'l' }
 
 // docCase returns 'l' for a text written in lower case, 'u' for one in
 // capitals and 'm' for mixed case. Words with digits are codes and do not
-// count; up to one word in fifty may go against the text's case.
+// count, nor do single letters; up to one word in fifty may go against
+// the text's case.
 func docCase(text string) byte {
 	switch lower, upper := letterCases(text); {
 	case upper == 0 && lower >= 8:
@@ -68,7 +69,9 @@ func docCase(text string) byte {
 	done:
 		i = j
 		switch {
-		case digit || lower+upper == 0:
+		case digit || lower+upper <= 1:
+			// Codes and single letters ("B" of "IN23K08812-B", "I") say
+			// nothing of the text's case.
 		case upper == 0:
 			lowerWords++
 		case lower == 0:

@@ -101,7 +101,7 @@ func TestDocCaseToleratesCodes(t *testing.T) {
 		{"short lower case", "all lower case words here", 'l'},
 		{"mixed case", "The nurse said she would come by after lunch. Dr. Patel agreed.", 'm'},
 		{"lower case with several names capitalised", chat + "Ana and Luis and Marco came", 'm'},
-		{"capitals with a unit", strings.Repeat("PATIENT SEEN IN CLINIC TODAY FOR FOLLOW UP OF HER KNEE. ", 4) + "10 mg", 'u'},
+		{"capitals with a unit", strings.Repeat("PATIENT SEEN IN CLINIC TODAY FOR FOLLOW UP OF HER KNEE. ", 5) + "10 mg", 'u'},
 	}
 	for _, tt := range tests {
 		if got := docCase(tt.text); got != tt.want {
