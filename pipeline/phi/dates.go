@@ -43,8 +43,9 @@ var (
 	reHoliday   = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
-	// time zone ("14:22 PT").
-	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|[ \t]*@[ \t]*(?:[01]\d|2[0-3])[0-5]\d)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT)\b)?\b`)
+	// time zone ("14:22 PT"); a 24-hour time without a colon ("3/14 0722")
+	// only one space away, as a table's next column is further.
+	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b)?)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT)\b)?\b`)
 	// reDateTimeISO: an ISO 8601 date and time, "2026-11-23T08:00:14-06:00".
 	reDateTimeISO = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`)
 	// reShortDateRange: two short dates joined as a range, "10/6-10/30",
@@ -106,12 +107,13 @@ var foreignMonthRE = func() string {
 // not PHI under Safe Harbor) in numeric, ISO and spelled-out forms, with a
 // clock time that directly follows.
 func findDates(text string, toks []token) []Span {
+	// Scanned pages come through OCR, which reads a 0 as "O" and a 1 as
+	// "l" ("O8/14/1953", "11/O5"): the date rules read digits so
+	// confused as digits. The copy has the same length, so offsets hold.
+	text = ocrDigits(text)
 	var out []Span
 	add := func(start, end int, conf float64) {
-		if m := reTimeAfter.FindStringIndex(text[end:]); m != nil {
-			end += m[1]
-		}
-		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: conf, Detector: "date"})
+		out = append(out, Span{Start: start, End: timeAfter(text, end), Category: Date, Confidence: conf, Detector: "date"})
 	}
 	for _, m := range reDateTimeISO.FindAllStringSubmatchIndex(text, -1) {
 		if y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]]); y >= 1800 && y <= 2199 && validDate(y, mo, d) {
@@ -274,6 +276,54 @@ func findDates(text string, toks []token) []Span {
 	out = append(out, findSpokenDates(text, toks)...)
 	out = append(out, findFormDates(text)...)
 	return append(out, findDatesNoYear(text, toks, out, shorts)...)
+}
+
+// ocrDigits returns text with the letters OCR mistakes for digits ("O",
+// "o" for 0, "l", "I" for 1) turned into those digits where they sit in a
+// number: next to a digit, with a digit, a date or time separator or no
+// letter on the other side. Words are left alone ("Oct", "2 lb", "Ol").
+func ocrDigits(text string) string {
+	var b []byte
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c != 'O' && c != 'o' && c != 'l' && c != 'I' {
+			continue
+		}
+		prev, next := byte(' '), byte(' ')
+		if i > 0 {
+			prev = text[i-1]
+		}
+		if i+1 < len(text) {
+			next = text[i+1]
+		}
+		numeric := func(x byte) bool { return isDigitByte(x) || x == '/' || x == ':' || x == '-' || x == '.' || !isAlphaByte(x) && x < 0x80 }
+		if !(isDigitByte(prev) && numeric(next) || isDigitByte(next) && numeric(prev)) {
+			continue
+		}
+		if b == nil {
+			b = []byte(text)
+		}
+		if c == 'O' || c == 'o' {
+			b[i] = '0'
+		} else {
+			b[i] = '1'
+		}
+	}
+	if b == nil {
+		return text
+	}
+	return string(b)
+}
+
+// timeAfter returns the end of the clock time that follows a date ending
+// at end (reTimeAfter), or end: "3/14 0722" takes its time, "3/14 1000
+// mg" is a dose.
+func timeAfter(text string, end int) int {
+	m := reTimeAfter.FindStringIndex(text[end:])
+	if m == nil || reAgeUnit.MatchString(text[end+m[1]:]) {
+		return end
+	}
+	return end + m[1]
 }
 
 // isMonthWord triggers the spelled-out date patterns.

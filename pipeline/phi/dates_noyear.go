@@ -64,6 +64,12 @@ var ordinalDayFollowers = map[string]bool{
 	"through": true, "thru": true, "until": true, "till": true,
 }
 
+// reTimePrepBefore and reAndAfter: "on the 2nd and again ...".
+var (
+	reTimePrepBefore = regexp.MustCompile(`(?i)\b(?:on|by|from|since|until|till|before|after)[ \t]+$`)
+	reAndAfter       = regexp.MustCompile(`(?i)^[ \t]+and\b`)
+)
+
 // ordinalOfMonth: "of December" after an ordinal day ("the 1st of
 // December", "the first of December").
 var ordinalOfMonth = regexp.MustCompile(`(?i)^[ \t]+of[ \t]+` + monthRE + `\b`)
@@ -107,10 +113,7 @@ func ordinalDayTrigger(text string) func(token) bool {
 func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []Span {
 	var out []Span
 	add := func(start, end int, conf float64, rule string) {
-		if m := reTimeAfter.FindStringIndex(text[end:]); m != nil {
-			end += m[1]
-		}
-		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: conf, Detector: rule})
+		out = append(out, Span{Start: start, End: timeAfter(text, end), Category: Date, Confidence: conf, Detector: rule})
 	}
 	// The months of the document's dated (yeared or cued) dates: a bare
 	// "10/30" in a note whose other dates fall in October or November is
@@ -173,7 +176,10 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 		end := m[5]
 		if om := ordinalOfMonth.FindStringIndex(text[m[5]:]); om != nil {
 			end += om[1]
-		} else if d < 1 || d > 31 || m[2] < 0 && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) {
+		} else if d < 1 || d > 31 || m[2] < 0 && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) &&
+			!(reTimePrepBefore.MatchString(lowerBefore(text, m[0], 10)) && reAndAfter.MatchString(text[m[1]:min(len(text), m[1]+10)])) {
+			// ("on the 5th and was 1.4": after a preposition of time a
+			// clause may go on with "and".)
 			// After a weekday ("Thursday the 12th") the ordinal is a day
 			// whatever follows.
 			continue

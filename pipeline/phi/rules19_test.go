@@ -69,6 +69,14 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"hyphenated surname after an initial", "Reviewed by Dr. R. Singh-Abernathy on the ward.", []want{{"R. Singh-Abernathy", Name}}, nil},
 		{"hyphenated firm stays a firm", "Letter from Kline-Smith about the estate.", nil, []string{"Kline-Smith"}},
 
+		// Scanned and charted dates.
+		{"OCR letters in a date", "DOB: O8/14/1953. Surgery on 1l/03/2026 went well.", []want{{"O8/14/1953", Date}, {"1l/03/2026", Date}}, nil},
+		{"OCR does not touch words", "Oct visit; weight 2 lb; O2 sat 94%", nil, []string{"O2"}},
+		{"24-hour time after a date", "EMS arrival 04/19/2026 0655, departed", []want{{"04/19/2026 0655", Date}}, nil},
+		{"a table's next column is no time", "09/15/2026   0450  99284   ED visit", []want{{"09/15/2026", Date}}, []string{"0450"}},
+		{"a dose is no time", "Admitted 03/12/2026. Heparin 3/14 1000 units", nil, []string{"1000"}},
+		{"ordinal day then and", "Cr peaked at 2.1 on the 5th and was 1.4 at discharge", []want{{"5th", Date}}, nil},
+
 		// More dates and identifiers.
 		{"short-date range", "therapy notes 10/6-10/30; FMLA year 1/1 - 12/31", []want{{"10/6", Date}, {"10/30", Date}, {"1/1", Date}, {"12/31", Date}}, nil},
 		{"visual acuity range is no date range", "VA 20/20-20/40 both eyes", nil, []string{"20/20"}},
