@@ -296,7 +296,9 @@ func ocrDigits(text string) string {
 		if i+1 < len(text) {
 			next = text[i+1]
 		}
-		numeric := func(x byte) bool { return isDigitByte(x) || x == '/' || x == ':' || x == '-' || x == '.' || !isAlphaByte(x) && x < 0x80 }
+		numeric := func(x byte) bool {
+			return isDigitByte(x) || x == '/' || x == ':' || x == '-' || x == '.' || !isAlphaByte(x) && x < 0x80
+		}
 		if !(isDigitByte(prev) && numeric(next) || isDigitByte(next) && numeric(prev)) {
 			continue
 		}
