@@ -190,6 +190,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	for _, m := range matchNear(reIrishCounty, text, toks, keyIn("co"), 0, 2) {
 		add(m[0], m[1], 0.85, "county-ie")
 	}
+	out = append(out, r.counties(text)...)
 	for _, e := range eircodesAlone(text, toks) {
 		add(e[0], e[1], 0.8, "postcode-ie")
 	}

@@ -89,6 +89,13 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"field names are no handles", "first_name: Ana\nremote_addr: 198.51.100.7\nuser_agent: Mozilla", nil, []string{"first_name", "remote_addr", "user_agent"}},
 		{"e-mail is no handle", "write to jo.ann.lee@example.com today", []want{{"jo.ann.lee@example.com", Email}}, nil},
 
+		// Counties and tables.
+		{"counties and parishes", "filed in Washtenaw County probate court; raised in Lafourche Parish. The County agreed.", []want{{"Washtenaw County", Location}, {"Lafourche Parish", Location}}, []string{"The County"}},
+		{"county in capitals", "DEPUTY FROM GARFIELD COUNTY RESPONDED; TRANSPORTED FROM SAN BERNARDINO COUNTY.", []want{{"GARFIELD COUNTY", Location}, {"SAN BERNARDINO COUNTY", Location}}, nil},
+		{"CSV columns named by the header", "screen_no,initials,sex,zip,notes\nS04-0118,J.R.,M,97217,\"baseline 6MWT 312 m\"\nS04-0119,MTN,F,N/A,ok", []want{{"J.R.", Name}, {"97217", Location}, {"MTN", Name}}, []string{"312", "N/A"}},
+		{"pipe table", "| participant | city | phone |\n| HF-1 | Garland | 214-555-0190 |", []want{{"Garland", Location}, {"214-555-0190", Phone}}, nil},
+		{"a sentence is no header", "Bring your name, address, phone.\nAsk at desk, floor 2, room 4", nil, []string{"floor 2", "room 4"}},
+
 		// Ages.
 		{"age after she's", "my nan is doing fine, she's 93 and sharp", []want{{"93", Age}}, nil},
 		{"age after lived to", "mother lived to 94; father died at 61", []want{{"94", Age}}, []string{"61"}},

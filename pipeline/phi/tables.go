@@ -1,0 +1,193 @@
+package phi
+
+import (
+	"encoding/csv"
+	"strings"
+)
+
+// Tables (detector 1.9.0): exports pasted into notes and messages ("CSV
+// below", a registry pull, a pipe table) put a value's kind in the header,
+// not beside the value: "…,initials,dob,…,zip" over "…,J.R.,1958-04-11,…,
+// 97217". The header names a column's category; every cell under it is
+// then that PHI, initials and bare ZIP codes the other rules cannot tell
+// from codes included.
+
+// columnCategories maps a header cell, lower-cased with everything but
+// letters and digits removed, to the category of the column's cells.
+var columnCategories = func() map[string]Category {
+	m := map[string]Category{}
+	for cat, names := range map[Category]string{
+		Name: `name patientname ptname firstname lastname fname lname first last middlename mi initials ptinitials
+			membername subscribername guarantorname contactname emergencycontact nextofkin caregiver employeename
+			patient surname givenname`,
+		Location: `zip zipcode postal postalcode postcode city town address address1 address2 street streetaddress addr
+			county`,
+		Date:       `dob dos dod dateofbirth birthdate`,
+		Phone:      `phone phonenumber tel telephone mobile cell homephone workphone cellphone contactphone`,
+		Email:      `email emailaddress`,
+		MRN:        `mrn medicalrecordnumber chartno chartnumber`,
+		SSN:        `ssn socialsecuritynumber`,
+		HealthPlan: `memberid memberno subscriberid medicaidid medicareid mbi policyno policynumber insuranceid`,
+		Account:    `account accountno accountnumber acct fin`,
+		ID: `participantid subjectid studyid screenno screeningno randid claimid claimno caseno caseid npi accession
+			accessionno username userid`,
+	} {
+		for _, n := range strings.Fields(names) {
+			m[n] = cat
+		}
+	}
+	return m
+}()
+
+// headerKey normalises a header cell for columnCategories.
+func headerKey(cell string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(cell) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	k := b.String()
+	if strings.HasSuffix(k, "date") && k != "date" {
+		// "consent_date", "last_visit_date": a record's dates are PHI.
+		return "dob"
+	}
+	return k
+}
+
+// emptyCell are the cell values that hold no data.
+var emptyCell = map[string]bool{"": true, "-": true, "--": true, "n/a": true, "na": true, "none": true, "null": true, "unknown": true, "unk": true, "tbd": true}
+
+// findTableColumns reports the cells of the columns whose header names a
+// kind of PHI, in runs of delimited lines under a header line.
+func findTableColumns(text string) []Span {
+	var out []Span
+	lines := splitLines(text)
+	for i := 0; i < len(lines); i++ {
+		delim := tableDelimiter(lines[i].s)
+		if delim == 0 {
+			continue
+		}
+		header, _ := readRow(lines[i].s, delim)
+		cats := make([]Category, len(header))
+		mapped := 0
+		for k, h := range header {
+			h = strings.TrimSpace(h)
+			if h == "" || len(h) > 40 || strings.ContainsAny(h, "0123456789") && !strings.ContainsAny(h, "_ ") {
+				continue
+			}
+			if c, ok := columnCategories[headerKey(h)]; ok {
+				cats[k] = c
+				mapped++
+			}
+		}
+		if len(header) < 3 || mapped == 0 || !headerShaped(header) {
+			continue
+		}
+		j := i + 1
+		for ; j < len(lines); j++ {
+			row, pos := readRow(lines[j].s, delim)
+			if row == nil || len(row) != len(header) {
+				break
+			}
+			for k, cell := range row {
+				v := strings.TrimSpace(cell)
+				if cats[k] == "" || emptyCell[strings.ToLower(v)] || !cellFits(cats[k], v) {
+					continue
+				}
+				at := strings.Index(lines[j].s[pos[k]:], v)
+				if at < 0 {
+					continue
+				}
+				start := lines[j].start + pos[k] + at
+				out = append(out, Span{Start: start, End: start + len(v), Category: cats[k], Confidence: 0.7, Detector: "table-column"})
+			}
+		}
+		i = j - 1
+	}
+	return out
+}
+
+// headerShaped reports cells that read as column names: a few words each,
+// no sentence.
+func headerShaped(cells []string) bool {
+	for _, c := range cells {
+		if len(strings.Fields(c)) > 4 || strings.ContainsAny(strings.TrimSpace(c), ".;:!?") {
+			return false
+		}
+	}
+	return true
+}
+
+// cellFits checks a cell against its column's category: numbers for
+// numbers, letters for names, so a stray note in a column is left alone.
+func cellFits(c Category, v string) bool {
+	digits := len(digitsOf(v))
+	switch c {
+	case Name:
+		return digits == 0 && len(v) <= 60
+	case Location:
+		return len(v) <= 80
+	case Phone:
+		return digits >= 7
+	case Email:
+		return strings.Contains(v, "@")
+	}
+	return digits > 0 && len(v) <= 40
+}
+
+// tableDelimiter returns the delimiter of a header-shaped line: the one of
+// comma, pipe and tab it holds most, at least twice; 0 for none.
+func tableDelimiter(line string) rune {
+	best, n := rune(0), 1
+	for _, d := range []rune{',', '|', '\t'} {
+		if c := strings.Count(line, string(d)); c > n {
+			best, n = d, c
+		}
+	}
+	return best
+}
+
+// readRow parses one delimited line (quotes as in CSV) and returns its
+// cells and the byte offset of each cell in the line; nil when the line
+// is no row.
+func readRow(line string, delim rune) ([]string, []int) {
+	if !strings.ContainsRune(line, delim) {
+		return nil, nil
+	}
+	r := csv.NewReader(strings.NewReader(line))
+	r.Comma = delim
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	row, err := r.Read()
+	if err != nil {
+		return nil, nil
+	}
+	pos := make([]int, len(row))
+	for k := range row {
+		_, col := r.FieldPos(k)
+		pos[k] = col - 1
+	}
+	return row, pos
+}
+
+// textLine is one line of a text and its offset.
+type textLine struct {
+	s     string
+	start int
+}
+
+// splitLines splits text into lines without their line breaks.
+func splitLines(text string) []textLine {
+	var out []textLine
+	for start := 0; start <= len(text); {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			out = append(out, textLine{strings.TrimRight(text[start:], "\r"), start})
+			break
+		}
+		out = append(out, textLine{strings.TrimRight(text[start:start+end], "\r"), start})
+		start += end + 1
+	}
+	return out
+}
