@@ -156,6 +156,18 @@
 //     brands, clinical headings, vital-sign abbreviations and car makes
 //     as no names, contact labels ("Tel", "Ph") ending an address block,
 //     and phone cues only at a word boundary ("REF 5964-50-02" is no fax);
+//   - since 1.9.0 (written from the training sets testdata/phi-train):
+//     dates read out or printed in form boxes, month and year, short-date
+//     ranges, same-month ranges, VistA "@" and 24-hour times, OCR's O/l
+//     for 0/1 in numbers and bare "the 17th" (dates_spoken.go,
+//     dates_noyear.go); pagers, extensions and "last 4" partials
+//     (phones_short.go); numbers read out or spaced digit by digit;
+//     typist, scribe and technologist initials (names_initials.go);
+//     "LAST, FIRST M" fields completed from either side (names_comma.go);
+//     counties and parishes (location_county.go); online handles and
+//     letter codes (ids_handles.go, ids.go); the columns of pasted CSV
+//     and pipe tables named by their header (tables.go); and a
+//     document's case read with tolerance for codes (docCase);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours and lexicon flags, trained on the corpora of
 //     model/corpora.txt and embedded; its NAME and LOCATION spans join

@@ -13,7 +13,7 @@ import (
 // from") or, for an underscore name, a digit.
 
 var (
-	reAtHandle = regexp.MustCompile(`(?:^|[^A-Za-z0-9.@/])(@[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])`)
+	reAtHandle = regexp.MustCompile(`@[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9]`)
 	reHandle   = regexp.MustCompile(`\b[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)+\b`)
 	// rePostCue: words before a handle in a forum or social feed.
 	rePostCue = regexp.MustCompile(`(?i)(?:posted\s+by|reply\s+from|replied|reply\s+to|username|user\s*name|user|handle|screen\s+name|login|venmo|cash\s*app|instagram|insta|ig|tiktok|twitter|reddit|\bu/)\s*:?\s*\(?$`)
@@ -30,12 +30,18 @@ func findHandles(text string, lx *lexicon) []Span {
 	add := func(start, end int) {
 		out = append(out, Span{Start: start, End: end, Category: ID, Confidence: 0.55, Detector: "id-handle"})
 	}
-	for _, m := range reAtHandle.FindAllStringSubmatchIndex(text, -1) {
-		if v := text[m[2]:m[3]]; !reTLDEnd.MatchString(v) && !strings.Contains(text[m[3]:min(len(text), m[3]+1)], "@") {
-			add(m[2], m[3])
+	// Both patterns run only on the words that can hold a handle.
+	hasAt := func(f string) bool { return strings.IndexByte(f, '@') >= 0 }
+	for _, m := range findInFields(reAtHandle, text, hasAt) {
+		if m[0] > 0 && (isAlnumByte(text[m[0]-1]) || strings.IndexByte(".@/", text[m[0]-1]) >= 0) {
+			continue // an e-mail address or a URL
+		}
+		if !reTLDEnd.MatchString(text[m[0]:m[1]]) && !strings.Contains(text[m[1]:min(len(text), m[1]+1)], "@") {
+			add(m[0], m[1])
 		}
 	}
-	for _, m := range reHandle.FindAllStringIndex(text, -1) {
+	handleShaped := func(f string) bool { return strings.IndexByte(f, '_') >= 0 || strings.Count(f, ".") >= 2 }
+	for _, m := range findInFields(reHandle, text, handleShaped) {
 		v := text[m[0]:m[1]]
 		if reTLDEnd.MatchString(v) || m[0] > 0 && strings.IndexByte("@/.:-", text[m[0]-1]) >= 0 || m[1] < len(text) && text[m[1]] == '@' {
 			continue // an e-mail address, a URL's path or host

@@ -39,31 +39,46 @@ var clinicalAbbrev = func() map[string]bool {
 }()
 
 // findInitials reports the initials of people described above.
-func (r *nameRules) findInitials(text string) []Span {
+func (r *nameRules) findInitials(text string, toks []token) []Span {
 	var out []Span
 	add := func(start, end int) {
 		out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.6, Detector: "name-initials"})
 	}
-	for _, m := range reTypistCode.FindAllStringSubmatchIndex(text, -1) {
-		a, b := text[m[2]:m[3]], text[m[4]:m[5]]
-		// A state's two letters ("IL", "MO") are initials in this slot.
-		if r.personInitials(a, true) && r.personInitials(b, true) {
-			add(m[2], m[3])
-			add(m[4], m[5])
+	// The line patterns run only on lines whose end can hold initials: a
+	// slash or a dash among the last dozen bytes.
+	for _, ln := range splitLines(text) {
+		tail := ln.s[max(0, len(ln.s)-12):]
+		if strings.IndexByte(tail, '/') >= 0 {
+			for _, m := range reTypistCode.FindAllStringSubmatchIndex(ln.s, -1) {
+				a, b := ln.s[m[2]:m[3]], ln.s[m[4]:m[5]]
+				// A state's two letters ("IL", "MO") are initials in this
+				// slot.
+				if r.personInitials(a, true) && r.personInitials(b, true) {
+					add(ln.start+m[2], ln.start+m[3])
+					add(ln.start+m[4], ln.start+m[5])
+				}
+			}
+		}
+		if strings.ContainsAny(tail, "-–—") {
+			for _, m := range reSignOffInitials.FindAllStringSubmatchIndex(ln.s, -1) {
+				if r.personInitials(ln.s[m[2]:m[3]], false) {
+					add(ln.start+m[2], ln.start+m[3])
+				}
+			}
 		}
 	}
-	for _, m := range reRoleInitials.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reRoleInitials, text, toks, isRoleWord, 0, 6) {
 		if w := text[m[2]:m[3]]; caseless(w) && r.personInitials(w, false) {
-			add(m[2], m[3])
-		}
-	}
-	for _, m := range reSignOffInitials.FindAllStringSubmatchIndex(text, -1) {
-		if r.personInitials(text[m[2]:m[3]], false) {
 			add(m[2], m[3])
 		}
 	}
 	return out
 }
+
+// isRoleWord triggers reRoleInitials.
+var isRoleWord = keyIn("scribe", "transcribed", "transcriptionist", "typist", "typed", "technologist", "tech",
+	"witnessed", "witness", "grossed", "reviewed", "verified", "entered", "initials", "initialled", "initialed",
+	"corrected", "qa")
 
 // personInitials reports whether s (two to four letters in one case) can
 // be a person's initials: no clinical abbreviation, no English or common

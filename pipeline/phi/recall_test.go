@@ -81,10 +81,20 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //   - testdata/phi-blind3: written blind during 1.8.0, measured once with
 //     the rules alone (clinical 89.1 / 94.2, general 83.4 / 92.1) and once
 //     with the tagger (90.7 / 93.5, 85.5 / 91.8); never to be trained or
-//     tuned on either.
+//     tuned on either. 1.9.0, written from the training sets phi-train/a,
+//     b, d and e, measured once: 95.2 / 93.8 and 90.7 / 92.2 (rules alone
+//     93.3 / 94.4 and 88.6 / 92.4). Measured four times now: the next
+//     change should be judged on a new blind pair.
+//   - testdata/phi-blind4: written blind during 1.9.0 and measured once,
+//     after the rules and the model were final: 1.8.0 82.3 / 90.2
+//     (clinical) and 79.3 / 93.0 (general); 1.9.0 88.7 / 90.3 and 89.1 /
+//     93.6 (rules alone 87.2 / 90.7 and 87.7 / 94.1).
+//
+// phi-blind with 1.9.0: 86.5 / 94.3 and 89.0 / 93.4 (rules alone 85.2 /
+// 94.6 and 87.4 / 93.8).
 //
 // The tagger (1.8.0) is trained on phi-seen, so its figures there are
-// in-sample (97.8 / 95.9 and 92.9 / 98.3).
+// in-sample (1.9.0: 98.5 / 95.9 and 94.2 / 98.1).
 func TestPHIFloorOnWrittenSets(t *testing.T) {
 	for _, c := range []struct {
 		dir             string
@@ -92,10 +102,12 @@ func TestPHIFloorOnWrittenSets(t *testing.T) {
 	}{
 		{"../../testdata/phi-seen/clinical", 0.975, 0.955},
 		{"../../testdata/phi-seen/general", 0.925, 0.98},
-		{"../../testdata/phi-blind/clinical", 0.82, 0.935},
-		{"../../testdata/phi-blind/general", 0.83, 0.925},
-		{"../../testdata/phi-blind3/clinical", 0.90, 0.93},
-		{"../../testdata/phi-blind3/general", 0.85, 0.91},
+		{"../../testdata/phi-blind/clinical", 0.86, 0.935},
+		{"../../testdata/phi-blind/general", 0.885, 0.925},
+		{"../../testdata/phi-blind3/clinical", 0.95, 0.93},
+		{"../../testdata/phi-blind3/general", 0.905, 0.915},
+		{"../../testdata/phi-blind4/clinical", 0.885, 0.90},
+		{"../../testdata/phi-blind4/general", 0.89, 0.93},
 	} {
 		rep := evaluate(t, c.dir)
 		if r := rep.All.TokenRecall(); r.Value() < c.recall {
