@@ -92,6 +92,7 @@ func newLexicon() (*lexicon, error) {
 		{"ambiguous_names.txt", wAmbiguous},
 		{"common_words.txt", wCommon},
 		{"eponyms.txt", wEponym},
+		{"drug_brands.txt", wEponym},
 		{"street_suffixes.txt", wStreetSuffix},
 		{"street_prefixes.txt", wStreetPrefix},
 		{"cities.txt", wCity},

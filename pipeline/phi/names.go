@@ -153,6 +153,10 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 		if end <= start {
 			continue
 		}
+		if cue[i] < cueMedium && r.labelAndLetter(text, toks, flags, start, end) {
+			i = tokenAt(toks, end) - 1
+			continue
+		}
 
 		// Eponyms: "Murphy's sign", "Foley catheter", "Graves' disease".
 		last := tokenAt(toks, end) - 1
@@ -452,6 +456,51 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		return i, lastEnd, 0.75
 	}
 	return 0, 0, 0
+}
+
+// labelAndLetter reports a two-part run that is a list label and a word
+// or a drug and its result, not an initial and a name (since 1.9.0): a
+// pathology part at a line's start ("A. Sigmoid colon", "B. Distal
+// margin") or a susceptibility ("Ampicillin R", "Cefepime S").
+func (r *nameRules) labelAndLetter(text string, toks []token, flags []wordFlag, start, end int) bool {
+	var words []int
+	for k := start; k < len(toks) && toks[k].start < end; k++ {
+		if toks[k].isWord() {
+			words = append(words, k)
+		}
+	}
+	if len(words) != 2 {
+		return false
+	}
+	a, b := words[0], words[1]
+	single := func(k int) bool { return toks[k].end-toks[k].start == 1 && toks[k].shape == shCap }
+	known := func(k int) bool { return flags[k]&(wFirst|wLast) != 0 && flags[k]&wAmbiguous == 0 }
+	switch {
+	case single(a) && (a == 0 || toks[a].nl || toks[a-1].shape == shPunct && lineStart(toks, a-1)):
+		// "A. Sigmoid": a part letter opening its line, before a word of
+		// the dictionary that no name list knows, or before any word no
+		// name list knows when the next or previous letter opens another
+		// line the same way ("B. Distal margin" under "A. ...").
+		if known(b) {
+			return false
+		}
+		if flags[b]&wEnglish != 0 {
+			return true
+		}
+		c := text[toks[a].start]
+		return flags[b]&(wFirst|wLast) == 0 && (strings.Contains(text, "\n"+string(c-1)+". ") || strings.Contains(text, "\n"+string(c+1)+". "))
+	case single(b) && strings.ContainsRune("RSI", rune(text[toks[b].start])) && !known(a):
+		k := toks[a].key
+		if strings.HasPrefix(k, "cef") || strings.HasSuffix(k, "penem") || strings.HasSuffix(k, "bactam") {
+			return true // cephalosporins, carbapenems, beta-lactamase inhibitors
+		}
+		for _, e := range drugEndings {
+			if strings.HasSuffix(k, e) && len(k) >= len(e)+3 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // commaName reports whether toks[j] "," toks[j+2] reads "LAST, First":

@@ -89,6 +89,12 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"field names are no handles", "first_name: Ana\nremote_addr: 198.51.100.7\nuser_agent: Mozilla", nil, []string{"first_name", "remote_addr", "user_agent"}},
 		{"e-mail is no handle", "write to jo.ann.lee@example.com today", []want{{"jo.ann.lee@example.com", Email}}, nil},
 
+		// Precision: part labels, susceptibilities, drug brands.
+		{"pathology part labels", "Specimens:\nA. Sigmoid colon, resection\nB. Distal margin", nil, []string{"A. Sigmoid", "B. Distal"}},
+		{"susceptibility results", "Ampicillin R\nCeftriaxone R\nCefepime S", nil, []string{"Ampicillin", "Cefepime"}},
+		{"drug brands", "Started Zofran and Bactrim; home Spiriva Respimat.", nil, []string{"Zofran", "Bactrim", "Spiriva"}},
+		{"an initial and a surname at a line start", "Signed:\nR. Oyelaran, MD", []want{{"R. Oyelaran", Name}}, nil},
+
 		// Counties and tables.
 		{"counties and parishes", "filed in Washtenaw County probate court; raised in Lafourche Parish. The County agreed.", []want{{"Washtenaw County", Location}, {"Lafourche Parish", Location}}, []string{"The County"}},
 		{"county in capitals", "DEPUTY FROM GARFIELD COUNTY RESPONDED; TRANSPORTED FROM SAN BERNARDINO COUNTY.", []want{{"GARFIELD COUNTY", Location}, {"SAN BERNARDINO COUNTY", Location}}, nil},
