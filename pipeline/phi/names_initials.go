@@ -72,8 +72,21 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 			add(m[2], m[3])
 		}
 	}
+	// "Exported ... by kpw", "By: wkr": after "by" only lower-case
+	// initials, which no abbreviation is written in.
+	for _, m := range matchNear(reByInitials, text, toks, keyIn("by"), 0, 3) {
+		if w := text[m[2]:m[3]]; r.personInitials(w, false) && !byWords[w] {
+			add(m[2], m[3])
+		}
+	}
 	return out
 }
+
+// reByInitials: lower-case initials after "by", ending the clause.
+var reByInitials = regexp.MustCompile(`\b[Bb][Yy]:?[ \t]+([a-z]{2,4})\b(?:[ \t]*(?:$|[\n.,;)\]]|[ \t]{2,}|\d))`)
+
+// byWords are short words that follow "by" and are no initials.
+var byWords = keySet(`me you him her them us it mom dad car bus air foot hand tte tee egd ercp ir inr ptt`)
 
 // isRoleWord triggers reRoleInitials.
 var isRoleWord = keyIn("scribe", "transcribed", "transcriptionist", "typist", "typed", "technologist", "tech",

@@ -63,6 +63,8 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"typist code", "DT: 11/04/2026 07:12   Job: 448127   IL/ckw\nEnd of report.", []want{{"IL", Name}, {"ckw", Name}}, nil},
 		{"role initials", "Scribe: kt. Technologist: BJH. Waste witnessed by JL.", []want{{"kt", Name}, {"BJH", Name}, {"JL", Name}}, nil},
 		{"sign-off initials", "Will keep appointment. Encounter closed. - ksm", []want{{"ksm", Name}}, nil},
+		{"initials after by", "Exported 11/23 by kpw\nCollected 10/02  By: wkr   Site: L AC", []want{{"kpw", Name}, {"wkr", Name}}, nil},
+		{"words after by are no initials", "Confirmed by tte. Seen by me, then by pcp and by car.", nil, []string{"tte", "me", "pcp", "car"}},
 		{"abbreviations are no initials", "Consults: PT/OT\nTechnologist: CT. apixaban 5 mg bid - af\nReviewed: ok", nil, []string{"PT", "OT", "af", "ok"}},
 		{"comma name with a month given name", "Progress note.\nPatient: KING, APRIL M     MRN 88812", []want{{"KING", Name}, {"APRIL M", Name}}, nil},
 		{"comma name with a word family name", "and the caller HOPE-VASQUEZ, LAUREN M said", []want{{"HOPE-VASQUEZ", Name}, {"LAUREN M", Name}}, nil},
