@@ -101,7 +101,7 @@ func TestPHIFloorOnWrittenSets(t *testing.T) {
 		recall, precise float64
 	}{
 		{"../../testdata/phi-seen/clinical", 0.975, 0.955},
-		{"../../testdata/phi-seen/general", 0.925, 0.98},
+		{"../../testdata/phi-seen/general", 0.925, 0.975},
 		{"../../testdata/phi-blind/clinical", 0.86, 0.935},
 		{"../../testdata/phi-blind/general", 0.885, 0.925},
 		{"../../testdata/phi-blind3/clinical", 0.95, 0.93},
