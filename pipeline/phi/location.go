@@ -191,6 +191,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 		add(m[0], m[1], 0.85, "county-ie")
 	}
 	out = append(out, r.counties(text)...)
+	out = append(out, r.roads(text, toks)...)
 	for _, e := range eircodesAlone(text, toks) {
 		add(e[0], e[1], 0.8, "postcode-ie")
 	}

@@ -12,7 +12,8 @@ import (
 // guidelines do ("{{LOCATION:Coffee County}}").
 
 var (
-	reCountyWord = regexp.MustCompile(`\b(?:County|COUNTY|Parish|PARISH|Borough|BOROUGH)\b`)
+	reCountyRoadAfter = regexp.MustCompile(`(?i)^[ \t]+(?:road|rd\b|line|highway|hwy\b)`)
+	reCountyWord      = regexp.MustCompile(`\b(?:County|COUNTY|Parish|PARISH|Borough|BOROUGH)\b`)
 	// reCountyName: up to three name words before the county word,
 	// "St. Louis", "Prince George's", "Miami-Dade", "SAN BERNARDINO".
 	reCountyName = regexp.MustCompile(`((?:(?:[A-Z][a-z'’.\-]*[a-z]|St\.|Ste\.|[A-Z][A-Z'’.\-]+)(?:'s)?[ \t]+){1,3})$`)
@@ -23,7 +24,7 @@ var (
 var countyLeadIns = map[string]bool{
 	"the": true, "this": true, "that": true, "each": true, "every": true, "our": true, "your": true, "their": true,
 	"same": true, "home": true, "local": true, "rural": true, "any": true, "other": true, "which": true, "a": true,
-	"per": true, "in": true, "from": true, "of": true, "for": true, "to": true, "at": true, "and": true, "by": true,
+	"per": true, "in": true, "on": true, "off": true, "from": true, "of": true, "for": true, "to": true, "at": true, "and": true, "by": true,
 	"transported": true, "resident": true, "residents": true, "lives": true, "lived": true, "near": true, "county": true,
 }
 
@@ -31,6 +32,9 @@ var countyLeadIns = map[string]bool{
 func (r *locationRules) counties(text string) []Span {
 	var out []Span
 	for _, m := range reCountyWord.FindAllStringIndex(text, -1) {
+		if reCountyRoadAfter.MatchString(text[m[1]:min(len(text), m[1]+12)]) {
+			continue // "County Road 2310" is a road (roads)
+		}
 		before := text[max(0, m[0]-60):m[0]]
 		nm := reCountyName.FindStringSubmatchIndex(before)
 		if nm == nil {
@@ -45,7 +49,9 @@ func (r *locationRules) counties(text string) []Span {
 		keep := 0
 		for i := len(words) - 1; i >= 0; i-- {
 			w := strings.ToLower(strings.TrimSuffix(words[i], "'s"))
-			if countyLeadIns[w] || r.lx.flags(w)&(wTitle|wMonth|wWeekday|wState|wCountry) != 0 {
+			// A state's name is a county's too ("Texas County", "Iowa
+			// County"); a country's or a month's is not.
+			if countyLeadIns[w] || r.lx.flags(w)&(wTitle|wMonth|wWeekday|wCountry) != 0 {
 				break
 			}
 			if keep > 0 && inCapitals(words[i]) && !countyNameStart[w] {

@@ -1,0 +1,56 @@
+package phi
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Numbered roads (detector 1.9.0): "CR 340", "Highway 17", "State Route
+// 9", "BIA 2", "Mile 17 North", "take KY 160": a road named by its number
+// places a rural address as a street does, and the labelling guidelines
+// take it as LOCATION.
+
+var (
+	// reNumberedRoad: a road word, capitalised or in capitals, and its
+	// number; "Mile" only with a direction after it (the section-line
+	// roads of the Rio Grande valley), not a distance ("mile 17 of").
+	reNumberedRoad = regexp.MustCompile(`(?i)\b(?:county[ \t]+road|county[ \t]+rd\.?|co\.?[ \t]+rd\.?|highway|hwy\.?|state[ \t]+route|state[ \t]+road|state[ \t]+hwy\.?|route|rte\.?|us[ \t]+highway|us[ \t]+hwy\.?|us[ \t]+route|farm[ \t]+to[ \t]+market[ \t]+road|fm|ranch[ \t]+road|bia|(mile))[ \t]?-?[ \t]?(\d{1,4}[A-Z]?)\b(?:[ \t]+(?-i:(North|South|East|West|NORTH|SOUTH|EAST|WEST|[NSEW]))\b)?`)
+	// reStateRoad: "take KY 160", "off US 23": a state's or the US's
+	// letters and a number after a word of driving.
+	reStateRoad = regexp.MustCompile(`\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow)[ \t]+(?:[Oo]ld[ \t]+)?([A-Z]{2})[ \t-](\d{1,3}[A-Z]?)\b`)
+)
+
+// roadStateLetters are the postal letters that name a road ("KY 160",
+// and "CR 340", a county road, which alone is as often creatinine) and
+// are no common word or abbreviation ("ID", "IN", "OR", "ME", "OK", "HI",
+// "DE", "PA", "MD", "MS", "CO", "CT" are left out).
+var roadStateLetters = keySet(`cr al ak az ar ca fl ga ia il ks ky la ma mi mn mo mt nc nd ne nh nj nm nv ny oh ri sc sd tn tx ut va vt wa wi wv wy us`)
+
+// roads reports numbered roads.
+func (r *locationRules) roads(text string, toks []token) []Span {
+	var out []Span
+	add := func(start, end int) {
+		out = append(out, Span{Start: start, End: end, Category: Location, Confidence: 0.75, Detector: "road"})
+	}
+	for _, m := range matchNear(reNumberedRoad, text, toks, isRoadWord, 4, 4) {
+		if !isUpperByte(text[m[0]]) || digitRunAround(text, m[4], m[5]) {
+			continue // "route 2 of administration", a code
+		}
+		if m[2] >= 0 && m[6] < 0 {
+			continue // "Mile 17" without a direction is a distance
+		}
+		if strings.EqualFold(text[m[0]:min(len(text), m[0]+5)], "route") && reAgeUnit.MatchString(text[m[1]:]) {
+			continue
+		}
+		add(m[0], m[1])
+	}
+	for _, m := range matchNear(reStateRoad, text, toks, keyIn("take", "took", "off", "on", "onto", "via", "from", "along", "up", "down", "exit", "follow"), 0, 5) {
+		if roadStateLetters[strings.ToLower(text[m[2]:m[3]])] {
+			add(m[2], m[5])
+		}
+	}
+	return out
+}
+
+// isRoadWord triggers reNumberedRoad.
+var isRoadWord = keyIn("county", "co", "highway", "hwy", "state", "route", "rte", "us", "farm", "fm", "ranch", "bia", "mile")
