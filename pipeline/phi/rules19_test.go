@@ -101,7 +101,7 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"counties and parishes", "filed in Washtenaw County probate court; raised in Lafourche Parish. The County agreed.", []want{{"Washtenaw County", Location}, {"Lafourche Parish", Location}}, []string{"The County"}},
 		{"county in capitals", "DEPUTY FROM GARFIELD COUNTY RESPONDED; TRANSPORTED FROM SAN BERNARDINO COUNTY.", []want{{"GARFIELD COUNTY", Location}, {"SAN BERNARDINO COUNTY", Location}}, nil},
 		{"a state's name in a county", "EMS from Texas County responded", []want{{"Texas County", Location}}, nil},
-		{"numbered roads", "From Kyle take BIA 2 east; patient on County Road 12. Crossed Highway 17 at dawn, off Mile 17 North; take KY 160 to the creek.", []want{{"BIA 2", Location}, {"County Road 12", Location}, {"Highway 17", Location}, {"Mile 17 North", Location}, {"KY 160", Location}}, nil},
+		{"numbered roads", "From Kyle take BIA 2 east; patient on County Road 12, then on Highway 17 at dawn, off Mile 17 North; take KY 160 to the creek.", []want{{"BIA 2", Location}, {"County Road 12", Location}, {"Highway 17", Location}, {"Mile 17 North", Location}, {"KY 160", Location}}, nil},
 		{"numbers that are no roads", "CR 64, route 2 of administration, mile 17 of the run", nil, []string{"CR 64", "route 2", "mile 17"}},
 		{"CSV columns named by the header", "screen_no,initials,sex,zip,notes\nS04-0118,J.R.,M,97217,\"baseline 6MWT 312 m\"\nS04-0119,MTN,F,N/A,ok", []want{{"J.R.", Name}, {"97217", Location}, {"MTN", Name}}, []string{"312", "N/A"}},
 		{"pipe table", "| participant | city | phone |\n| HF-1 | Garland | 214-555-0190 |", []want{{"Garland", Location}, {"214-555-0190", Phone}}, nil},
