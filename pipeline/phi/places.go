@@ -25,6 +25,13 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span 
 		if n == 0 {
 			continue
 		}
+		if n == 1 && (innerCapitals(text[toks[i].start:toks[i].end]) || pf&wCity == 0 && r.lx.flags(toks[i].key)&wCommon != 0) {
+			// "MoCA" is a test, and a word the curated lists call common
+			// ("Christmas", "English", "PACU") is a town only in the
+			// GeoNames list: neither is taken on a cue alone (since
+			// 1.9.0; "Christmas, FL" still is, by its state).
+			continue
+		}
 		end := toks[i+n-1].end
 		cued := locCue[i] || simpleLocCue(text, toks, i)
 		ambiguous := false
@@ -186,6 +193,24 @@ func (r *locationRules) townShapes(text string, toks []token, locCue []bool) []S
 func hasTownEnding(k string) bool {
 	for _, e := range townEndings {
 		if len(k) >= len(e)+3 && strings.HasSuffix(k, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// innerCapitals reports a word with two capitals after a lower-case
+// letter, an abbreviation's shape ("MoCA", "HbA1C", "PhD" is one capital
+// and passes; "McAllen" passes).
+func innerCapitals(w string) bool {
+	seenLower := false
+	for i := 0; i+1 < len(w); i++ {
+		c := w[i]
+		if 'a' <= c && c <= 'z' {
+			seenLower = true
+			continue
+		}
+		if seenLower && isUpperByte(c) && isUpperByte(w[i+1]) {
 			return true
 		}
 	}
