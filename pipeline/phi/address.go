@@ -400,6 +400,9 @@ func (r *locationRules) numberedStreets(text string, toks []token) [][2]int {
 		j, words, strong := i+1, 0, false
 		for j < len(toks) && !toks[j].nl && words < 4 {
 			t := toks[j]
+			if wideGap(text[toks[j-1].end:t.start]) {
+				break // a form's next column ("0214   ENROUTE 0215"), since 1.9.0
+			}
 			if t.isWord() {
 				f := r.lx.words[t.key]
 				street := f&(wStreetSuffix|wStreetPrefix) != 0 || r.lx.hasMorpheme(t.key) || r.lx.isMorpheme(t.key)

@@ -45,7 +45,7 @@ var (
 		// ("MA S12345678"), then the value: letters, digits and inner
 		// separators, or digit groups separated by single spaces.
 		return regexp.MustCompile(`(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:[A-Z]{2}\s+)?` +
-			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?: \d{3,}){0,3})`)
+			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?: \d{3,}){1,3}(?: \d\b)?)?)`)
 	}()
 	reSSN       = regexp.MustCompile(`\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b`)
 	reMaskedSSN = regexp.MustCompile(`(?:\*{3}|[Xx]{3})-(?:\*{2}|[Xx]{2})-(\d{4})\b`)

@@ -101,6 +101,8 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"counties and parishes", "filed in Washtenaw County probate court; raised in Lafourche Parish. The County agreed.", []want{{"Washtenaw County", Location}, {"Lafourche Parish", Location}}, []string{"The County"}},
 		{"county in capitals", "DEPUTY FROM GARFIELD COUNTY RESPONDED; TRANSPORTED FROM SAN BERNARDINO COUNTY.", []want{{"GARFIELD COUNTY", Location}, {"SAN BERNARDINO COUNTY", Location}}, nil},
 		{"tests and languages are no towns", "MoCA 24/30 today. Speaks English; to PACU after.", nil, []string{"MoCA", "English", "PACU"}},
+		{"a form's next column is no street", "DISPATCH 0214   ENROUTE 0215   SCENE 0229", nil, []string{"0214", "ENROUTE"}},
+		{"Australian Medicare number with its IRN", "Medicare number 2953 17482 1 on file", []want{{"2953 17482 1", HealthPlan}}, nil},
 		{"a state's name in a county", "EMS from Texas County responded", []want{{"Texas County", Location}}, nil},
 		{"numbered roads", "From Kyle take BIA 2 east; patient on County Road 12, then on Highway 17 at dawn, off Mile 17 North; take KY 160 to the creek.", []want{{"BIA 2", Location}, {"County Road 12", Location}, {"Highway 17", Location}, {"Mile 17 North", Location}, {"KY 160", Location}}, nil},
 		{"numbers that are no roads", "CR 64, route 2 of administration, mile 17 of the run", nil, []string{"CR 64", "route 2", "mile 17"}},
