@@ -72,7 +72,11 @@ type lexicon struct {
 }
 
 var (
-	titleWords      = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col dott dottssa sig sigra lic mudr"
+	titleWords      = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col dott dottssa sig sigra lic mudr" +
+		// Since 1.9.0: church titles and kinship words before a name,
+		// which the labelling guidelines keep outside it ("Pastor Ron
+		// Okoye", "Aunty Hine", "Grandma Cheryl").
+		" pastor chaplain deacon bishop elder imam rabbi aunty auntie aunt uncle grandma grandpa granny nana nanna"
 	credentialWords = "md do rn np pa pa-c dds dmd phd msw licsw lcsw lpn cnm fnp aprn pharmd dpm od mbbs facp facs crna pt ot slp bsn msn dnp rd cde lmhc psyd mph esq frcp mrcp frcs"
 	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y ap"
 )

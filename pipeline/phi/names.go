@@ -149,6 +149,13 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 			}
 			continue
 		}
+		if flags[i]&wTitle != 0 && t.isCap() {
+			// A title that is also a family name ("Pastor", "Bishop")
+			// before a name is the title: the name starts after it.
+			if nw := nextWord(text, toks, i); nw > 0 && toks[nw].isCap() && (nw == i+1 || nw == i+2) {
+				continue
+			}
+		}
 		start, end, conf := r.run(text, toks, flags, cue, i)
 		if end <= start {
 			continue
@@ -244,8 +251,10 @@ func (r *nameRules) cues(text string, toks []token, flags []wordFlag) []cueStren
 		}
 		// "Dr. Smith", "Mr Okafor", "ms. lee": the title's period (if any)
 		// sits between.
+		// (Only an abbreviated title takes a period: after "chaplain."
+		// the sentence ends.)
 		if i > 0 && flags[i-1]&wTitle != 0 && toks[i-1].isWord() ||
-			i > 1 && toks[i-1].shape == shPunct && text[toks[i-1].start:toks[i-1].end] == "." && flags[i-2]&wTitle != 0 && toks[i-2].isWord() {
+			i > 1 && toks[i-1].shape == shPunct && text[toks[i-1].start:toks[i-1].end] == "." && flags[i-2]&wTitle != 0 && toks[i-2].isWord() && toks[i-2].end-toks[i-2].start <= 5 {
 			cue[i] = max(cue[i], cueMedium)
 		}
 	}
@@ -262,6 +271,10 @@ func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int,
 	}
 	if r.isInitial(text, toks, i) {
 		return true, true
+	}
+	if isContraction(strings.ToLower(text[t.start:t.end])) || t.end-t.start == 1 && (t.key == "s") && i > 0 && toks[i-1].end == t.start && strings.ContainsAny(text[toks[i-1].start:toks[i-1].end], "'’") {
+		// "I'll", "he'll"; the "S" of a possessive ("PATIENT'S BIRTH").
+		return false, false
 	}
 	if lower && t.shape == shLower && t.end-t.start == 1 && i > 0 && !t.nl && toks[i-1].isWord() && (i+1 < len(toks) && !toks[i+1].nl &&
 		(toks[i+1].isWord() || text[toks[i+1].start:toks[i+1].end] == "." && toks[i+1].start == t.end) ||
@@ -456,6 +469,23 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		return i, lastEnd, 0.75
 	}
 	return 0, 0, 0
+}
+
+// isContraction reports a pronoun's contraction ("i'll", "he'd",
+// "we're"), which ends a name run rather than joining it.
+func isContraction(key string) bool {
+	i := strings.IndexAny(key, "'’")
+	if i <= 0 {
+		return false
+	}
+	switch key[:i] {
+	case "i", "he", "she", "we", "they", "you", "it", "that", "there", "who":
+		switch strings.TrimLeft(key[i:], "'’") {
+		case "ll", "ve", "re", "d", "m", "s":
+			return true
+		}
+	}
+	return false
 }
 
 // labelAndLetter reports a two-part run that is a list label and a word
