@@ -72,7 +72,7 @@ type lexicon struct {
 }
 
 var (
-	titleWords      = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col dott dottssa sig sigra lic mudr" +
+	titleWords = "dr dra doctor mr mrs ms miss mx prof professor rev reverend fr sr sra srta mme mlle herr frau nurse sister capt sgt lt col dott dottssa sig sigra lic mudr" +
 		// Since 1.9.0: church titles and kinship words before a name,
 		// which the labelling guidelines keep outside it ("Pastor Ron
 		// Okoye", "Aunty Hine", "Grandma Cheryl").
