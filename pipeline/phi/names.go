@@ -272,6 +272,9 @@ func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int,
 	if r.isInitial(text, toks, i) {
 		return true, true
 	}
+	if w := text[t.start:t.end]; w == "ª" || w == "º" {
+		return false, false // the ordinal of "Dr.ª", "Sr.º"
+	}
 	if isContraction(strings.ToLower(text[t.start:t.end])) || t.end-t.start == 1 && (t.key == "s") && i > 0 && toks[i-1].end == t.start && strings.ContainsAny(text[toks[i-1].start:toks[i-1].end], "'’") {
 		// "I'll", "he'll"; the "S" of a possessive ("PATIENT'S BIRTH").
 		return false, false

@@ -233,6 +233,11 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 			for end > start && (cat == Name && toks[end].shape >= shNum || isYear(text, toks[end])) {
 				end--
 			}
+			// In mixed case a name starts with a capital ("ª Inês" after
+			// "Dr." is the title's ordinal and the name).
+			for start < end && cat == Name && fx.caseMode == 'm' && !toks[start].isCap() {
+				start++
+			}
 			out = append(out, Span{Start: toks[start].start, End: toks[end].end, Category: cat, Confidence: taggerConfidence(mean), Detector: "tagger"})
 		}
 		i = last
