@@ -238,11 +238,24 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 			for start < end && cat == Name && fx.caseMode == 'm' && !toks[start].isCap() {
 				start++
 			}
+			// Without case, a dictionary word that no list calls a name
+			// does not end one ("OKONKWO AGREES").
+			for end > start && cat == Name && fx.caseMode != 'm' && fx.plainWord(toks[end]) {
+				end--
+			}
+
 			out = append(out, Span{Start: toks[start].start, End: toks[end].end, Category: cat, Confidence: taggerConfidence(mean), Detector: "tagger"})
 		}
 		i = last
 	}
 	return out
+}
+
+// plainWord reports a word of the English dictionary that no list calls
+// a name, a place or a street word.
+func (fx *featurizer) plainWord(t token) bool {
+	f := fx.lx.flags(t.key)
+	return t.isWord() && f&wEnglish != 0 && f&(wFirst|wLast|wCity|wCityExt|wStreetSuffix|wStreetPrefix|wState|wCountry) == 0
 }
 
 // carries reports whether the word t can by itself make a span of cat.
