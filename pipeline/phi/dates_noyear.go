@@ -189,7 +189,9 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 	return out
 }
 
-// sameLineBefore returns up to n bytes before offset on its line, lower-cased.
+// sameLineBefore returns up to n bytes before offset on its line,
+// lower-cased: lineBefore without its step up to a label on the line
+// above.
 func sameLineBefore(text string, offset, n int) string {
 	s := lowerBefore(text, offset, n)
 	if i := strings.LastIndexAny(s, "\n\r"); i >= 0 {

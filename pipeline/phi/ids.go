@@ -55,8 +55,18 @@ var (
 	reMBI       = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
 	// reEndsIn: the last digits of a number quoted after the number's
 	// name, "SSN on file ends in 0392", "card ending in 4417", "the SIN
-	// we hold ends in 337": a partial identifier is still PHI.
-	reEndsIn = regexp.MustCompile(`(?i)\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct)\b[^.\n]{0,40}?\b(?:ends?|ending)\s+(?:in|with)\s+(\d{3,4})\b`)
+	// we hold ends in 337", "phone ending 4418": a partial identifier is
+	// still PHI.
+	// Without the name before it, "ending 6602" is read the same way,
+	// its kind from the words on its line.
+	reEndsIn = regexp.MustCompile(`(?i)(?:\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct|visa|mastercard|amex|debit|phone|cell|mobile)\b[^.\n]{0,40}?)?\b(?:ends?|ending)(?:\s+(?:in|with))?\s+(\d{3,4})\b`)
+	// reLastFour: the last four digits read back to confirm a number
+	// (since 1.9.0), "LAST 4: 6612", "the last 4 digits of her phone are
+	// 0183"; its kind is named around it (partialKind).
+	reLastFour = regexp.MustCompile(`(?i)\blast[ \t]+(?:4|four)(?:[ \t]+digits)?(?:[ \t]+(?:of|on)[ \t]+([^.:\n]{0,30}?))?(?:[ \t]*[:#]|[ \t]+(?:are|is|was))?[ \t]+(\d{4})\b`)
+	reSSNKin   = regexp.MustCompile(`(?i)\b(?:ssn|social|sin)\b`)
+	reCardKin  = regexp.MustCompile(`(?i)\b(?:card|account|acct|visa|mastercard|amex|debit|credit)\b`)
+	rePhoneKin = regexp.MustCompile(`(?i)\b(?:phone|cell|mobile|number|tel|line)\b`)
 	// reUKPlate and reIEPlate: British ("LK19 XRT") and Irish
 	// ("221-D-40977") registration plates, taken only after a vehicle
 	// word on the line (vehiclePlateCue): the shapes alone are codes too.
@@ -136,11 +146,32 @@ func findIDs(text string, toks []token) []Span {
 		add(m[0], m[1], HealthPlan, 0.85, "mbi")
 	}
 	for _, m := range matchNear(reEndsIn, text, toks, keyIn("ends", "end", "ending"), 14, 3) {
-		cat := Account
-		if k := strings.ToLower(text[m[2]:m[3]]); k == "ssn" || k == "sin" || strings.HasPrefix(k, "social") {
-			cat = SSN
+		if m[2] >= 0 {
+			add(m[4], m[5], partialKind(text[m[2]:m[3]], Account), 0.85, "id-partial")
+			continue
 		}
-		add(m[4], m[5], cat, 0.85, "id-partial")
+		// Unnamed, only "ending" and four digits that are no year ("the
+		// fiscal year ending 2026", "ends in 2 weeks").
+		v := text[m[4]:m[5]]
+		if y := atoi(v); len(v) != 4 || !strings.Contains(strings.ToLower(text[m[0]:m[1]]), "ending") || y >= 1900 && y <= 2099 || digitRunAround(text, m[4], m[5]) {
+			continue
+		}
+		add(m[4], m[5], partialKind(lineBefore(text, m[0], 40), ID), 0.7, "id-partial")
+	}
+	for _, m := range matchNear(reLastFour, text, toks, keyIn("last"), 0, 12) {
+		if digitRunAround(text, m[4], m[5]) {
+			continue
+		}
+		// "LAST 4" in a patient header is the SSN's.
+		def := ID
+		if strings.HasPrefix(strings.ToUpper(text[m[0]:m[1]]), "LAST 4:") {
+			def = SSN
+		}
+		of := ""
+		if m[2] >= 0 {
+			of = text[m[2]:m[3]]
+		}
+		add(m[4], m[5], partialKind(lineBefore(text, m[0], 40)+" "+of, def), 0.7, "id-partial")
 	}
 	for _, re := range []*regexp.Regexp{reUKPlate, reIEPlate} {
 		for _, m := range matchNear(re, text, toks, isVehicleWord, 0, 10) {
@@ -278,6 +309,20 @@ func letterCode(v string, digits, letters int) bool {
 		return false
 	}
 	return true
+}
+
+// partialKind returns the category of a partial number from the words
+// that name it: an SSN's, a card's or account's, a telephone's, or def.
+func partialKind(context string, def Category) Category {
+	switch {
+	case reSSNKin.MatchString(context):
+		return SSN
+	case reCardKin.MatchString(context):
+		return Account
+	case rePhoneKin.MatchString(context):
+		return Phone
+	}
+	return def
 }
 
 // deaValid checks a DEA registration number: two letters and seven

@@ -524,14 +524,8 @@ func (r *nameRules) labelAndLetter(text string, toks []token, flags []wordFlag, 
 		return flags[b]&(wFirst|wLast) == 0 && (strings.Contains(text, "\n"+string(c-1)+". ") || strings.Contains(text, "\n"+string(c+1)+". "))
 	case single(b) && strings.ContainsRune("RSI", rune(text[toks[b].start])) && !known(a):
 		k := toks[a].key
-		if strings.HasPrefix(k, "cef") || strings.HasSuffix(k, "penem") || strings.HasSuffix(k, "bactam") {
-			return true // cephalosporins, carbapenems, beta-lactamase inhibitors
-		}
-		for _, e := range drugEndings {
-			if strings.HasSuffix(k, e) && len(k) >= len(e)+3 {
-				return true
-			}
-		}
+		// Cephalosporins, carbapenems and beta-lactamase inhibitors too.
+		return drugLike(k) || strings.HasPrefix(k, "cef") || strings.HasSuffix(k, "penem") || strings.HasSuffix(k, "bactam")
 	}
 	return false
 }

@@ -232,10 +232,8 @@ func (r *nameRules) caselessNotPerson(text string, toks []token, i, j int) bool 
 		}
 	}
 	for k := i; k <= j; k++ {
-		for _, e := range drugEndings {
-			if strings.HasSuffix(toks[k].key, e) && len(toks[k].key) >= len(e)+3 {
-				return true
-			}
+		if drugLike(toks[k].key) {
+			return true
 		}
 	}
 	return false

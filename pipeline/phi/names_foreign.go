@@ -111,12 +111,18 @@ func (r *nameRules) notPersonContext(text string, toks []token, i int) bool {
 			return true
 		}
 	}
+	return drugLike(t.key) || isSpecialtyWord(text[t.start:t.end])
+}
+
+// drugLike reports a folded word with a drug's ending and at least three
+// letters before it ("ceftriaxone" no, "vancomycin" yes).
+func drugLike(key string) bool {
 	for _, e := range drugEndings {
-		if strings.HasSuffix(t.key, e) && len(t.key) >= len(e)+3 {
+		if strings.HasSuffix(key, e) && len(key) >= len(e)+3 {
 			return true
 		}
 	}
-	return isSpecialtyWord(text[t.start:t.end])
+	return false
 }
 
 // isSpecialtyWord reports a word with a specialty's ending (see

@@ -50,6 +50,7 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"paged at a time", "Surgery paged at 0300 for review", nil, []string{"0300"}},
 		{"last four of an SSN in a header", "PATIENT: WARD     LAST 4: 6612     DOB: 1951", []want{{"6612", SSN}}, nil},
 		{"last four of a phone", "the last 4 digits of her phone are 0183 if it asks", []want{{"0183", Phone}}, nil},
+		{"card and phone endings", "paid with my Visa ending 4417; his phone ending 4418 is off", []want{{"4417", Account}, {"4418", Phone}}, nil},
 		{"a year is no partial", "the fiscal year ending 2026 closed", nil, []string{"2026"}},
 
 		// Numbers read out digit by digit.
