@@ -85,7 +85,7 @@ func (b *Builtin) tagged(text string, toks []token, orgs [][2]int) []Span {
 	spans := b.tagger.spans(fx, text, toks, labels, probs)
 	out := spans[:0]
 	for _, s := range spans {
-		if s.Category == Name && b.notPersonHere(text, toks, s) {
+		if s.Category == Name && b.notPersonHere(text, toks, s, fx.caseMode == 'l') {
 			continue
 		}
 		out = append(out, s)
@@ -96,7 +96,7 @@ func (b *Builtin) tagged(text string, toks []token, orgs [][2]int) []Span {
 // notPersonHere reports a name span that the words around it make
 // something else: an eponym before its noun, a genus before its species
 // or a species after its genus, the value of an organisation field.
-func (b *Builtin) notPersonHere(text string, toks []token, s Span) bool {
+func (b *Builtin) notPersonHere(text string, toks []token, s Span, caseless bool) bool {
 	first, next := tokenAt(toks, s.Start), tokenAt(toks, s.End)
 	if reEponymNoun.MatchString(text[s.End:]) || b.names.speciesAfter(text, toks, next) {
 		return true
@@ -104,7 +104,7 @@ func (b *Builtin) notPersonHere(text string, toks []token, s Span) bool {
 	if first > 0 && toks[first-1].isWord() && b.names.speciesAfter(text, toks, first) {
 		return true
 	}
-	if first > 0 && isCaseless(text) && toks[first-1].isWord() && !toks[first].nl &&
+	if first > 0 && caseless && toks[first-1].isWord() && !toks[first].nl &&
 		toks[first-1].end-toks[first-1].start >= 5 && b.lx.flags(toks[first-1].key) == 0 {
 		// Without case, a word after one no list knows is more often the
 		// second word of a genus and species, a drug or a foreign phrase

@@ -64,8 +64,10 @@ func findTableColumns(text string) []Span {
 	var out []Span
 	lines := splitLines(text)
 	for i := 0; i < len(lines); i++ {
+		// A header has no sentence punctuation: prose with commas is
+		// refused before it is parsed.
 		delim := tableDelimiter(lines[i].s)
-		if delim == 0 {
+		if delim == 0 || strings.ContainsAny(lines[i].s, ".;:!?") {
 			continue
 		}
 		header, _ := readRow(lines[i].s, delim)
@@ -108,11 +110,11 @@ func findTableColumns(text string) []Span {
 	return out
 }
 
-// headerShaped reports cells that read as column names: a few words each,
-// no sentence.
+// headerShaped reports cells that read as column names: a few words each
+// (the line's lack of sentence punctuation is checked before parsing).
 func headerShaped(cells []string) bool {
 	for _, c := range cells {
-		if len(strings.Fields(c)) > 4 || strings.ContainsAny(strings.TrimSpace(c), ".;:!?") {
+		if len(strings.Fields(c)) > 4 {
 			return false
 		}
 	}
