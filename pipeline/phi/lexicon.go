@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -69,6 +70,10 @@ type lexicon struct {
 	// morphemes are the street-name endings folded; morphemesRaw the
 	// same in lower case with their diacritics.
 	morphemes, morphemesRaw []string
+	// clusters are the words' GloVe clusters (clusters.txt.gz, see
+	// build_clusters.go): 4,096 leaves of a 16-way tree, so the leaf
+	// number's hex digits read coarse to fine.
+	clusters map[string]uint16
 }
 
 var (
@@ -202,6 +207,19 @@ func (lx *lexicon) addGenerated() error {
 	for _, w := range english {
 		lx.words[w] |= wEnglish
 	}
+	clusters, err := readLexicon("clusters.txt.gz")
+	if err != nil {
+		return err
+	}
+	lx.clusters = make(map[string]uint16, len(clusters))
+	for _, l := range clusters {
+		w, id, _ := strings.Cut(l, "\t")
+		n, err := strconv.ParseUint(id, 16, 12)
+		if err != nil {
+			return fmt.Errorf("lexicon clusters.txt.gz: %q: %w", l, err)
+		}
+		lx.clusters[w] = uint16(n)
+	}
 	cities, err := readLexicon("cities_ext.txt.gz")
 	if err != nil {
 		return err
@@ -265,6 +283,25 @@ func (lx *lexicon) flags(w string) wordFlag {
 	}
 	return f
 }
+
+// cluster returns the GloVe cluster of the folded word w as three hex
+// digits, coarse to fine ("5d1"), or "" for a word GloVe lacks.
+func (lx *lexicon) cluster(w string) string {
+	n, ok := lx.clusters[w]
+	if !ok {
+		return ""
+	}
+	return clusterNames[n]
+}
+
+// clusterNames are the cluster numbers in hex, made once: features name
+// clusters on every word of every text.
+var clusterNames = func() (n [1 << 12]string) {
+	for i := range n {
+		n[i] = fmt.Sprintf("%03x", i)
+	}
+	return n
+}()
 
 // compound reports whether the folded word w is an English word of three
 // letters or more followed by another ("lawdragon", "planetecosystems"),
