@@ -9,7 +9,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.9.0"
+const BuiltinVersion = "1.10.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -75,7 +75,8 @@ func NewBuiltin(opts ...BuiltinOption) (*Builtin, error) {
 // tagged returns the tagger's spans, none when it is left out. Its names
 // pass the guards the rules' names pass: not inside an organisation made
 // of surnames (orgs, from the name rules), not an eponym before its noun
-// ("Hartmann procedure"), not a genus or species ("Escherichia coli").
+// ("Hartmann procedure"), not a genus or species ("Escherichia coli");
+// its places are not departments ("at UCSF in Neuro-ICU").
 func (b *Builtin) tagged(text string, toks []token, orgs [][2]int) []Span {
 	if b.tagger == nil || len(b.tagger.index) == 0 {
 		return nil
@@ -86,6 +87,9 @@ func (b *Builtin) tagged(text string, toks []token, orgs [][2]int) []Span {
 	out := spans[:0]
 	for _, s := range spans {
 		if s.Category == Name && b.notPersonHere(text, toks, s, fx.caseMode == 'l') {
+			continue
+		}
+		if s.Category == Location && b.loc.departmentAt(text, toks, tokenAt(toks, s.Start)) {
 			continue
 		}
 		out = append(out, s)
@@ -171,5 +175,6 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// "LAST, First M" fields are completed from either side, whoever
 	// found it.
 	all = append(all, b.names.commaNames(text, Merge(all...)))
+	all = append(all, b.otherMentions(text, toks, Merge(all...)))
 	return tidy(text, Merge(all...)), nil
 }

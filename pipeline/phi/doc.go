@@ -55,8 +55,7 @@
 //   - name structure: "LAST, First", initials ("J. Smith"), particles
 //     ("ten Pas"), relatives and labels as cues ("his wife Hope",
 //     "Patient:"), a line of capitalised words above an address or phone
-//     block (an addressee or signature), and names found with confidence
-//     propagated to their other mentions in the document; the shape of
+//     block (an addressee or signature); the shape of
 //     names the lists miss (Latin letters with diacritics, endings such
 //     as -dóttir, -ović, -ova, -enko), words only people do after a
 //     name ("X lives", "X shouted"), vocatives ("..., Kelly?"), "X's
@@ -169,11 +168,16 @@
 //     and pipe tables named by their header (tables.go); and a
 //     document's case read with tolerance for codes (docCase);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
-//     shapes, neighbours and lexicon flags, trained on the corpora of
-//     model/corpora.txt and embedded; its NAME and LOCATION spans join
-//     the rules' last, at a lower confidence, only for words the lexicon
-//     knows, and pass the rules' guards for organisations, eponyms and
-//     species (WithoutTagger leaves it out);
+//     shapes, neighbours, lexicon flags and, since 1.10.0, word clusters
+//     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora
+//     of model/corpora.txt and embedded; its NAME and LOCATION spans join
+//     the rules' last, at a lower confidence, for any word but an eponym
+//     or drug brand (a state or country is no place), and pass the
+//     rules' guards for organisations, eponyms and species (WithoutTagger
+//     leaves it out);
+//   - other mentions (mentions.go): every name and place found, by rule
+//     or tagger, is found again where the document repeats it without a
+//     cue, when its words cannot be ordinary words;
 //   - patient-aware matching: the Hints built from the document's FHIR
 //     Patient and related Practitioner and RelatedPerson resources
 //     (HintsFromResources) are found whatever their spelling: any case,

@@ -93,6 +93,14 @@ func (r *locationRules) afterOrganisation(text string, toks []token, i int) bool
 	return toks[k].shape == shLower && (toks[k].key == "at" || toks[k].key == "for")
 }
 
+// departmentAt reports a word at toks[i] after "at Org in" that is no
+// town the lists or unknownTownWord would take: "at UCSF in Neuro-ICU",
+// "at Mercy in Peds".
+func (r *locationRules) departmentAt(text string, toks []token, i int) bool {
+	return i > 0 && toks[i-1].key == "in" && r.afterOrganisation(text, toks, i-1) &&
+		r.lx.flags(toks[i].key)&(wCity|wCityExt) == 0 && !r.unknownTownWord(text, toks, i)
+}
+
 // unknownTownWord reports a capitalised word at toks[k] that no list
 // knows as anything but perhaps a town: no name, English or common word,
 // eponym, title, month, state or country, no drug's ending nor a

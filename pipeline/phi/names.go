@@ -182,46 +182,10 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	out = append(out, r.listNames(text, toks, flags, out, orgs)...)
 	out = append(out, dropOrgs(r.foreignNames(text, toks, flags, out), orgs)...)
 	out = append(out, dropOrgs(r.patronymNames(text, toks, flags, out), orgs)...)
-	caseless := isCaseless(text)
-	if caseless {
+	if isCaseless(text) {
 		out = append(out, r.caselessNames(text, toks, flags, cue, out)...)
 	}
-	return append(out, r.propagate(text, toks, flags, out, caseless)...), orgs
-}
-
-// propagate finds again, anywhere in the document, the words of names
-// found with confidence: "Jordan Ellsworth" in the header makes "Jordan
-// reports..." a name too. Words of one-word names propagate only if they
-// are not ambiguous ("his wife Hope" does not make "Hope is that..." a
-// name). In caseless text (isCaseless) the other mentions are lower case
-// like the rest.
-func (r *nameRules) propagate(text string, toks []token, flags []wordFlag, found []Span, caseless bool) []Span {
-	known := map[string]bool{}
-	covered := make([]bool, len(toks))
-	for _, s := range found {
-		idx := []int{}
-		for i := tokenAt(toks, s.Start); i < len(toks) && toks[i].start < s.End; i++ {
-			covered[i] = true
-			if toks[i].isWord() && utf8.RuneCountInString(toks[i].key) >= 3 && flags[i]&(wCommon|wParticle|wTitle|wCredential) == 0 {
-				idx = append(idx, i)
-			}
-		}
-		if s.Confidence < 0.8 {
-			continue
-		}
-		for _, i := range idx {
-			if len(idx) >= 2 || flags[i]&wAmbiguous == 0 {
-				known[toks[i].key] = true
-			}
-		}
-	}
-	var out []Span
-	for i, t := range toks {
-		if !covered[i] && (t.isCap() || caseless && t.isWord()) && known[t.key] {
-			out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.7, Detector: "name-propagated"})
-		}
-	}
-	return out
+	return out, orgs
 }
 
 // cues marks the tokens that follow a name cue with its strength. Each

@@ -115,20 +115,20 @@ func TestPHIFloorOnWrittenSets(t *testing.T) {
 		dir             string
 		recall, precise float64
 	}{
-		{"../../testdata/phi-seen/clinical", 0.975, 0.955},
-		{"../../testdata/phi-seen/general", 0.925, 0.975},
-		{"../../testdata/phi-blind/clinical", 0.86, 0.935},
-		{"../../testdata/phi-blind/general", 0.885, 0.925},
+		{"../../testdata/phi-seen/clinical", 0.985, 0.95},
+		{"../../testdata/phi-seen/general", 0.945, 0.975},
+		{"../../testdata/phi-blind/clinical", 0.87, 0.93},
+		{"../../testdata/phi-blind/general", 0.91, 0.93},
 		{"../../testdata/phi-blind3/clinical", 0.95, 0.93},
-		{"../../testdata/phi-blind3/general", 0.905, 0.915},
-		{"../../testdata/phi-blind4/clinical", 0.885, 0.90},
-		{"../../testdata/phi-blind4/general", 0.89, 0.93},
-		{"../../testdata/phi-blind5/clinical", 0.915, 0.91},
-		{"../../testdata/phi-blind5/general", 0.905, 0.93},
-		{"../../testdata/phi-blind6/clinical", 0.905, 0.90},
-		{"../../testdata/phi-blind6/general", 0.905, 0.925},
-		{"../../testdata/phi-blind7/clinical", 0.915, 0.915},
-		{"../../testdata/phi-blind7/general", 0.90, 0.92},
+		{"../../testdata/phi-blind3/general", 0.91, 0.915},
+		{"../../testdata/phi-blind4/clinical", 0.90, 0.885},
+		{"../../testdata/phi-blind4/general", 0.90, 0.93},
+		{"../../testdata/phi-blind5/clinical", 0.94, 0.90},
+		{"../../testdata/phi-blind5/general", 0.92, 0.925},
+		{"../../testdata/phi-blind6/clinical", 0.925, 0.89},
+		{"../../testdata/phi-blind6/general", 0.925, 0.915},
+		{"../../testdata/phi-blind7/clinical", 0.935, 0.905},
+		{"../../testdata/phi-blind7/general", 0.91, 0.915},
 	} {
 		rep := evaluate(t, c.dir)
 		if r := rep.All.TokenRecall(); r.Value() < c.recall {
@@ -154,11 +154,11 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 		floor float64
 	}
 	floors := []floor{
-		{"overall token recall", rep.All.TokenRecall(), 0.985},
+		{"overall token recall", rep.All.TokenRecall(), 0.99},
 		{"overall token precision", rep.All.TokenPrecision(), 0.965},
-		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.985},
-		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.945},
-		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.975},
+		{"NAME token recall", rep.ByCategory[phi.Name].TokenRecall(), 0.99},
+		{"NAME token precision", rep.ByCategory[phi.Name].TokenPrecision(), 0.94},
+		{"LOCATION token recall", rep.ByCategory[phi.Location].TokenRecall(), 0.985},
 		{"LOCATION token precision", rep.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		{"DATE token recall", rep.ByCategory[phi.Date].TokenRecall(), 0.99},
 		{"PHONE token recall", rep.ByCategory[phi.Phone].TokenRecall(), 0.99},
@@ -175,9 +175,9 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	// 98.0 and LOCATION 94.3.)
 	held := evaluate(t, path+"#1000:1500")
 	floors = append(floors,
-		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.975},
-		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.92},
-		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.935},
+		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.985},
+		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.91},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.965},
 		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	)

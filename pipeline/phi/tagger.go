@@ -13,6 +13,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -207,10 +208,11 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		carried := fx.carries(toks[i], taggerClasses[c])
 		for k := i + 1; k < len(toks); k++ {
 			t := toks[k]
-			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && (text[t.start] == ',' || text[t.start] == ';') {
+			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/", rune(text[t.start])) {
 				// A comma parts an address as the labelling guidelines
 				// do, and makes each part carry itself: "Na 131, K 5.4"
-				// is not an address because "Na" is a name.
+				// is not an address because "Na" is a name. A slash
+				// parts two people ("IL/ckw").
 				break
 			}
 			if t.shape == shPunct {
@@ -230,7 +232,7 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 			for start < end && (cat == Name && toks[start].shape >= shNum || isYear(text, toks[start])) {
 				start++
 			}
-			for end > start && (cat == Name && toks[end].shape >= shNum || isYear(text, toks[end])) {
+			for end > start && (cat == Name && toks[end].shape >= shNum || isYear(text, toks[end]) || isZIP(text, toks[end])) {
 				end--
 			}
 			// In mixed case a name starts with a capital ("ª Inês" after
@@ -260,9 +262,10 @@ func (fx *featurizer) plainWord(t token) bool {
 
 // carries reports whether the word t can by itself make a span of cat:
 // any word but an eponym or a drug brand ("Crohn", "Eliquis"), which the
-// lists know to be no person or place wherever it stands, and for
-// LOCATION not a state or country, which the labelling guidelines leave
-// out.
+// lists know to be no person or place wherever it stands, and an English
+// word that no list knows as a name or place ("Units", "Flat", "lane"),
+// which needs a word beside it that carries; for LOCATION not a state or
+// country either, which the labelling guidelines leave out.
 //
 // Until 1.9.0 only words the lists knew as names or places carried, and
 // with case and length guards beside: unknown words were most of the
@@ -271,13 +274,27 @@ func (fx *featurizer) plainWord(t token) bool {
 // more than they save: on training sets held out of training
 // (phi-train/g, h, i) and the held-out Presidio records, letting every
 // word carry raised token recall by 1.1–2.3 points for 0.1–0.7 of
-// precision (see pipeline/phi/README.md).
+// precision.
 func (fx *featurizer) carries(t token, cat Category) bool {
-	if !t.isWord() {
+	if !t.isWord() || fx.plainWord(t) || fx.caseMode == 'm' && t.shape == shLower {
+		// In mixed case a lower-case word is an ordinary one ("Plan:
+		// selma to follow up" is a typo's doing).
 		return false
 	}
 	f := fx.lx.flags(t.key)
+	if t.sent && f&wAmbiguous != 0 {
+		return false // a name that is a word, where a capital says nothing: "Hope is that..."
+	}
+	if fx.caseMode != 'm' && f&wStreetSuffix != 0 && f&wEnglish != 0 {
+		return false // without case, street words are ordinary words: "2 lane road"
+	}
 	return f&wEponym == 0 && (cat != Location || f&(wCountry|wState) == 0)
+}
+
+// isZIP reports a number of five digits: a postal code, which the
+// labelling guidelines keep apart from the town before it.
+func isZIP(text string, t token) bool {
+	return t.shape == shNum && t.end-t.start == 5
 }
 
 // isYear reports a four-digit number from 1900 to 2099.

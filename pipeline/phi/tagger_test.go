@@ -149,7 +149,8 @@ func TestTaggerCarries(t *testing.T) {
 		want       bool
 	}{
 		{"Seen with Hope today.", "Hope", Name, true},
-		{"Seen with Okonkwo-Selilse today.", "Selilse", Name, true},  // no list knows it: the model decides
+		{"Seen with Tukema Selilse today.", "Selilse", Name, true},  // no list knows it: the model decides
+		{"Gave 5000 Units of heparin.", "Units", Location, false},   // an English word no list calls a place
 		{"History of Crohn disease.", "Crohn", Name, false},         // an eponym
 		{"Switched to Eliquis.", "Eliquis", Name, false},            // a drug brand
 		{"He moved to Springfield.", "Springfield", Location, true}, // a town

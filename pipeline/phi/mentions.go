@@ -1,0 +1,99 @@
+package phi
+
+import "strings"
+
+// otherMentions finds again, anywhere in the text, the names and places
+// already found: a town the tagger caught once in a header ("Wanblee"
+// after "lives in") is the same town in the notes below, where nothing
+// announces it. A word carries over only when it cannot be an ordinary
+// word (no English, common, title, month, state or street word; in
+// caseless text four letters at least) and only one category claims it;
+// a span of several words is looked for as that phrase too when one of
+// its words could carry over alone. In mixed-case
+// text a mention must be capitalised like a name; in caseless text any
+// case will do.
+func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span {
+	covered := make([]bool, len(toks))
+	words := map[string]Category{}
+	phrases := map[string]Category{}
+	claim := func(m map[string]Category, k string, c Category) {
+		if old, ok := m[k]; ok && old != c {
+			m[k] = "" // claimed by two categories: neither
+			return
+		}
+		m[k] = c
+	}
+	// Without case, short words are mostly abbreviations ("LPM", "DEF").
+	caseless := docCase(text) != 'm'
+	minLen := 3
+	if caseless {
+		minLen = 4
+	}
+	const notAlone = wEnglish | wCommon | wAmbiguous | wTitle | wCredential | wParticle | wMonth | wWeekday | wState | wCountry | wStreetSuffix | wStreetPrefix | wEponym
+	for _, s := range found {
+		first := tokenAt(toks, s.Start)
+		var keys []string
+		for i := first; i < len(toks) && toks[i].start < s.End; i++ {
+			covered[i] = true
+			if toks[i].isWord() {
+				keys = append(keys, toks[i].key)
+			}
+		}
+		if s.Category != Name && s.Category != Location {
+			continue
+		}
+		// A sure span's words need less: "Jordan Ellsworth" in a header
+		// makes "Jordan reports..." a name.
+		bar := notAlone
+		if s.Confidence >= 0.8 {
+			bar = wCommon | wParticle | wTitle | wCredential
+			if len(keys) == 1 {
+				bar |= wAmbiguous // "his wife Hope" leaves "Hope is that..." alone
+			}
+		}
+		distinct := false
+		for _, k := range keys {
+			if len(k) >= minLen && b.lx.flags(k)&bar == 0 {
+				claim(words, k, s.Category)
+				distinct = true
+			}
+		}
+		if len(keys) >= 2 && distinct {
+			claim(phrases, strings.Join(keys, " "), s.Category)
+		}
+	}
+	if len(words) == 0 && len(phrases) == 0 {
+		return nil
+	}
+	mention := func(t token) bool { return t.isWord() && (caseless || t.isCap() || t.shape == shUpper) }
+	var out []Span
+	for i := 0; i < len(toks); i++ {
+		if covered[i] || !mention(toks[i]) {
+			continue
+		}
+		// The longest phrase from here, words joined by single spaces on
+		// one line.
+		end, cat := -1, Category("")
+		key := toks[i].key
+		for k := i + 1; k < len(toks) && k-i < 6; k++ {
+			if covered[k] || !toks[k].isWord() || toks[k].nl || toks[k].start != toks[k-1].end+1 || text[toks[k-1].end] != ' ' {
+				break
+			}
+			key += " " + toks[k].key
+			if c := phrases[key]; c != "" {
+				end, cat = k, c
+			}
+		}
+		if end < 0 {
+			if c := words[toks[i].key]; c != "" {
+				end, cat = i, c
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		out = append(out, Span{Start: toks[i].start, End: toks[end].end, Category: cat, Confidence: 0.5, Detector: "mention"})
+		i = end
+	}
+	return out
+}
