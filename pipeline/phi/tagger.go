@@ -208,7 +208,11 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		carried := fx.carries(toks[i], taggerClasses[c])
 		for k := i + 1; k < len(toks); k++ {
 			t := toks[k]
-			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/", rune(text[t.start])) {
+			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/", rune(text[t.start])) ||
+				t.sent && toks[last].end-toks[last].start > 2 {
+				// Nor does a span run on into the next sentence
+				// ("Lafourche Parish. The County"), though an
+				// abbreviation's period is no sentence end ("St. Louis").
 				// A comma parts an address as the labelling guidelines
 				// do, and makes each part carry itself: "Na 131, K 5.4"
 				// is not an address because "Na" is a name. A slash
@@ -232,7 +236,7 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 			for start < end && (cat == Name && toks[start].shape >= shNum || isYear(text, toks[start])) {
 				start++
 			}
-			for end > start && (cat == Name && toks[end].shape >= shNum || isYear(text, toks[end]) || isZIP(text, toks[end])) {
+			for end > start && (cat == Name && toks[end].shape >= shNum || isYear(text, toks[end]) || isZIP(text, toks[end]) || cat == Location && fx.stateOrCountry(toks[end])) {
 				end--
 			}
 			// In mixed case a name starts with a capital ("ª Inês" after
@@ -251,6 +255,12 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		i = last
 	}
 	return out
+}
+
+// stateOrCountry reports a state, province or country word, which the
+// labelling guidelines leave out of a place ("calgary alberta").
+func (fx *featurizer) stateOrCountry(t token) bool {
+	return t.isWord() && fx.lx.flags(t.key)&(wState|wCountry) != 0
 }
 
 // plainWord reports a word of the English dictionary that no list calls
