@@ -16,6 +16,7 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 	covered := make([]bool, len(toks))
 	words := map[string]Category{}
 	phrases := map[string]Category{}
+	longest := 0 // words in the longest phrase
 	claim := func(m map[string]Category, k string, c Category) {
 		if old, ok := m[k]; ok && old != c {
 			m[k] = "" // claimed by two categories: neither
@@ -60,6 +61,7 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 		}
 		if len(keys) >= 2 && distinct {
 			claim(phrases, strings.Join(keys, " "), s.Category)
+			longest = max(longest, len(keys))
 		}
 	}
 	if len(words) == 0 && len(phrases) == 0 {
@@ -75,7 +77,7 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 		// one line.
 		end, cat := -1, Category("")
 		key := toks[i].key
-		for k := i + 1; k < len(toks) && k-i < 6; k++ {
+		for k := i + 1; k < len(toks) && k-i < longest; k++ {
 			if covered[k] || !toks[k].isWord() || toks[k].nl || toks[k].start != toks[k-1].end+1 || text[toks[k-1].end] != ' ' {
 				break
 			}
