@@ -44,16 +44,20 @@ var (
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
 	// time zone ("14:22 PT"); a 24-hour time without a colon ("3/14 0722")
-	// only one space away, as a table's next column is further.
-	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b)?)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT)\b)?\b`)
+	// only one space away, as a table's next column is further. Since
+	// 1.11.0 a numeric offset ends it too, as e-mail headers write it
+	// ("16 Nov 2026 21:14:07 -0500").
+	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b)?)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT|[+-](?:0\d|1[0-4])[0-5]\d)\b)?\b`)
 	// reDateTimeISO: an ISO 8601 date and time, "2026-11-23T08:00:14-06:00".
 	reDateTimeISO = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`)
 	// reShortDateRange: two short dates joined as a range, "10/6-10/30",
 	// "1/1 - 12/31"; each is a date (the digits around one would refuse
 	// it alone).
 	reShortDateRange = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})[ \t]*[-–][ \t]*(\d{1,2})/(\d{1,2})\b`)
-	// reDateCue are the words that make a bare "3/6" a date.
-	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of)\W{0,3}$`)
+	// reDateCue are the words that make a bare "3/6" a date. Since 1.11.0
+	// a weekday ("next tues 12/1"), a relative day ("today 11/19") and the
+	// start or end of a schedule ("starting 12/7") are cues too.
+	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|saturday|sunday)\W{0,3}$`)
 )
 
 // foreignMonths maps the month names of Spanish, Portuguese, French,
@@ -165,7 +169,10 @@ func findDates(text string, toks []token) []Span {
 	for _, m := range reDateNumeric.FindAllStringSubmatchIndex(text, -1) {
 		a, b, ys := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), text[m[10]:m[11]]
 		sep := text[m[4]:m[5]]
-		if sep != text[m[8]:m[9]] || digitRunAround(text, m[0], m[1]) || (sep == "." && len(ys) == 2) {
+		// A two-digit year with dots is a date only with both day and
+		// month written in two digits ("19.11.26"), since 1.11.0: "1.2.26"
+		// is as often a version or a section.
+		if sep != text[m[8]:m[9]] || digitRunAround(text, m[0], m[1]) || (sep == "." && len(ys) == 2 && (m[3]-m[2] != 2 || m[7]-m[6] != 2 || strings.HasPrefix(text[m[1]:], "."))) {
 			continue
 		}
 		y := atoi(ys)

@@ -14,7 +14,11 @@ var (
 	// reTimeRight: a clock time right after a short date, "11/18 08:00",
 	// or a half-day in a schedule column, "11/18 AM". Ratios and scores
 	// are not followed by a time of day.
-	reTimeRight = regexp.MustCompile(`^[ \t]+(?:\d{1,2}:\d{2}\b|(?:AM|PM)\b)`)
+	//
+	// Since 1.11.0 a comma or "at" may come between ("11/18, 7:42 pm",
+	// "12/1 at 9:40", a chat export's and a schedule's forms), and "@"
+	// may join a 24-hour time ("11/22@2140").
+	reTimeRight = regexp.MustCompile(`^(?:,?[ \t]+(?:at[ \t]+)?(?:\d{1,2}:\d{2}\b|\d{1,2}[ \t]?[AaPp]\.?[Mm]\b|(?:AM|PM)\b)|[ \t]*@[ \t]*(?:\d{1,2}:?\d{2})\b)`)
 	// reOrdinalDay: "on the 14th", "till the 6th", "Thursday the 12th",
 	// "on the eighteenth": an ordinal day after "the" and a preposition of
 	// time or a weekday. What follows is checked by ordinalDayEnds, so
@@ -133,35 +137,29 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 		}
 		return false
 	}
-	for _, m := range shorts {
-		if covered(m[0]) || digitRunAround(text, m[0], m[1]) {
-			continue
-		}
-		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
-		// The words that make a pair a measurement are on its own line: a
-		// table row's "09/15" is no fraction of the number that ends the
-		// row above.
-		before, after := sameLineBefore(text, m[0], 30), text[m[1]:min(len(text), m[1]+20)]
-		if reShortDateRejectBefore.MatchString(before) || reShortDateRejectAfter.MatchString(after) || isScoreContext(before, after) {
-			continue
-		}
-		switch {
-		case validDate(0, a, b) && reTimeRight.MatchString(after):
-			// "11/18 08:00": a day and a clock time.
-			add(m[0], m[1], 0.8, "date-time")
-		case !validDate(0, a, b) && validDate(0, b, a) && reDateCue.MatchString(before):
-			// "on 20/3": the day-first order of most of the world, after
-			// the same cue words as the month-first form.
-			add(m[0], m[1], 0.75, "date-cue")
-		case validDate(0, a, b) && b != a && nearMonth(months, a):
-			add(m[0], m[1], 0.7, "date-context")
-		case !validDate(0, a, b) && validDate(0, b, a) && nearMonth(months, b):
-			// "covers 14/11 to 28/11" in a note dated in November.
-			add(m[0], m[1], 0.7, "date-context")
-		case m[3]-m[2] == 2 && m[5]-m[4] == 2 && (text[m[2]] == '0' || text[m[4]] == '0') && (validDate(0, a, b) || validDate(0, b, a)):
-			// "30/09", "02/11": a zero written to fill two places is a
-			// date's; scores and ratios are not padded.
-			add(m[0], m[1], 0.7, "date-padded")
+	// A date found from the months adds its own month, so a table whose
+	// rows run back from November through October into September is found
+	// whole; the loop runs until a pass adds no date (at most 12 passes,
+	// one per month).
+	done := map[int]bool{}
+	for pass, grew := 0, true; grew && pass < 12; pass++ {
+		grew = false
+		for _, m := range shorts {
+			if done[m[0]] {
+				continue
+			}
+			if covered(m[0]) || digitRunAround(text, m[0], m[1]) {
+				done[m[0]] = true
+				continue
+			}
+			if mo, conf, rule := shortDateNoYear(text, m, months); mo > 0 {
+				done[m[0]] = true
+				add(m[0], m[1], conf, rule)
+				if !months[mo] {
+					months[mo] = true
+					grew = true
+				}
+			}
 		}
 	}
 	for _, m := range matchNear(reOrdinalDay, text, toks, ordinalDayTrigger(text), 4, 0) {
@@ -240,4 +238,41 @@ func ordinalSuffixOK(d int, suf string) bool {
 		}
 	}
 	return suf == want
+}
+
+// shortDateNoYear decides whether the short date match m ("11/18",
+// "14/11", from reDateShort) is a date, given the months of the dates
+// found so far; it returns the month, the confidence and the rule, or 0.
+func shortDateNoYear(text string, m []int, months map[int]bool) (month int, conf float64, rule string) {
+	a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
+	// The words that make a pair a measurement are on its own line: a
+	// table row's "09/15" is no fraction of the number that ends the
+	// row above.
+	before, after := sameLineBefore(text, m[0], 30), text[m[1]:min(len(text), m[1]+20)]
+	if reShortDateRejectBefore.MatchString(before) || reShortDateRejectAfter.MatchString(after) || isScoreContext(before, after) {
+		return 0, 0, ""
+	}
+	monthFirst, dayFirst := validDate(0, a, b), !validDate(0, a, b) && validDate(0, b, a)
+	switch {
+	case monthFirst && reTimeRight.MatchString(after):
+		// "11/18 08:00": a day and a clock time.
+		return a, 0.8, "date-time"
+	case dayFirst && reDateCue.MatchString(before):
+		// "on 20/3": the day-first order of most of the world, after
+		// the same cue words as the month-first form.
+		return b, 0.75, "date-cue"
+	case monthFirst && b != a && nearMonth(months, a):
+		return a, 0.7, "date-context"
+	case dayFirst && nearMonth(months, b):
+		// "covers 14/11 to 28/11" in a note dated in November.
+		return b, 0.7, "date-context"
+	case m[3]-m[2] == 2 && m[5]-m[4] == 2 && (text[m[2]] == '0' || text[m[4]] == '0') && (monthFirst || validDate(0, b, a)):
+		// "30/09", "02/11": a zero written to fill two places is a
+		// date's; scores and ratios are not padded.
+		if monthFirst {
+			return a, 0.7, "date-padded"
+		}
+		return b, 0.7, "date-padded"
+	}
+	return 0, 0, ""
 }

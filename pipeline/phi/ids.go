@@ -281,7 +281,10 @@ func genericIDOK(text string, start, end int) bool {
 			letters++
 		}
 	}
-	if (d < 5 || letters == 0 && d < 7) && !letterCode(v, d, letters) {
+	if reGravidaPara.MatchString(v) {
+		return false // an obstetric history, "G3P1011"
+	}
+	if (d < 5 || letters == 0 && d < 7) && !letterCode(v, d, letters) && !mixedCode(v, d, letters) {
 		return false
 	}
 	// Part of a decimal or thousands-separated number (a code that starts
@@ -294,6 +297,27 @@ func genericIDOK(text string, start, end int) bool {
 	}
 	return true
 }
+
+// mixedCode reports a code of six capitals and digits or more, two of
+// each at least, without a hyphen ("BXT7QK2M", "ZKT4417", "JC0418"),
+// since 1.11.0: a device's, a booking's or a record's number. A word with
+// a number after it ("COVID19", "BCBSIL01") and a gene ("CYP2C19",
+// "MYBPC3") are not.
+func mixedCode(v string, digits, letters int) bool {
+	if len(v) < 6 || digits < 2 || letters < 2 || strings.ToUpper(v) != v || strings.IndexByte(v, '-') >= 0 {
+		return false
+	}
+	if reWordThenNumber.MatchString(v) || reGeneOrGravida.MatchString(v) {
+		return false
+	}
+	return true
+}
+
+var (
+	reWordThenNumber = regexp.MustCompile(`^[A-Z]{4,}\d{1,3}$`)
+	reGeneOrGravida  = regexp.MustCompile(`^(?:CYP\d|[A-Z]{3,5}\d{1,2}[A-Z]?\d?$)`)
+	reGravidaPara    = regexp.MustCompile(`^G\d{1,2}P\d{1,4}$`)
+)
 
 // letterCode reports a short code of capitals, a hyphen and four digits
 // or more in all ("R-4471", "INT-0622", "QX7-22K9"), since 1.9.0: a

@@ -81,7 +81,11 @@ var (
 		// Since 1.9.0: church titles and kinship words before a name,
 		// which the labelling guidelines keep outside it ("Pastor Ron
 		// Okoye", "Aunty Hine", "Grandma Cheryl").
-		" pastor chaplain deacon bishop elder imam rabbi aunty auntie aunt uncle grandma grandpa granny nana nanna"
+		" pastor chaplain deacon bishop elder imam rabbi aunty auntie aunt uncle grandma grandpa granny nana nanna" +
+		// Since 1.11.0: Tagalog and family words for elders and relatives
+		// ("tita Baby", "kuya Jun", "Mummy"), which chats put before
+		// names or use alone.
+		" tita tito kuya lolo manang manong mummy mommy"
 	credentialWords = "md do rn np pa pa-c dds dmd phd msw licsw lcsw lpn cnm fnp aprn pharmd dpm od mbbs facp facs crna pt ot slp bsn msn dnp rd cde lmhc psyd mph esq frcp mrcp frcs"
 	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y ap"
 )

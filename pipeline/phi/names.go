@@ -592,8 +592,14 @@ func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag)
 		if !t.isWord() || flags[c]&wCredential == 0 || t.shape != shUpper && !isMixedCredential(text[t.start:t.end]) || t.nl {
 			continue
 		}
+		// A role label names no one before it: "Infusion RN: Ha Phuong",
+		// "OPAT RN:" (1.11.0).
+		if c+1 < len(toks) && text[toks[c+1].start:toks[c+1].end] == ":" {
+			continue
+		}
 		i := c - 1
-		if text[toks[i].start:toks[i].end] == "," {
+		comma := text[toks[i].start:toks[i].end] == ","
+		if comma {
 			i--
 		}
 		end := -1
@@ -621,6 +627,11 @@ func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag)
 				break
 			}
 			i--
+		}
+		if words == 1 && !comma && flags[c-1]&(wFirst|wLast) == 0 && flags[c-1]&(wEnglish|wCommon) != 0 {
+			// One plain word before the credential is the role's
+			// qualifier ("Ordering NP", "Charge RN"), not a surname.
+			continue
 		}
 		if words > 0 {
 			out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.9, Detector: "name-credential"})

@@ -15,7 +15,9 @@ import (
 var (
 	// reTypistCode: "AH/DRB" or "IL/ckw" alone at the end of a line, after
 	// a wide gap or at the line's start.
-	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t)([A-Z]{2,4})[ \t]?/[ \t]?([A-Za-z]{2,4})[ \t]*\r?$`)
+	// Since 1.11.0 also after "typed" or "dictated", with a colon for the
+	// slash ("BTO:lm") and a closing period.
+	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t|\b(?i:typed|dictated|transcribed|trans|dict)[ \t]*:?[ \t]+)([A-Z]{2,4})[ \t]?[/:][ \t]?([A-Za-z]{2,4})[ \t]*\.?[ \t]*\r?$`)
 	// reRoleInitials: a role or an act of a person, then initials.
 	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcriptionist|typist|typed\s+by|technologist|tech|witnessed\s+by|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
 	// reSignOffInitials: "- ksm" closing a line after a sentence's end
@@ -48,7 +50,7 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 	// slash or a dash among the last dozen bytes.
 	for _, ln := range splitLines(text) {
 		tail := ln.s[max(0, len(ln.s)-12):]
-		if strings.IndexByte(tail, '/') >= 0 {
+		if strings.ContainsAny(tail, "/:") {
 			for _, m := range reTypistCode.FindAllStringSubmatchIndex(ln.s, -1) {
 				a, b := ln.s[m[2]:m[3]], ln.s[m[4]:m[5]]
 				// A state's two letters ("IL", "MO") are initials in this

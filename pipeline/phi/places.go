@@ -41,7 +41,9 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span 
 			if pf&wCity != 0 && f&wExtName != 0 {
 				names = 0 // a curated city ("Lincoln") that only the generated lists call a name
 			}
-			ambiguous = f&(names|wCommon|wAmbiguous|wCountry|wState) != 0
+			// Since 1.11.0 an English word ("Orange", "Reading") is
+			// ambiguous too: a town only after a cue.
+			ambiguous = f&(names|wCommon|wAmbiguous|wCountry|wState|wEnglish) != 0
 		}
 		// Followed by a title-case facility word, it names a place of care
 		// ("Lowell General Hospital"): still the city. A town only the

@@ -2,6 +2,7 @@ package phi
 
 import (
 	"encoding/csv"
+	"regexp"
 	"strings"
 )
 
@@ -19,10 +20,17 @@ var columnCategories = func() map[string]Category {
 	for cat, names := range map[Category]string{
 		Name: `name patientname ptname firstname lastname fname lname first last middlename mi initials ptinitials
 			membername subscribername guarantorname contactname emergencycontact nextofkin caregiver employeename
-			patient surname givenname`,
+			patient surname givenname` +
+			// Since 1.11.0: the staff who did or signed a row, whose
+			// initials ("AHB", "MK") no other rule can tell from codes.
+			` provider clinician staff nurse by initial enteredby verifiedby signedby checkedby reviewedby recordedby
+			performedby givenby administeredby collectedby completedby doneby takenby approvedby author user tech
+			technician therapist pharmacist counselor caseworker casemanager worker officer agent rep volunteer driver
+			witness signature sign`,
 		Location: `zip zipcode postal postalcode postcode city town address address1 address2 street streetaddress addr
 			county`,
-		Date:       `dob dos dod dateofbirth birthdate`,
+		Date: `dob dos dod dateofbirth birthdate date appt appointment admit admitted discharge discharged visit
+			collected svcfrom svcto servicefrom serviceto from to datetime timestamp when`,
 		Phone:      `phone phonenumber tel telephone mobile cell homephone workphone cellphone contactphone`,
 		Email:      `email emailaddress`,
 		MRN:        `mrn medicalrecordnumber chartno chartnumber`,
@@ -38,6 +46,15 @@ var columnCategories = func() map[string]Category {
 	}
 	return m
 }()
+
+// reHeaderLabel is a label before a header line ("Fields: claim_id |
+// member_id | …", "Columns: …"): the header follows it.
+var reHeaderLabel = regexp.MustCompile(`^[ \t]*(?i:fields|columns|cols|header|headers)[ \t]*:[ \t]*`)
+
+// notPersonCell are the values of a staff column that name no person: the
+// patient, a relative or a system did the row.
+var notPersonCell = keySet(`self patient pt family mom dad mother father parent caregiver system auto interface pharmacy
+	lab staff rn md np nurse provider unknown other`)
 
 // headerKey normalises a header cell for columnCategories.
 func headerKey(cell string) string {
@@ -55,6 +72,10 @@ func headerKey(cell string) string {
 	return k
 }
 
+// reCellDate is a cell that can be a date: two numbers joined by a date's
+// separator, or a month's name and a number.
+var reCellDate = regexp.MustCompile(`\d[/.-]\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \t]+\d)|\d[ \t]+(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)`)
+
 // emptyCell are the cell values that hold no data.
 var emptyCell = map[string]bool{"": true, "-": true, "--": true, "n/a": true, "na": true, "none": true, "null": true, "unknown": true, "unk": true, "tbd": true}
 
@@ -66,11 +87,12 @@ func findTableColumns(text string) []Span {
 	for i := 0; i < len(lines); i++ {
 		// A header has no sentence punctuation: prose with commas is
 		// refused before it is parsed.
-		delim := tableDelimiter(lines[i].s)
-		if delim == 0 || strings.ContainsAny(lines[i].s, ".;:!?") {
+		head := reHeaderLabel.ReplaceAllString(lines[i].s, "")
+		delim := tableDelimiter(head)
+		if delim == 0 || strings.ContainsAny(head, ".;:!?") {
 			continue
 		}
-		header, _ := readRow(lines[i].s, delim)
+		header, _ := readRow(head, delim)
 		cats := make([]Category, len(header))
 		mapped := 0
 		for k, h := range header {
@@ -87,6 +109,9 @@ func findTableColumns(text string) []Span {
 			continue
 		}
 		j := i + 1
+		if j+1 < len(lines) && strings.TrimSpace(lines[j].s) == "" {
+			j++ // a blank line between the header and its rows
+		}
 		for ; j < len(lines); j++ {
 			row, pos := readRow(lines[j].s, delim)
 			if row == nil || len(row) != len(header) {
@@ -127,7 +152,10 @@ func cellFits(c Category, v string) bool {
 	digits := len(digitsOf(v))
 	switch c {
 	case Name:
-		return digits == 0 && len(v) <= 60
+		return digits == 0 && len(v) <= 60 && !notPersonCell[strings.ToLower(v)]
+	case Date:
+		// A date, not a year alone: two groups of digits at least.
+		return reCellDate.MatchString(v) && len(v) <= 40
 	case Location:
 		return len(v) <= 80
 	case Phone:

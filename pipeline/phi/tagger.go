@@ -208,7 +208,7 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		carried := fx.carries(toks[i], taggerClasses[c])
 		for k := i + 1; k < len(toks); k++ {
 			t := toks[k]
-			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/", rune(text[t.start])) ||
+			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/:", rune(text[t.start])) ||
 				t.sent && toks[last].end-toks[last].start > 2 {
 				// Nor does a span run on into the next sentence
 				// ("Lafourche Parish. The County"), though an
@@ -216,7 +216,8 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 				// A comma parts an address as the labelling guidelines
 				// do, and makes each part carry itself: "Na 131, K 5.4"
 				// is not an address because "Na" is a name. A slash
-				// parts two people ("IL/ckw").
+				// parts two people ("IL/ckw"), and so does a colon, a
+				// label's end or a typist code's ("BTO:lm", 1.11.0).
 				break
 			}
 			if t.shape == shPunct {

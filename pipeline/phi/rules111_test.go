@@ -1,0 +1,56 @@
+package phi
+
+import "testing"
+
+// TestDetectPHIRules111 covers the rules of 1.11.0 (short dates before a
+// time after a comma or "at", after a weekday or a schedule word, dates
+// found through the months of other found dates, e-mail header offsets,
+// dotted dates with two-digit years, typist codes after "typed", staff and
+// date columns of tables, relatives' words before names, payers and
+// eponyms), each beside the look-alikes it must leave alone. The examples
+// are written for this test.
+func TestDetectPHIRules111(t *testing.T) {
+	b := newTestBuiltin(t)
+	tests := []spanCase{
+		// Short dates.
+		{"chat export timestamp", "11/18, 7:42 pm - marisol: ok the nurse called", []want{{"11/18", Date}}, nil},
+		{"short date at a time", "next clinic visit 12/1 at 9:40, confirmation to follow", []want{{"12/1", Date}}, nil},
+		{"short date with an @ time", "last dose 11/22@2140 per the MAR", []want{{"11/22@2140", Date}}, nil},
+		{"short date after a weekday", "disconnect the pump Saturday 11/21 at home; call Tues 12/1", []want{{"11/21", Date}, {"12/1", Date}}, nil},
+		{"short date after starting", "pickup moves to 11:30 starting 12/7. Thanks", []want{{"12/7", Date}}, nil},
+		{"ratios and scores stay out", "pain 6/10 at 9:40; BP 128/76 at 10:15; O2 sat 95/96 on RA", nil, []string{"6/10", "128/76", "95/96"}},
+		{"dates through the months of other dates", "Seen 11/19/2026.\n| 1 | 9/10 | 124 mg |\n| 2 | 9/24 | 124 mg |\n| 3 | 10/8 | 124 mg |",
+			[]want{{"9/10", Date}, {"9/24", Date}, {"10/8", Date}}, nil},
+		{"e-mail header with an offset", "Date: Mon, 16 Nov 2026 21:14:07 -0500\nFrom: the clinic", []want{{"16 Nov 2026 21:14:07 -0500", Date}}, nil},
+		{"dotted date with a two-digit year", "Dictated 19.11.26; software 1.2.26 and build 10.12.14.5", []want{{"19.11.26", Date}}, []string{"1.2.26", "10.12.14"}},
+
+		// Initials.
+		{"typist code after typed", "Dictated 19.11.26, typed HSO/jw.", []want{{"HSO", Name}, {"jw", Name}}, nil},
+		{"typist code with a colon", "Yours sincerely,\nBTO:lm", []want{{"BTO", Name}, {"lm", Name}}, nil},
+
+		// Tables.
+		{"staff column of a CSV export", "mrn,appt,site,provider,status\n00418277,11/10 09:20,PRM,AHB,no-show\n00731904,11/10 10:40,PRM,MJO,late cancel",
+			[]want{{"AHB", Name}, {"MJO", Name}, {"11/10 09:20", Date}, {"11/10 10:40", Date}}, []string{"PRM"}},
+		{"header after a label and a blank line", "Fields: claim_id | member_name | dob | status\n\nC26-1 | HALVORSEN, KJELL | 1962-08-09 | PAID",
+			[]want{{"HALVORSEN, KJELL", Name}, {"1962-08-09", Date}}, []string{"PAID"}},
+		{"a by column naming no person", "| date | result | by |\n| 11/3 | negative | self |", []want{{"11/3", Date}}, []string{"self"}},
+		{"a year alone in a date column", "| date | event |\n| 2019 | moved |", nil, []string{"2019"}},
+
+		// Codes.
+		{"capitals-and-digits codes", "scope BXT7QK2M; transport ref ZKT4417; lot 3FH227A", []want{{"BXT7QK2M", ID}, {"ZKT4417", ID}, {"3FH227A", Device}}, nil},
+		{"genes, words with numbers and obstetric histories are no codes", "CYP2C19 and MYBPC3 variants; COVID19 PCR; G3P1011 at 32w; BRCA1; E1390 concentrator",
+			nil, []string{"CYP2C19", "MYBPC3", "COVID19", "G3P1011", "BRCA1", "E1390"}},
+
+		// Roles and towns that are words.
+		{"role labels before a credential", "Attending: Mei Zhao, MD    Infusion RN: Ha Phuong\nOrdering NP notified; Okonkwo RN checked",
+			[]want{{"Mei Zhao", Name}, {"Ha Phuong", Name}, {"Okonkwo", Name}}, []string{"Infusion", "Ordering"}},
+		{"towns that are English words need a cue", "CHAS card (Orange) on file. Reading radiologist agreed. She lives in Orange now.",
+			[]want{{"Orange", Location}}, []string{"Reading"}},
+
+		// Words that are no names.
+		{"relatives' words before names", "tita Marites will cook; kuya Jun drives her home", []want{{"Marites", Name}, {"Jun", Name}}, []string{"tita", "kuya"}},
+		{"payers", "Humana denied it; CareSource and Cigna paid.", nil, []string{"Humana", "CareSource", "Cigna"}},
+		{"eponymous scales", "Barthel index 60; Berg balance 41/56; Snellen chart; Mohs surgery.", nil, []string{"Barthel", "Berg", "Snellen", "Mohs"}},
+	}
+	runSpanCases(t, b, Hints{}, tests)
+}
