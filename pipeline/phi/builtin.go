@@ -9,7 +9,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.10.0"
+const BuiltinVersion = "1.11.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -173,8 +173,10 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// only the rules' own findings.
 	all = append(all, b.tagged(text, toks, orgs))
 	// "LAST, First M" fields are completed from either side, whoever
-	// found it.
-	all = append(all, b.names.commaNames(text, Merge(all...)))
+	// found it,
+	// and initials in brackets after a name are that person's.
+	merged := Merge(all...)
+	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged))
 	all = append(all, b.otherMentions(text, toks, Merge(all...)))
 	return tidy(text, Merge(all...)), nil
 }

@@ -167,6 +167,17 @@
 //     letter codes (ids_handles.go, ids.go); the columns of pasted CSV
 //     and pipe tables named by their header (tables.go); and a
 //     document's case read with tolerance for codes (docCase);
+//   - since 1.11.0 (written from the training sets, never the blind
+//     ones): short dates before a time after a comma, "at" or "@", after
+//     a weekday or a schedule word, and through the months of the dates
+//     already found, which grow as dates are found (dates_noyear.go);
+//     e-mail header offsets and dotted two-digit-year dates; typist codes
+//     after "typed" or with a colon; staff and date columns of tables and
+//     a header after a label or before a blank line; capitals-and-digits
+//     codes (mixedCode); precision: relatives' words as titles, payers as
+//     common words, more eponyms, role labels before a credential
+//     ("Infusion RN:"), and towns that are English words only after a
+//     cue;
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags and, since 1.10.0, word clusters
 //     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora

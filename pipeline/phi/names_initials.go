@@ -22,7 +22,14 @@ var (
 	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcriptionist|typist|typed\s+by|technologist|tech|witnessed\s+by|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
 	// reSignOffInitials: "- ksm" closing a line after a sentence's end
 	// (not "apixaban 5 mg bid - af", a reason).
-	reSignOffInitials = regexp.MustCompile(`(?m)(?:^|[.!][ \t]*)[-–—][ \t]*([a-z]{2,4})[ \t]*\r?$`)
+	// Since 1.11.0 two of them may sign together ("- dm/tj").
+	reSignOffInitials = regexp.MustCompile(`(?m)(?:^|[.!][ \t]*)[-–—][ \t]*([a-z]{2,4})(?:/([a-z]{2,4}))?[ \t]*\r?$`)
+	// reInitialsColumn: a table row, aligned by spaces, that ends in
+	// initials after a wide gap ("01:05  125  ...  second stage  FH/RB").
+	reInitialsColumn = regexp.MustCompile(`\S[ \t]{2,}([A-Z]{2,3})(?:/([A-Z]{2,3}))?[ \t]*$`)
+	// reParenInitials: initials in brackets right after a name, "dana
+	// mason (dm)".
+	reParenInitials = regexp.MustCompile(`^[ \t]*\(([A-Za-z]{2,3})\)`)
 )
 
 // clinicalAbbrev are abbreviations of the initials' shape that are no
@@ -63,8 +70,12 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 		}
 		if strings.ContainsAny(tail, "-–—") {
 			for _, m := range reSignOffInitials.FindAllStringSubmatchIndex(ln.s, -1) {
-				if r.personInitials(ln.s[m[2]:m[3]], false) {
-					add(ln.start+m[2], ln.start+m[3])
+				// Signing a line, even a clinical abbreviation's letters
+				// are a person's ("- dm"), since 1.11.0.
+				for g := 2; g < len(m) && m[g] >= 0; g += 2 {
+					if w := ln.s[m[g]:m[g+1]]; r.personInitials(w, false) || clinicalAbbrev[w] && !signOffWords[w] {
+						add(ln.start+m[g], ln.start+m[g+1])
+					}
 				}
 			}
 		}
@@ -79,6 +90,97 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 	for _, m := range matchNear(reByInitials, text, toks, keyIn("by"), 0, 3) {
 		if w := text[m[2]:m[3]]; r.personInitials(w, false) && !byWords[w] {
 			add(m[2], m[3])
+		}
+	}
+	return out
+}
+
+// signOffWords are the clinical abbreviations that may close a line
+// after a dash without being anyone's initials.
+var signOffWords = keySet(`ok na no prn tbd wnl nad fyi asap qa qc re ref id pt po iv im sq sc bid tid qid qd hs ac pc`)
+
+// initialsColumn reports the initials that end the rows of a table aligned
+// by spaces (1.11.0): three rows or more of one run of lines, each ending
+// in two or three capitals after a wide gap, none of them a clinical
+// abbreviation, a credential or an English word, make a column of the
+// staff who did each row.
+func (r *nameRules) initialsColumn(text string) []Span {
+	var out, run []Span
+	rows, gap := 0, 0
+	flush := func() {
+		if rows >= 3 {
+			out = append(out, run...)
+		}
+		run, rows = run[:0], 0
+	}
+	for _, ln := range splitLines(text) {
+		if strings.TrimSpace(ln.s) == "" {
+			if gap++; gap > 1 {
+				flush()
+			}
+			continue
+		}
+		gap = 0
+		m := reInitialsColumn.FindStringSubmatchIndex(ln.s)
+		if m == nil {
+			flush()
+			continue
+		}
+		ok := true
+		var cells []Span
+		for g := 2; g < len(m) && m[g] >= 0; g += 2 {
+			if !r.columnInitials(ln.s[m[g]:m[g+1]]) {
+				ok = false
+				break
+			}
+			cells = append(cells, Span{Start: ln.start + m[g], End: ln.start + m[g+1], Category: Name, Confidence: 0.55, Detector: "name-initials-column"})
+		}
+		if !ok {
+			flush()
+			continue
+		}
+		run = append(run, cells...)
+		rows++
+	}
+	flush()
+	return out
+}
+
+// columnInitials reports initials in a column of them: a person's
+// initials, or the letters of a clinical abbreviation no table puts in a
+// column of its own ("FH", "DM" are people there; "IV", "PO", "OK" and the
+// tests and places of care are not).
+func (r *nameRules) columnInitials(w string) bool {
+	if r.personInitials(w, true) {
+		return true
+	}
+	k := strings.ToLower(w)
+	return clinicalAbbrev[k] && !signOffWords[k] && !columnWords[k] &&
+		r.lx.flags(k)&(wEnglish|wCommon|wTitle|wCredential|wMonth|wWeekday|wCountry) == 0
+}
+
+// columnWords are clinical abbreviations that fill a table's column.
+var columnWords = keySet(`lt rt pt ot st slp sw cm rd ns lr ivf cbc bmp cmp lft ua ekg ecg eeg emg cxr abg ct mri us er ed icu ccu
+	nicu picu or pacu snf ltc alf hha dme am pm hr rr bp sl pr dnr dni npo ng og peg picc ett`)
+
+// parenInitials reports initials in brackets after a found name that are
+// that name's ("Dana Mason (DM)", "dana mason (dm)"), since 1.11.0.
+func parenInitials(text string, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		if s.Category != Name {
+			continue
+		}
+		m := reParenInitials.FindStringSubmatchIndex(text[s.End:])
+		if m == nil {
+			continue
+		}
+		var ini []byte
+		for _, w := range strings.FieldsFunc(text[s.Start:s.End], func(r rune) bool { return r == ' ' || r == '\t' || r == '-' || r == '.' }) {
+			ini = append(ini, w[0])
+		}
+		if got := text[s.End+m[2] : s.End+m[3]]; len(ini) >= 2 && strings.EqualFold(got, string(ini)) {
+			out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: Name, Confidence: 0.7, Detector: "name-initials"})
 		}
 	}
 	return out

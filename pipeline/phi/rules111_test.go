@@ -28,11 +28,21 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"typist code after typed", "Dictated 19.11.26, typed HSO/jw.", []want{{"HSO", Name}, {"jw", Name}}, nil},
 		{"typist code with a colon", "Yours sincerely,\nBTO:lm", []want{{"BTO", Name}, {"lm", Name}}, nil},
 
+		{"sign-off initials, also a clinical abbreviation's letters", "exit site dry, dressing changed. - dm\nreviewed peritonitis signs. - dm/tj\nall fine - ok",
+			[]want{{"dm", Name}, {"tj", Name}}, []string{"ok"}},
+		{"initials in brackets after the name", "PD RN: Dana Mason (DM), backup Tom Reyes (TR); labs (CBC) sent", []want{{"DM", Name}, {"TR", Name}}, []string{"CBC"}},
+		{"a column of initials ending aligned rows", " 21:30  135   q4 min   admitted, walking    FH\n 23:50  130   q3 min   SROM clear           FH\n 01:05  125   q2 min   second stage         FH/RB\n 01:37  -     -        birth                RB",
+			[]want{{"FH", Name}, {"RB", Name}}, nil},
+		{"a column of abbreviations is no initials", " 08:00  ceftriaxone 1 g    IV\n 09:00  metoprolol 25 mg   PO\n 10:00  heparin 5000 u     SC",
+			nil, []string{"IV", "PO", "SC"}},
+
 		// Tables.
 		{"staff column of a CSV export", "mrn,appt,site,provider,status\n00418277,11/10 09:20,PRM,AHB,no-show\n00731904,11/10 10:40,PRM,MJO,late cancel",
 			[]want{{"AHB", Name}, {"MJO", Name}, {"11/10 09:20", Date}, {"11/10 10:40", Date}}, []string{"PRM"}},
 		{"header after a label and a blank line", "Fields: claim_id | member_name | dob | status\n\nC26-1 | HALVORSEN, KJELL | 1962-08-09 | PAID",
 			[]want{{"HALVORSEN, KJELL", Name}, {"1962-08-09", Date}}, []string{"PAID"}},
+		{"a row with a stray quote does not end the table", "date,patient,staff,note\n2026-11-16,\"Grant, William \"Bill\"\",MD,ok\n2026-11-17,\"Lara, Ofelia\",KR,ok",
+			[]want{{"KR", Name}}, nil},
 		{"a by column naming no person", "| date | result | by |\n| 11/3 | negative | self |", []want{{"11/3", Date}}, []string{"self"}},
 		{"a year alone in a date column", "| date | event |\n| 2019 | moved |", nil, []string{"2019"}},
 

@@ -114,8 +114,13 @@ func findTableColumns(text string) []Span {
 		}
 		for ; j < len(lines); j++ {
 			row, pos := readRow(lines[j].s, delim)
-			if row == nil || len(row) != len(header) {
+			if row == nil {
 				break
+			}
+			if len(row) != len(header) {
+				// A row with a stray quote or delimiter in a note is
+				// skipped, not the end of the table (1.11.0).
+				continue
 			}
 			for k, cell := range row {
 				v := strings.TrimSpace(cell)
