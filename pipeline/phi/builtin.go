@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 )
 
 // BuiltinVersion changes whenever a rule, word list or the tagger's
@@ -178,5 +179,27 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	merged := Merge(all...)
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged))
 	all = append(all, b.otherMentions(text, toks, Merge(all...)))
-	return tidy(text, Merge(all...)), nil
+	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil
 }
+
+// dropNotNames removes the names no person can have, whichever rule or
+// the tagger found them (1.11.0): a state's or country's name ("Puerto
+// Rico", "North Dakota"), a letter alone, an abbreviation in the plural
+// ("PVCs", "METs"). Patient-aware spans stay.
+func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
+	out := spans[:0]
+	for _, s := range spans {
+		if s.Category == Name && s.Confidence < 1 {
+			v := text[s.Start:s.End]
+			if len(v) == 1 || rePluralAcronym.MatchString(v) ||
+				b.lx.placeFlags(keys(toks[tokenAt(toks, s.Start):tokenAt(toks, s.End)]))&(wState|wCountry) != 0 {
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// rePluralAcronym is an abbreviation in the plural: "PVCs", "METs".
+var rePluralAcronym = regexp.MustCompile(`^[A-Z]{2,5}s$`)

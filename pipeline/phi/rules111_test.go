@@ -60,6 +60,10 @@ func TestDetectPHIRules111(t *testing.T) {
 		// Words that are no names.
 		{"relatives' words before names", "tita Marites will cook; kuya Jun drives her home", []want{{"Marites", Name}, {"Jun", Name}}, []string{"tita", "kuya"}},
 		{"payers", "Humana denied it; CareSource and Cigna paid.", nil, []string{"Humana", "CareSource", "Cigna"}},
+		{"peoples and languages are no names or towns", "Choctaw Health Center; interpreter for Tagalog and Passamaquoddy; Mixteco speaker", nil, []string{"Choctaw", "Tagalog", "Passamaquoddy", "Mixteco"}},
+		{"eponymous manoeuvres and nomograms", "McRoberts maneuver; Ortolani and Barlow negative; Bhutani nomogram low risk", nil, []string{"McRoberts", "Ortolani", "Barlow", "Bhutani"}},
+		{"states, letters and plural abbreviations are no names", "Moved from Puerto Rico and North Dakota. Frequent PVCs, METs 7, R and T waves, 50 Gy. Seen by Dr. R. Ortiz.",
+			[]want{{"Ortiz", Name}}, []string{"Puerto Rico", "North Dakota", "PVCs", "METs", "Gy"}},
 		{"eponymous scales", "Barthel index 60; Berg balance 41/56; Snellen chart; Mohs surgery.", nil, []string{"Barthel", "Berg", "Snellen", "Mohs"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
