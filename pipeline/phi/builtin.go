@@ -191,7 +191,7 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 	for _, s := range spans {
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 || rePluralAcronym.MatchString(v) ||
+			if len(v) == 1 || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) ||
 				b.lx.placeFlags(keys(toks[tokenAt(toks, s.Start):tokenAt(toks, s.End)]))&(wState|wCountry) != 0 {
 				continue
 			}
@@ -199,6 +199,25 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		out = append(out, s)
 	}
 	return out
+}
+
+// listMarkerWord reports "B. Immunoblasts" at a line's start: an outline
+// letter before a word no list calls a name, that is a word of the
+// dictionary or goes on in lower case.
+func (b *Builtin) listMarkerWord(text string, toks []token, s Span) bool {
+	i := tokenAt(toks, s.Start)
+	if i+3 != tokenAt(toks, s.End) || !toks[i].nl && i > 0 || toks[i].end-toks[i].start != 1 || text[toks[i+1].start:toks[i+1].end] != "." {
+		return false
+	}
+	f := b.lx.flags(toks[i+2].key)
+	if f&(wFirst|wLast) != 0 {
+		return false
+	}
+	// A word of the dictionary, or any word a sentence in lower case goes
+	// on from ("I. Hantavirus cardiopulmonary syndrome"); a person's line
+	// ends or goes on to a comma and a credential.
+	next := i + 3
+	return f&(wEnglish|wCommon) != 0 || next < len(toks) && !toks[next].nl && toks[next].isWord() && toks[next].shape == shLower
 }
 
 // rePluralAcronym is an abbreviation in the plural: "PVCs", "METs".

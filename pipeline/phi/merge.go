@@ -140,6 +140,19 @@ func tidy(text string, spans []Span) []Span {
 		if s.End > len(text) {
 			s.End = len(text)
 		}
+		if s.Category == Name || s.Category == Location {
+			// An open bracket the span does not close starts an aside
+			// ("Jada Edmo (Elk Hollow cabin", "Nixon, NV 89424  (home"),
+			// since 1.11.0: the span ends before it.
+			v := text[s.Start:s.End]
+			if i := strings.IndexByte(v, '('); i >= 0 && !strings.Contains(v[i:], ")") {
+				if i == 0 {
+					s.Start++
+				} else {
+					s.End = s.Start + i
+				}
+			}
+		}
 		for s.Start < s.End {
 			r, n := utf8.DecodeRuneInString(text[s.Start:])
 			if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '(' || r == '+' {

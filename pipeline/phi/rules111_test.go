@@ -64,6 +64,10 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"eponymous manoeuvres and nomograms", "McRoberts maneuver; Ortolani and Barlow negative; Bhutani nomogram low risk", nil, []string{"McRoberts", "Ortolani", "Barlow", "Bhutani"}},
 		{"states, letters and plural abbreviations are no names", "Moved from Puerto Rico and North Dakota. Frequent PVCs, METs 7, R and T waves, 50 Gy. Seen by Dr. R. Ortiz.",
 			[]want{{"Ortiz", Name}}, []string{"Puerto Rico", "North Dakota", "PVCs", "METs", "Gy"}},
+		{"an open bracket ends a name", "Campers: Jada Edmo (Elk Hollow cabin) and Lily Timbana (Elk", []want{{"Jada Edmo", Name}, {"Lily Timbana", Name}}, []string{"(Elk"}},
+		{"outline letters are no initials", "I. Hantavirus cardiopulmonary syndrome.\nB. Immunoblasts present.\nR. Oyelaran, MD",
+			[]want{{"R. Oyelaran", Name}}, []string{"Hantavirus", "Immunoblasts"}},
+		{"territories are no places", "Referred from Bermuda; previously on the Isle of Man.", nil, []string{"Bermuda", "Isle of Man"}},
 		{"eponymous scales", "Barthel index 60; Berg balance 41/56; Snellen chart; Mohs surgery.", nil, []string{"Barthel", "Berg", "Snellen", "Mohs"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
