@@ -177,7 +177,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// found it,
 	// and initials in brackets after a name are that person's.
 	merged := Merge(all...)
-	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged))
+	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged))
 	all = append(all, b.otherMentions(text, toks, Merge(all...)))
 	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil
 }
@@ -185,10 +185,14 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 // dropNotNames removes the names no person can have, whichever rule or
 // the tagger found them (1.11.0): a state's or country's name ("Puerto
 // Rico", "North Dakota"), a letter alone, an abbreviation in the plural
-// ("PVCs", "METs"). Patient-aware spans stay.
+// ("PVCs", "METs"); and the places that are part of a state's or
+// country's name. Patient-aware spans stay.
 func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 	out := spans[:0]
 	for _, s := range spans {
+		if s.Category == Location && s.Confidence < 1 && b.insideStateOrCountry(toks, s) {
+			continue // "Isle" of "Isle of Man"
+		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
 			if len(v) == 1 || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) ||
@@ -199,6 +203,18 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		out = append(out, s)
 	}
 	return out
+}
+
+// insideStateOrCountry reports a span that lies within the name of a
+// state or country starting where it starts.
+func (b *Builtin) insideStateOrCountry(toks []token, s Span) bool {
+	i := tokenAt(toks, s.Start)
+	for k := min(b.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
+		if toks[i+k-1].end >= s.End && sameLine(toks[i:i+k]) && b.lx.placeFlags(keys(toks[i:i+k]))&(wState|wCountry) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // listMarkerWord reports "B. Immunoblasts" at a line's start: an outline

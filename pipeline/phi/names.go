@@ -66,7 +66,23 @@ func (r *nameRules) nameFlags(key string) wordFlag {
 	if names != 0 && allAmb {
 		amb = wAmbiguous
 	}
+	if names == 0 && whole == 0 && allWords(r.lx, key) {
+		// A compound of common or dictionary words ("ex-boyfriend",
+		// "follow-up") is a word itself, since 1.11.0.
+		return wCommon
+	}
 	return whole | names | amb
+}
+
+// allWords reports a hyphenated key whose every part is a common or
+// dictionary word.
+func allWords(lx *lexicon, key string) bool {
+	for _, p := range strings.Split(key, "-") {
+		if p != "" && lx.flags(p)&(wCommon|wEnglish) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *nameRules) isInitial(text string, toks []token, i int) bool {

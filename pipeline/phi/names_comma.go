@@ -35,7 +35,10 @@ func (r *nameRules) commaNames(text string, found []Span) []Span {
 			// One case on both sides ("KING, APRIL"), or a closing
 			// initial ("King, April M"), says the field is a name.
 			f := r.nameFlags(fold(strings.Fields(given)[0]))
-			nameLike := f&(wFirst|wLast|wAmbiguous|wMonth) != 0 || f == 0
+			// In capitals at the start of a field ("RUBEN, INNOCENT" in a
+			// roster), any given name will do, a word too (1.11.0).
+			nameLike := f&(wFirst|wLast|wAmbiguous|wMonth) != 0 || f == 0 ||
+				inCapitals(name) && inCapitals(given) && fieldStart(text, s.Start) && f&(wTitle|wCredential|wState|wCountry) == 0
 			if nameLike && (sameCase(name, given) && inCapitals(name) || m[4] >= 0) {
 				end := s.End + m[3]
 				if m[4] >= 0 {
@@ -44,11 +47,13 @@ func (r *nameRules) commaNames(text string, found []Span) []Span {
 				out = append(out, Span{Start: s.End + m[2], End: end, Category: Name, Confidence: 0.7, Detector: "name-comma"})
 			}
 		}
-		if reEndsInInitial.MatchString(name) {
+		if reEndsInInitial.MatchString(name) || inCapitals(name) {
 			if m := reFamilyCommaBefore.FindStringSubmatchIndex(text[max(0, s.Start-40):s.Start]); m != nil {
 				off := max(0, s.Start-40)
 				family := text[off+m[2] : off+m[3]]
-				if sameCase(family, name) && r.lx.flags(fold(family))&(wTitle|wCredential) == 0 {
+				if sameCase(family, name) && r.lx.flags(fold(family))&(wTitle|wCredential) == 0 &&
+					(reEndsInInitial.MatchString(name) || fieldStart(text, off+m[2]) && r.lx.flags(fold(family))&(wCommon|wState|wCountry) == 0 &&
+						(r.lx.flags(fold(family))&wLast != 0 || len(family) >= 4 && strings.ContainsAny(family, "AEIOUY"))) {
 					out = append(out, Span{Start: off + m[2], End: off + m[3], Category: Name, Confidence: 0.7, Detector: "name-comma"})
 				}
 			}
@@ -65,4 +70,24 @@ func sameCase(a, b string) bool { return inCapitals(a) == inCapitals(b) }
 func inCapitals(s string) bool {
 	lower, upper := letterCases(s)
 	return upper > 0 && lower == 0
+}
+
+// fieldStart reports whether offset starts a field: a line, a table cell
+// ("|", a tab or a wide gap) or a numbered item ("3. ", "12 ").
+func fieldStart(text string, offset int) bool {
+	i := offset
+	for i > 0 && (text[i-1] == ' ' || text[i-1] == '\t') {
+		i--
+	}
+	switch {
+	case i == 0 || text[i-1] == '\n' || text[i-1] == '\r' || text[i-1] == '|' || text[i-1] == '\t' || offset-i >= 2:
+		return true
+	case text[i-1] == '.' || text[i-1] == ')':
+		j := i - 1
+		for j > 0 && isDigitByte(text[j-1]) {
+			j--
+		}
+		return j < i-1 && (j == 0 || text[j-1] == '\n' || text[j-1] == ' ')
+	}
+	return false
 }

@@ -57,14 +57,20 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"towns that are English words need a cue", "CHAS card (Orange) on file. Reading radiologist agreed. She lives in Orange now.",
 			[]want{{"Orange", Location}}, []string{"Reading"}},
 
+		// Names widened and completed.
+		{"unknown given name before a found name", "Father: Delmer Anthony Palacio. CPR BY D. JUMPER.", []want{{"Delmer Anthony Palacio", Name}, {"D. JUMPER", Name}}, nil},
+		{"no widening over ranks, relatives and facilities", "CPL GUTIERREZ WAS CALLED; EX-BOYFRIEND COREY LEFT. Seen at Smith Hospital.", nil, []string{"CPL", "EX-BOYFRIEND", "Hospital"}},
+		{"given names that are words in a roster in capitals", "CONTACTS:\n1. RUBEN, INNOCENT      HOUSEHOLD\n2. AISEK, ROSALINDA     NEIGHBOR\nHCG, QUANT (SERUM)    18,450",
+			[]want{{"RUBEN", Name}, {"INNOCENT", Name}, {"AISEK", Name}, {"ROSALINDA", Name}}, []string{"HCG", "QUANT", "HOUSEHOLD"}},
+
 		// Words that are no names.
 		{"relatives' words before names", "tita Marites will cook; kuya Jun drives her home", []want{{"Marites", Name}, {"Jun", Name}}, []string{"tita", "kuya"}},
 		{"payers", "Humana denied it; CareSource and Cigna paid.", nil, []string{"Humana", "CareSource", "Cigna"}},
 		{"peoples and languages are no names or towns", "Choctaw Health Center; interpreter for Tagalog and Passamaquoddy; Mixteco speaker", nil, []string{"Choctaw", "Tagalog", "Passamaquoddy", "Mixteco"}},
 		{"eponymous manoeuvres and nomograms", "McRoberts maneuver; Ortolani and Barlow negative; Bhutani nomogram low risk", nil, []string{"McRoberts", "Ortolani", "Barlow", "Bhutani"}},
 		{"states, letters and plural abbreviations are no names", "Moved from Puerto Rico and North Dakota. Frequent PVCs, METs 7, R and T waves, 50 Gy. Seen by Dr. R. Ortiz.",
-			[]want{{"Ortiz", Name}}, []string{"Puerto Rico", "North Dakota", "PVCs", "METs", "Gy"}},
-		{"an open bracket ends a name", "Campers: Jada Edmo (Elk Hollow cabin) and Lily Timbana (Elk", []want{{"Jada Edmo", Name}, {"Lily Timbana", Name}}, []string{"(Elk"}},
+			[]want{{"R. Ortiz", Name}}, []string{"Puerto Rico", "North Dakota", "PVCs", "METs", "Gy"}},
+		{"an open bracket ends a name", "Campers: Jada Edmo (Elk Hollow cabin) and Lily Timbana (Elk", []want{{"Jada Edmo", Name}, {"Lily Timbana", Name}}, nil},
 		{"outline letters are no initials", "I. Hantavirus cardiopulmonary syndrome.\nB. Immunoblasts present.\nR. Oyelaran, MD",
 			[]want{{"R. Oyelaran", Name}}, []string{"Hantavirus", "Immunoblasts"}},
 		{"territories are no places", "Referred from Bermuda; previously on the Isle of Man.", nil, []string{"Bermuda", "Isle of Man"}},

@@ -1,0 +1,98 @@
+package phi
+
+import "strings"
+
+// Name extensions (detector 1.11.0): a found name often lacks a word next
+// to it that no rule could take alone: a given name that is also a word
+// ("Colt Racehorse", "Will Obomsawin"), an unknown given name before a
+// known one ("Delmer Anthony Palacio"), an initial before a surname in
+// capitals ("D. JUMPER"). A word right before or after a found name, on
+// its line, in its case, that is a name in the lists or no word of the
+// dictionary at all, belongs to it.
+
+// extendNames returns the spans of found names widened by such words.
+func (r *nameRules) extendNames(text string, toks []token, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		if s.Category != Name || s.Confidence >= 1 {
+			continue
+		}
+		first, next := tokenAt(toks, s.Start), tokenAt(toks, s.End)
+		if first >= len(toks) || next <= first {
+			continue
+		}
+		sh := toks[first].shape
+		if sh != shCap && sh != shUpper {
+			continue
+		}
+		start, end := first, next
+		// Leftwards: up to two words, or an initial and its period.
+		for n := 0; n < 2 && start > 0; n++ {
+			j := start - 1
+			if toks[start].nl || !toks[start].space && text[toks[j].start:toks[j].end] != "." {
+				break
+			}
+			if text[toks[j].start:toks[j].end] == "." && j > 0 && r.isInitialTok(text, toks, j-1) && !toks[j].space {
+				start = j - 1
+				break
+			}
+			if !r.extendsName(toks[j], sh) || coveredBy(found, toks[j].start) {
+				break
+			}
+			start = j
+		}
+		// Rightwards: one word.
+		if end < len(toks) && !toks[end].nl && toks[end].space && r.extendsName(toks[end], sh) && !coveredBy(found, toks[end].start) {
+			end++
+		}
+		if start != first || end != next {
+			out = append(out, Span{Start: toks[start].start, End: toks[end-1].end, Category: Name, Confidence: 0.6, Detector: "name-extend"})
+		}
+	}
+	return out
+}
+
+// extendsName reports a word that may widen a name written in shape sh:
+// the same case, and a name of the lists (even one that is also a word)
+// or a word no list and no dictionary knows. Titles, credentials,
+// particles, months, weekdays, places, streets, eponyms and the common
+// words stay out.
+func (r *nameRules) extendsName(t token, sh shape) bool {
+	if t.shape != sh || t.end-t.start < 2 {
+		return false
+	}
+	f := r.nameFlags(t.key)
+	const never = wCommon | wEponym | wTitle | wCredential | wParticle | wStreetSuffix | wStreetPrefix | wMonth | wWeekday |
+		wState | wCountry | wOccupation
+	if f&never != 0 || r.lx.isFacilityWord(t.key) {
+		return false
+	}
+	if f&(wFirst|wLast) != 0 {
+		return true
+	}
+	if f&(wEnglish|wCity|wCityExt) != 0 {
+		return false
+	}
+	// A compound of words ("EX-BOYFRIEND") is no unknown name.
+	for _, p := range strings.Split(t.key, "-") {
+		if r.lx.flags(p)&(wEnglish|wCommon) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isInitialTok reports a single capital letter token: an initial.
+func (r *nameRules) isInitialTok(text string, toks []token, i int) bool {
+	return i >= 0 && toks[i].end-toks[i].start == 1 && isUpperByte(text[toks[i].start])
+}
+
+// coveredBy reports whether offset falls inside one of spans.
+func coveredBy(spans []Span, offset int) bool {
+	for _, s := range spans {
+		if s.Start <= offset && offset < s.End {
+			return true
+		}
+	}
+	return false
+}
