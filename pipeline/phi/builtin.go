@@ -195,8 +195,7 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) ||
-				b.lx.placeFlags(keys(toks[tokenAt(toks, s.Start):tokenAt(toks, s.End)]))&(wState|wCountry) != 0 {
+			if len(v) == 1 || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
 				continue
 			}
 		}
@@ -205,12 +204,23 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 	return out
 }
 
+// placeNotName reports a name span that is a state's or country's name,
+// unless that is a single word that is also a person's name ("Jordan",
+// "Georgia").
+func (b *Builtin) placeNotName(toks []token, s Span) bool {
+	ks := keys(toks[tokenAt(toks, s.Start):tokenAt(toks, s.End)])
+	if b.lx.placeFlags(ks)&(wState|wCountry) == 0 {
+		return false
+	}
+	return len(ks) > 1 || b.lx.flags(ks[0])&(wFirst|wLast) == 0
+}
+
 // insideStateOrCountry reports a span that lies within the name of a
 // state or country starting where it starts.
 func (b *Builtin) insideStateOrCountry(toks []token, s Span) bool {
 	i := tokenAt(toks, s.Start)
 	for k := min(b.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
-		if toks[i+k-1].end >= s.End && sameLine(toks[i:i+k]) && b.lx.placeFlags(keys(toks[i:i+k]))&(wState|wCountry) != 0 {
+		if toks[i+k-1].end >= s.End && sameLine(toks[i:i+k]) && len(keys(toks[i:i+k])) == k && b.lx.placeFlags(keys(toks[i:i+k]))&(wState|wCountry) != 0 {
 			return true
 		}
 	}

@@ -135,17 +135,22 @@ func subtract(s Span, taken []Span) []Span {
 // left with no letter or digit. Detectors that have the text call it after
 // Merge.
 func tidy(text string, spans []Span) []Span {
-	out := spans[:0]
-	for _, s := range spans {
+	out := make([]Span, 0, len(spans))
+	for k := 0; k < len(spans); k++ {
+		s := spans[k]
 		if s.End > len(text) {
 			s.End = len(text)
 		}
 		if s.Category == Name || s.Category == Location {
-			// An open bracket the span does not close starts an aside
-			// ("Jada Edmo (Elk Hollow cabin", "Nixon, NV 89424  (home"),
-			// since 1.11.0: the span ends before it.
+			// An open bracket the span does not close parts it in two,
+			// since 1.11.0: "Jada Edmo (Elk" is a name and a word,
+			// "Szentendre (2000 Szentendre" two places. The part after
+			// the bracket is tidied as a span of its own.
 			v := text[s.Start:s.End]
 			if i := strings.IndexByte(v, '('); i >= 0 && !strings.Contains(v[i:], ")") {
+				if rest := (Span{Start: s.Start + i + 1, End: s.End, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}); i > 0 && s.Category == Location {
+					spans = append(spans[:k+1:k+1], append([]Span{rest}, spans[k+1:]...)...)
+				}
 				if i == 0 {
 					s.Start++
 				} else {

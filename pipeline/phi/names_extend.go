@@ -29,8 +29,8 @@ func (r *nameRules) extendNames(text string, toks []token, found []Span) []Span 
 		// Leftwards: up to two words, or an initial and its period.
 		for n := 0; n < 2 && start > 0; n++ {
 			j := start - 1
-			if toks[start].nl || !toks[start].space && text[toks[j].start:toks[j].end] != "." {
-				break
+			if toks[start].nl || !toks[start].space && text[toks[j].start:toks[j].end] != "." || toks[start].space && toks[start].start-toks[j].end != 1 {
+				break // a line's or a field's start (a wide gap) ends a name
 			}
 			if text[toks[j].start:toks[j].end] == "." && j > 0 && r.isInitialTok(text, toks, j-1) && !toks[j].space {
 				start = j - 1
@@ -42,7 +42,7 @@ func (r *nameRules) extendNames(text string, toks []token, found []Span) []Span 
 			start = j
 		}
 		// Rightwards: one word.
-		if end < len(toks) && !toks[end].nl && toks[end].space && r.extendsName(toks[end], sh) && !coveredBy(found, toks[end].start) {
+		if end < len(toks) && !toks[end].nl && toks[end].start-toks[end-1].end == 1 && r.extendsName(toks[end], sh) && !coveredBy(found, toks[end].start) {
 			end++
 		}
 		if start != first || end != next {
