@@ -51,6 +51,11 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"genes, words with numbers and obstetric histories are no codes", "CYP2C19 and MYBPC3 variants; COVID19 PCR; G3P1011 at 32w; BRCA1; E1390 concentrator",
 			nil, []string{"CYP2C19", "MYBPC3", "COVID19", "G3P1011", "BRCA1", "E1390"}},
 
+		{"towns named by a hospital or clinic", "transfers to Goshen Hospital L&D; referred by Bogue Chitto Health Clinic.",
+			[]want{{"Goshen", Location}, {"Bogue Chitto", Location}}, nil},
+		{"people, words and made-up names before a hospital", "Seen at Johns Hopkins Hospital, Community Hospital, Mayo Clinic and Oakwell Health Centre.",
+			nil, []string{"Hopkins", "Community", "Mayo", "Oakwell"}},
+
 		// Roles and towns that are words.
 		{"role labels before a credential", "Attending: Mei Zhao, MD    Infusion RN: Ha Phuong\nOrdering NP notified; Okonkwo RN checked",
 			[]want{{"Mei Zhao", Name}, {"Ha Phuong", Name}, {"Okonkwo", Name}}, []string{"Infusion", "Ordering"}},
