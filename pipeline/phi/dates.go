@@ -39,7 +39,7 @@ var (
 	reDateDMY   = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
 	reDateMY    = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
 	reDateDMonY = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
-	reMonthCue  = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
+	reMonthCue  = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each|diagnosed|started|stopped|began|born|died|moved|seen|admitted|discharged|scheduled|due|your|our|his|her|their)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
 	reHoliday   = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
@@ -55,9 +55,11 @@ var (
 	// it alone).
 	reShortDateRange = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})[ \t]*[-–][ \t]*(\d{1,2})/(\d{1,2})\b`)
 	// reDateCue are the words that make a bare "3/6" a date. Since 1.11.0
-	// a weekday ("next tues 12/1"), a relative day ("today 11/19") and the
-	// start or end of a schedule ("starting 12/7") are cues too.
-	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|saturday|sunday)\W{0,3}$`)
+	// a weekday ("next tues 12/1", "Sat 12/5": an oxygen saturation is no
+	// valid month and day), a relative day ("today 11/19"), the start or
+	// end of a schedule ("starting 12/7") and an act done on a day
+	// ("given 11/3", "cleared 10/10") are cues too.
+	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|given|exam|cleared|drawn|collected|done|performed|placed|removed|resulted|received|sent|faxed|signed|last|prior|previous)\W{0,3}$`)
 )
 
 // foreignMonths maps the month names of Spanish, Portuguese, French,
@@ -264,7 +266,10 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], 0.95)
 	}
-	for _, m := range matchNear(reMonthCue, text, toks, isMonthWord, 5, 0) {
+	// (Since 1.11.0 the month may end a hyphenated word, "mid-February",
+	// and a verb of an event or a possessive is a cue: "diagnosed June",
+	// "your July recertification".)
+	for _, m := range matchNear(reMonthCue, text, toks, isMonthOrHyphenMonth, 5, 0) {
 		mon := text[m[2]:m[3]]
 		// A month alone needs its full, capitalised name ("in May", not
 		// "in may" or "by Mar").
@@ -337,6 +342,18 @@ func timeAfter(text string, end int) int {
 
 // isMonthWord triggers the spelled-out date patterns.
 func isMonthWord(t token) bool { return t.isWord() && monthNumbers[t.key] != 0 }
+
+// isMonthOrHyphenMonth triggers reMonthCue: a month word, or a word that
+// ends in one after a hyphen ("mid-february").
+func isMonthOrHyphenMonth(t token) bool {
+	if isMonthWord(t) {
+		return true
+	}
+	if i := strings.LastIndexByte(t.key, '-'); i >= 0 && t.isWord() {
+		return monthNumbers[t.key[i+1:]] != 0
+	}
+	return false
+}
 
 // isHolidayWord triggers reHoliday.
 var isHolidayWord = keyIn("christmas", "new", "thanksgiving", "easter", "independence", "fourth", "halloween", "valentines", "memorial", "labor", "veterans")
@@ -433,7 +450,8 @@ func isAlphaByte(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c 
 func isScoreContext(before, after string) bool {
 	b := strings.TrimSpace(before)
 	for _, w := range []string{"pain", "score", "scale", "rated", "strength", "grade", "ratio", "power", "is", "was", "at"} {
-		if strings.HasSuffix(b, w) {
+		// A whole word: "at", not the end of "sat" (1.11.0).
+		if strings.HasSuffix(b, w) && (len(b) == len(w) || !isAlphaByte(b[len(b)-len(w)-1])) {
 			return true
 		}
 	}

@@ -257,6 +257,9 @@ func shortDateNoYear(text string, m []int, months map[int]bool) (month int, conf
 	case monthFirst && reTimeRight.MatchString(after):
 		// "11/18 08:00": a day and a clock time.
 		return a, 0.8, "date-time"
+	case monthFirst && strings.HasPrefix(after, ": "):
+		// "BMP 11/11: Na 136": a heading's date (1.11.0).
+		return a, 0.7, "date-heading"
 	case dayFirst && reDateCue.MatchString(before):
 		// "on 20/3": the day-first order of most of the world, after
 		// the same cue words as the month-first form.
