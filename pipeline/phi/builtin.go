@@ -184,7 +184,8 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 
 // dropNotNames removes the names no person can have, whichever rule or
 // the tagger found them (1.11.0): a state's or country's name ("Puerto
-// Rico", "North Dakota"), a letter alone, an abbreviation in the plural
+// Rico", "North Dakota"), a letter alone that only the tagger or another
+// mention found, an abbreviation in the plural
 // ("PVCs", "METs"); and the places that are part of a state's or
 // country's name. Patient-aware spans stay.
 func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
@@ -195,7 +196,7 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
+			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
 				continue
 			}
 		}

@@ -145,10 +145,11 @@ func tidy(text string, spans []Span) []Span {
 			// An open bracket the span does not close parts it in two,
 			// since 1.11.0: "Jada Edmo (Elk" is a name and a word,
 			// "Szentendre (2000 Szentendre" two places. The part after
-			// the bracket is tidied as a span of its own.
+			// the bracket is tidied as a span of its own for a place and
+			// for a patient-aware name ("Przybylski (Zbig").
 			v := text[s.Start:s.End]
 			if i := strings.IndexByte(v, '('); i >= 0 && !strings.Contains(v[i:], ")") {
-				if rest := (Span{Start: s.Start + i + 1, End: s.End, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}); i > 0 && s.Category == Location {
+				if rest := (Span{Start: s.Start + i + 1, End: s.End, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}); i > 0 && (s.Category == Location || s.Confidence >= 1) {
 					spans = append(spans[:k+1:k+1], append([]Span{rest}, spans[k+1:]...)...)
 				}
 				if i == 0 {
