@@ -34,6 +34,13 @@ func findAges(text string) []Span {
 		}
 		add(m[2], m[3], 0.85, "age")
 	}
+	for _, re := range []*regexp.Regexp{reKinParen, reAgeAppositive} {
+		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+			if over89(text[m[2]:m[3]]) {
+				add(m[2], m[3], 0.8, "age")
+			}
+		}
+	}
 	for _, m := range reAgeDecade.FindAllStringSubmatchIndex(text, -1) {
 		add(m[2], m[3], 0.8, "age")
 	}
@@ -49,7 +56,21 @@ func findAges(text string) []Span {
 // reKinIs ends the text before a number that is a relative's age: "Dad
 // is 94.", "my grandmother was 97" (since 1.7.0). reAgeUnit after the
 // number still rules out a weight or a distance ("Dad is 95 kg").
-var reKinIs = regexp.MustCompile(`(?i)\b(?:mum|mom|mother|dad|father|husband|wife|grandma|grandpa|grandmother|grandfather|nan|nana|gran|granny|grandad|granddad|aunt|uncle)\s+(?:is|was)\s*:?\s*$`)
+var reKinIs = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s+(?:is|was)\s*:?\s*$`)
+
+// kinAgeWords are the relatives whose age follows them; since 1.11.0 also
+// in brackets ("his mum (94)") and in other languages' family words
+// ("lola is 93").
+const kinAgeWords = `mum|mom|mother|dad|father|husband|wife|grandma|grandpa|grandmother|grandfather|nan|nana|gran|granny|grandad|granddad|aunt|uncle|` +
+	`mummy|mommy|mama|papa|aunty|auntie|nanna|lola|lolo|abuela|abuelo|nonna|nonno|oma|opa|bubbe|great-grandmother|great-grandfather|mother-in-law|father-in-law`
+
+var (
+	// reKinParen: "his mum (94)".
+	reKinParen = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s*\(\s*(\d{2,3})\s*\)`)
+	// reAgeAppositive: "Josephine Dubois, 101, of Dunmore": an age
+	// between commas after a name, as obituaries and notices write it.
+	reAgeAppositive = regexp.MustCompile(`[A-Za-z][\w'’-]*,\s+(\d{2,3}),\s+(?:of|from|who|and|died|passed|formerly|late|a|an|the|widow|widower|beloved)\b`)
+)
 
 // findKinAges reports the numbers over 89 after a kinship word and
 // "is"/"was"; it looks only before numbers of two or three digits.

@@ -33,6 +33,7 @@ var columnCategories = func() map[string]Category {
 			collected svcfrom svcto servicefrom serviceto from to datetime timestamp when`,
 		Phone:      `phone phonenumber tel telephone mobile cell homephone workphone cellphone contactphone`,
 		Email:      `email emailaddress`,
+		Age:        `age ageyrs ageyears`,
 		MRN:        `mrn medicalrecordnumber chartno chartnumber`,
 		SSN:        `ssn socialsecuritynumber`,
 		HealthPlan: `memberid memberno subscriberid medicaidid medicareid mbi policyno policynumber insuranceid`,
@@ -158,6 +159,10 @@ func cellFits(c Category, v string) bool {
 	switch c {
 	case Name:
 		return digits == 0 && len(v) <= 60 && !notPersonCell[strings.ToLower(v)]
+	case Age:
+		// Only an age over 89 is PHI.
+		n := atoi(v)
+		return n >= 90 && n <= 125 && len(digitsOf(v)) == len(strings.TrimSpace(v))
 	case Date:
 		// A date, not a year alone: two groups of digits at least.
 		return reCellDate.MatchString(v) && len(v) <= 40
