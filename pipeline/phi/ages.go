@@ -7,7 +7,7 @@ import (
 
 var (
 	reAgeYears  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?|turned|turns|turn|turning|who is|she is|he is|she's|he's|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*(\d{2,3})\b`)
+	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*(\d{2,3})\b`)
 	reAgeDecade = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
 	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
 	reAgeUnit   = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
@@ -69,7 +69,7 @@ var (
 	reKinParen = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s*\(\s*(\d{2,3})\s*\)`)
 	// reAgeAppositive: "Josephine Dubois, 101, of Dunmore": an age
 	// between commas after a name, as obituaries and notices write it.
-	reAgeAppositive = regexp.MustCompile(`[A-Za-z][\w'’-]*,\s+(\d{2,3}),\s+(?:of|from|who|and|died|passed|formerly|late|a|an|the|widow|widower|beloved)\b`)
+	reAgeAppositive = regexp.MustCompile(`[A-Za-z][\w'’-]*,\s+(\d{2,3}),\s+(?:of|from|who|and|died|passed|formerly|late|a|an|the|widow|widower|beloved|alive|living|deceased|still|lives|lived|d\.)\b`)
 )
 
 // findKinAges reports the numbers over 89 after a kinship word and

@@ -30,8 +30,8 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"dotted date with a two-digit year", "Dictated 19.11.26; software 1.2.26 and build 10.12.14.5", []want{{"19.11.26", Date}}, []string{"1.2.26", "10.12.14"}},
 
 		// Ages.
-		{"ages between commas, after a relative in brackets, in an age column", "Josephine Dubois, 101, of Dunmore; his mum (94) lives with them; lola is 93.\nmrn,name,age,dx\n001,Lyle,91,AMI\n002,Ann,64,CHF",
-			[]want{{"101", Age}, {"94", Age}, {"93", Age}, {"91", Age}}, []string{"64"}},
+		{"ages between commas, after a relative in brackets, in an age column", "Josephine Dubois, 101, of Dunmore; his mum (94) lives with them; lola is 93; Nvard Hovsepian, 92, alive; died at the age of 97.\nmrn,name,age,dx\n001,Lyle,91,AMI\n002,Ann,64,CHF",
+			[]want{{"101", Age}, {"94", Age}, {"93", Age}, {"92", Age}, {"97", Age}, {"91", Age}}, []string{"64"}},
 		{"numbers between commas that are no ages", "Room 4, 95, and 96 are closed; BP 142/90, 98, of note", nil, []string{"95", "96", "98"}},
 
 		// Initials.
