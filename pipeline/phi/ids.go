@@ -21,9 +21,12 @@ var idKeys = []idKey{
 		// "UR number", "Hospice ID", "chart number").
 		`|hosp\.?\s+(?:number|no\.?|#|id)|unit\s+(?:number|no\.?|#)|ur\s+(?:number|no\.?|#)|urn|hospice\s+(?:id|number|no\.?|#)|chart\s+id`, MRN},
 	{`(?:vehicle\s+identification\s+number|vin|licen[cs]e\s+plate(?:\s+number)?|plate(?:\s+(?:number|no\.?|#))?|tag\s+number)`, Vehicle},
-	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare\s+card(?:,?\s+(?:number|no\.?|#))?|medicare|medical\s+card\s+(?:number|no\.?|#)|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)`, HealthPlan},
+	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare\s+card(?:,?\s+(?:number|no\.?|#))?|medicare|medical\s+card\s+(?:number|no\.?|#)|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)|policy\b|grp\b`, HealthPlan},
 	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)`, Account},
-	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)|gmc|nmc\s+pin|bpr\s+(?:number|no\.?|#)`, License},
+	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)|gmc|nmc\s+pin|bpr\s+(?:number|no\.?|#)` +
+		// Since 1.11.0: registration numbers of doctors and lawyers ("Reg.
+		// No. KMC 88213", "State Bar No. 031877", "IMC 419022").
+		`|reg(?:istration)?\.?\s+no\.?|bar\s+(?:no\.?|number|#)|imc\b|kmc\b|tcmc\b`, License},
 	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei`, Device},
 	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#`, SSN},
 	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking\s+(?:number|no\.?)|prescription\s+(?:number|no\.?|#)|rx\s*#` +
@@ -32,7 +35,13 @@ var idKeys = []idKey{
 		// Spanish "sin").
 		`|national\s+(?:id|identity|insurance)(?:\s+(?:number|no\.?|card))?|identity\s+(?:card|number|document)(?:\s+(?:number|no\.?))?|id\s+card(?:\s+(?:number|no\.?))?|dni|nif|cpf|curp|pesel|bsn|aadhaar|personnummer|henkil[öo]tunnus|codice\s+fiscale|tessera\s+sanitaria|ppsn|steuer-?id|utente(?:\s+sns)?` +
 		// Scottish CHI and Australian IHI numbers by their labels.
-		`|chi\s+(?:number|no\.?)|ihi(?:\s+(?:number|no\.?))?`, ID},
+		`|chi\s+(?:number|no\.?)|ihi(?:\s+(?:number|no\.?))?` +
+		// Since 1.11.0, weaker keys whose value must still hold a digit:
+		// "ref 44817", "interp id 40417", "TECH ID 0442", "badge 4471",
+		// "record locator HJ4TQZ" (no digit needed for a locator),
+		// "worker # X4Q", "register: 2026/SOW/0339", "NRIC", "access code".
+		`|reference\b|ref\b\.?|id\s*#|id\b|badge\b(?:\s+(?:number|no\.?|#))?|record\s+locator\b|locator\b|pnr\b|booking\s+(?:ref|reference|code)\b|` +
+		`access\s+code\b|register\b|nric\b|worker\s*#|emp(?:loyee)?\s*(?:#|no\.?)|agent\s+(?:id\b|#)|confirmation\b`, ID},
 }
 
 var (
@@ -88,15 +97,15 @@ func findIDs(text string, toks []token) []Span {
 	for _, m := range matchNear(reKeyedID, text, toks, isIDKeyWord, 0, 12) {
 		vs, ve := m[len(m)-2], m[len(m)-1]
 		cat := Category("")
-		key := ""
+		key, keyEnd := "", 0
 		for i := range idKeys {
 			if m[2+2*i] >= 0 {
-				cat, key = idKeys[i].category, strings.ToLower(text[m[2+2*i]:m[3+2*i]])
+				cat, key, keyEnd = idKeys[i].category, strings.ToLower(text[m[2+2*i]:m[3+2*i]]), m[3+2*i]
 				break
 			}
 		}
 		value := text[vs:ve]
-		if !idValueOK(value, key) {
+		if !idValueOK(value, key) || !keyedValueOK(text, keyEnd, vs, value, key) {
 			continue
 		}
 		// A key is stronger evidence than a shape: "NHS number: 943 476
@@ -201,7 +210,8 @@ var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patien
 	case specimen encounter visit claim passport nhs prior authorization authorisation reference ref order employee study
 	subject confirmation tracking prescription rx matrícula matricula crm gmc national identity id dni nif cpf curp pesel bsn
 	aadhaar personnummer henkilötunnus henkilotunnus codice tessera ppsn steuer steuerid utente hosp unit ur urn hospice chi ihi
-	nmc bpr`)...)
+	nmc bpr reg registration bar imc kmc tcmc ref reference badge locator pnr booking access register nric worker emp agent
+	confirmation grp`)...)
 
 // genericIDCandidates returns the runs of ASCII letters and digits joined
 // by hyphens that hold a digit: "SP-24-004417", "22D0987654".
@@ -240,6 +250,30 @@ func isASCIIRun(s string) bool {
 	return true
 }
 
+// keyedValueOK rejects what follows a key without being its value
+// (1.11.0): the rest of a word ("member IDs 1004872213" is no value "s
+// 1004872213"), a word before the digits ("policy issued 1998", "ref #
+// on transfer 88213"), a year alone, and for a weak key a value on the
+// next line.
+func keyedValueOK(text string, keyEnd, vs int, value, key string) bool {
+	if vs > 0 && isAlphaByte(text[vs-1]) && isAlnumByte(text[vs]) {
+		return false
+	}
+	if first, _, ok := strings.Cut(value, " "); ok && strings.ToLower(first) == first && len(digitsOf(first)) == 0 && len(first) > 2 {
+		return false
+	}
+	if y := atoi(value); len(value) == 4 && y >= 1900 && y <= 2099 {
+		return false
+	}
+	k := strings.Join(strings.Fields(strings.TrimRight(key, ".#: ")), " ")
+	return !(weakIDKeys[k] && strings.ContainsAny(text[keyEnd:vs], "\n\r"))
+}
+
+// weakIDKeys are keys that also start ordinary phrases ("ref to
+// cardiology", "id the lesion", "policy on visitors"): their values need
+// three digits.
+var weakIDKeys = keySet(`ref reference id register policy grp confirmation`)
+
 // idValueOK rejects values after a key that are not identifiers: words,
 // short numbers, dates.
 func idValueOK(v, key string) bool {
@@ -250,8 +284,15 @@ func idValueOK(v, key string) bool {
 			alnum++
 		}
 	}
-	switch {
+	switch k := strings.Join(strings.Fields(strings.TrimRight(key, ".#: ")), " "); {
+	case (k == "record locator" || k == "locator" || k == "pnr" || strings.HasPrefix(k, "booking") || k == "access code") &&
+		alnum >= 5 && alnum <= 8 && strings.ToUpper(v) == v && len(v) == alnum:
+		// A booking code is letters alone as often as not ("HJ4TQZ").
+		return true
 	case alnum < 3 || d == 0:
+		return false
+	case weakIDKeys[k] && d < 3:
+		// The weak keys of 1.11.0 ("ref", "id", "policy") want a number.
 		return false
 	case key == "group" || key == "medicare" || key == "medicaid" || key == "case" || key == "account" || key == "lot":
 		// Bare words that also start ordinary phrases need a longer value.

@@ -34,6 +34,12 @@ func TestDetectPHIRules111(t *testing.T) {
 			[]want{{"101", Age}, {"94", Age}, {"93", Age}, {"92", Age}, {"97", Age}, {"91", Age}}, []string{"64"}},
 		{"numbers between commas that are no ages", "Room 4, 95, and 96 are closed; BP 142/90, 98, of note", nil, []string{"95", "96", "98"}},
 
+		// Identifiers after weak keys.
+		{"weak keys with numbers", "An outside EEG (ref 44817); interp id 40417; TECH ID 0442; record locator HJ4TQZ; badge 4471; Reg. No. KMC 88213; State Bar No. 031877; TB register: 2026/SOW/0339",
+			[]want{{"44817", ID}, {"40417", ID}, {"0442", ID}, {"HJ4TQZ", ID}, {"4471", ID}, {"031877", License}, {"2026/SOW/0339", ID}}, nil},
+		{"weak keys without an identifier", "ref to cardiology; policy on visitors; ID the lesion; policy issued 1998; ref # on transfer 88213; per policy\n118209,C-002276",
+			nil, []string{"cardiology", "issued", "transfer", "118209"}},
+
 		// Initials.
 		{"typist code after typed", "Dictated 19.11.26, typed HSO/jw.", []want{{"HSO", Name}, {"jw", Name}}, nil},
 		{"typist code with a colon", "Yours sincerely,\nBTO:lm", []want{{"BTO", Name}, {"lm", Name}}, nil},
