@@ -284,6 +284,9 @@ func (lx *lexicon) add(entry string, flag wordFlag) {
 // and a common word, or a name and an eponym, is ambiguous.
 func (lx *lexicon) flags(w string) wordFlag {
 	f := lx.words[w]
+	if f&(wFirst|wLast|wCommon|wCity|wCityExt|wState|wCountry) == 0 && len(w) >= 6 && medicalWord(w) {
+		f |= wCommon
+	}
 	if f&(wFirst|wLast) != 0 && f&(wCommon|wEponym|wMonth|wWeekday|wCountry|wState) != 0 {
 		f |= wAmbiguous
 	}
@@ -402,4 +405,25 @@ func fold(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// medicalSuffixes end the words of medicine that no list holds and no
+// person is called: diseases and findings ("pancytopenia", "normothermia"),
+// procedures and instruments ("resectoscope"), and the stems of drug
+// classes ("pembrolizumab", "apixaban"). Since 1.11.0 a word no list
+// knows that ends in one is a common word.
+var medicalSuffixes = []string{"itis", "emia", "aemia", "osis", "ectomy", "otomy", "ostomy", "scope", "scopy", "plasty",
+	"graphy", "pathy", "algia", "ology", "ologist", "penia", "thermia", "plegia", "paresis", "megaly", "rrhea", "rrhoea",
+	"uria", "cytosis", "mab", "tinib", "ciclib", "parin", "statin", "olol", "pril", "sartan", "azole", "mycin", "cillin",
+	"cycline", "floxacin", "dronate", "gliptin", "gliflozin", "glutide", "xaban", "gatran", "lukast", "tidine", "prazole",
+	"semide", "thiazide", "triptan", "setron", "azepam", "zolam", "oxetine", "afil", "terol", "sone", "olone", "asone"}
+
+// medicalWord reports a word that ends in one of medicalSuffixes.
+func medicalWord(w string) bool {
+	for _, s := range medicalSuffixes {
+		if strings.HasSuffix(w, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -52,6 +52,9 @@ func (r *nameRules) nameFlags(key string) wordFlag {
 		return r.lx.flags(key)
 	}
 	whole := r.lx.flags(key)
+	if whole&(wCommon|wEponym) != 0 && whole&(wFirst|wLast) == 0 {
+		return whole // a listed compound word, "Medi-Cal", is no name whatever its parts
+	}
 	var names, amb wordFlag
 	allAmb := true
 	for _, p := range strings.Split(key, "-") {

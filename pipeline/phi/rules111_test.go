@@ -95,6 +95,8 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"outline letters are no initials", "I. Hantavirus cardiopulmonary syndrome.\nB. Immunoblasts present.\nR. Oyelaran, MD",
 			[]want{{"R. Oyelaran", Name}}, []string{"Hantavirus", "Immunoblasts"}},
 		{"territories are no places", "Referred from Bermuda; previously on the Isle of Man.", nil, []string{"Bermuda", "Isle of Man"}},
+		{"medical words in capitals are no names", "ROSC AFTER 2 CYCLES. PANCYTOPENIA NOTED; NORMOTHERMIA PROTOCOL; RESECTOSCOPE INSERTED. Medi-Cal pending.",
+			nil, []string{"PANCYTOPENIA", "NORMOTHERMIA", "RESECTOSCOPE", "Medi-Cal"}},
 		{"eponymous scales", "Barthel index 60; Berg balance 41/56; Snellen chart; Mohs surgery.", nil, []string{"Barthel", "Berg", "Snellen", "Mohs"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
