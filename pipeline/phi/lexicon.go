@@ -416,7 +416,8 @@ var medicalSuffixes = []string{"itis", "emia", "aemia", "osis", "ectomy", "otomy
 	"graphy", "pathy", "algia", "ology", "ologist", "penia", "thermia", "plegia", "paresis", "megaly", "rrhea", "rrhoea",
 	"uria", "cytosis", "mab", "tinib", "ciclib", "parin", "statin", "olol", "pril", "sartan", "azole", "mycin", "cillin",
 	"cycline", "floxacin", "dronate", "gliptin", "gliflozin", "glutide", "xaban", "gatran", "lukast", "tidine", "prazole",
-	"semide", "thiazide", "triptan", "setron", "azepam", "zolam", "oxetine", "afil", "terol", "sone", "olone", "asone"}
+	"semide", "thiazide", "triptan", "setron", "azepam", "zolam", "oxetine", "afil", "terol", "sone", "olone", "asone",
+	"oxime", "idime", "epime", "axone", "penem", "bactam", "micin", "vudine", "navir", "tegravir", "buvir", "fungin"}
 
 // medicalWord reports a word that ends in one of medicalSuffixes.
 func medicalWord(w string) bool {

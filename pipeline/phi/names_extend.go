@@ -14,8 +14,8 @@ import "strings"
 func (r *nameRules) extendNames(text string, toks []token, found []Span) []Span {
 	var out []Span
 	for _, s := range found {
-		if s.Category != Name || s.Confidence >= 1 {
-			continue
+		if s.Category != Name || s.Confidence >= 1 || s.End-s.Start < 2 {
+			continue // a letter alone is widened by nothing
 		}
 		first, next := tokenAt(toks, s.Start), tokenAt(toks, s.End)
 		if first >= len(toks) || next <= first {
