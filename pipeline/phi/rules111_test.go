@@ -72,6 +72,10 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"people, words and made-up names before a hospital", "Seen at Johns Hopkins Hospital, Community Hospital, Mayo Clinic and Oakwell Health Centre.",
 			nil, []string{"Hopkins", "Community", "Mayo", "Oakwell"}},
 
+		{"places typed in lower case", "ok so mom is staying in cedar falls now, her sister is out in sugar land, near congress heights",
+			[]want{{"cedar falls", Location}, {"sugar land", Location}, {"congress heights", Location}}, nil},
+		{"lower-case phrases that are no places", "we walked in the park, then to his village and to the lake", nil, []string{"park", "village", "lake"}},
+
 		// Roles and towns that are words.
 		{"role labels before a credential", "Attending: Mei Zhao, MD    Infusion RN: Ha Phuong\nOrdering NP notified; Okonkwo RN checked",
 			[]want{{"Mei Zhao", Name}, {"Ha Phuong", Name}, {"Okonkwo", Name}}, []string{"Infusion", "Ordering"}},
