@@ -145,11 +145,14 @@ func tidy(text string, spans []Span) []Span {
 			// An open bracket the span does not close parts it in two,
 			// since 1.11.0: "Jada Edmo (Elk" is a name and a word,
 			// "Szentendre (2000 Szentendre" two places. The part after
-			// the bracket is tidied as a span of its own for a place and
-			// for a patient-aware name ("Przybylski (Zbig").
+			// the bracket is tidied as a span of its own for a place, a
+			// patient-aware name ("Przybylski (Zbig") and a name of two
+			// words or more ("Γεώργιος Παπαδόπουλος (Georgios
+			// Papadopoulos").
 			v := text[s.Start:s.End]
 			if i := strings.IndexByte(v, '('); i >= 0 && !strings.Contains(v[i:], ")") {
-				if rest := (Span{Start: s.Start + i + 1, End: s.End, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}); i > 0 && (s.Category == Location || s.Confidence >= 1) {
+				rest := Span{Start: s.Start + i + 1, End: s.End, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}
+				if i > 0 && (s.Category == Location || s.Confidence >= 1 || len(strings.Fields(text[rest.Start:rest.End])) >= 2) {
 					spans = append(spans[:k+1:k+1], append([]Span{rest}, spans[k+1:]...)...)
 				}
 				if i == 0 {

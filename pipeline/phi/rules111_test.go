@@ -96,6 +96,7 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"states, letters and plural abbreviations are no names", "Moved from Puerto Rico and North Dakota. Frequent PVCs, METs 7, R and T waves, 50 Gy. Seen by Dr. R. Ortiz.",
 			[]want{{"R. Ortiz", Name}}, []string{"Puerto Rico", "North Dakota", "PVCs", "METs", "Gy"}},
 		{"an open bracket ends a name", "Campers: Jada Edmo (Elk Hollow cabin) and Lily Timbana (Elk", []want{{"Jada Edmo", Name}, {"Lily Timbana", Name}}, nil},
+		{"a name of two words after an open bracket stays", "Patient: Γεώργιος Παπαδόπουλος (Georgios Papadopoulos)\nUte Brinkhoff, Ärztin", []want{{"Georgios Papadopoulos", Name}, {"Ute Brinkhoff", Name}}, nil},
 		{"outline letters are no initials", "I. Hantavirus cardiopulmonary syndrome.\nB. Immunoblasts present.\nR. Oyelaran, MD",
 			[]want{{"R. Oyelaran", Name}}, []string{"Hantavirus", "Immunoblasts"}},
 		{"territories are no places", "Referred from Bermuda; previously on the Isle of Man.", nil, []string{"Bermuda", "Isle of Man"}},
