@@ -105,6 +105,15 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //     1.9.0 91.9 / 92.1 and 90.6 / 92.6 (rules alone 91.0 / 92.4 and 88.8
 //     / 92.7).
 //
+//   - testdata/phi-blind8: written blind during 1.10.0, measured with
+//     1.9.0 (88.6 / 88.4, 85.2 / 94.1), 1.10.0 (89.7 / 87.1, 87.2 /
+//     93.4) and the final 1.11.0 (90.6 / 88.4, 88.5 / 93.5).
+//   - testdata/phi-blind9: written blind during 1.11.0, measured with
+//     1.10.0 (83.1 / 88.4, 84.6 / 91.6) and three times with 1.11.0 builds
+//     as its rules were finished (83.5 / 89.3 and 85.4 / 91.7; 84.5 / 89.5
+//     and 85.7 / 91.9; final 84.5 / 89.3 and 85.9 / 92.0). No change was
+//     made from its figures; its errors were not read.
+//
 // phi-blind with the final 1.9.0: 86.9 / 94.6 and 89.3 / 93.6 (rules
 // alone 85.4 / 94.9 and 87.4 / 93.8).
 //
@@ -117,20 +126,22 @@ func TestPHIFloorOnWrittenSets(t *testing.T) {
 	}{
 		{"../../testdata/phi-seen/clinical", 0.985, 0.95},
 		{"../../testdata/phi-seen/general", 0.945, 0.975},
-		{"../../testdata/phi-blind/clinical", 0.87, 0.93},
+		{"../../testdata/phi-blind/clinical", 0.91, 0.945},
 		{"../../testdata/phi-blind/general", 0.91, 0.92},
 		{"../../testdata/phi-blind3/clinical", 0.95, 0.93},
-		{"../../testdata/phi-blind3/general", 0.91, 0.915},
-		{"../../testdata/phi-blind4/clinical", 0.90, 0.885},
+		{"../../testdata/phi-blind3/general", 0.91, 0.925},
+		{"../../testdata/phi-blind4/clinical", 0.92, 0.89},
 		{"../../testdata/phi-blind4/general", 0.90, 0.93},
-		{"../../testdata/phi-blind5/clinical", 0.94, 0.90},
+		{"../../testdata/phi-blind5/clinical", 0.955, 0.905},
 		{"../../testdata/phi-blind5/general", 0.92, 0.925},
-		{"../../testdata/phi-blind6/clinical", 0.925, 0.89},
+		{"../../testdata/phi-blind6/clinical", 0.945, 0.905},
 		{"../../testdata/phi-blind6/general", 0.925, 0.915},
 		{"../../testdata/phi-blind7/clinical", 0.935, 0.905},
-		{"../../testdata/phi-blind7/general", 0.91, 0.915},
-		{"../../testdata/phi-blind8/clinical", 0.895, 0.865},
-		{"../../testdata/phi-blind8/general", 0.865, 0.93},
+		{"../../testdata/phi-blind7/general", 0.92, 0.92},
+		{"../../testdata/phi-blind8/clinical", 0.90, 0.88},
+		{"../../testdata/phi-blind8/general", 0.88, 0.93},
+		{"../../testdata/phi-blind9/clinical", 0.84, 0.885},
+		{"../../testdata/phi-blind9/general", 0.855, 0.915},
 	} {
 		rep := evaluate(t, c.dir)
 		if r := rep.All.TokenRecall(); r.Value() < c.recall {
@@ -179,7 +190,7 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	floors = append(floors,
 		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.985},
 		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.91},
-		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.95},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.96},
 		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	)
