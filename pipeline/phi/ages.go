@@ -34,11 +34,14 @@ func findAges(text string) []Span {
 		}
 		add(m[2], m[3], 0.85, "age")
 	}
-	for _, re := range []*regexp.Regexp{reKinParen, reAgeAppositive} {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-			if over89(text[m[2]:m[3]]) {
-				add(m[2], m[3], 0.8, "age")
-			}
+	for _, m := range reParenAge.FindAllStringSubmatchIndex(text, -1) {
+		if reKinBefore.MatchString(text[max(0, m[0]-30):m[0]]) {
+			add(m[2], m[3], 0.8, "age")
+		}
+	}
+	for _, m := range reCommaAge.FindAllStringSubmatchIndex(text, -1) {
+		if reAppositiveNext.MatchString(text[m[1]:]) {
+			add(m[2], m[3], 0.8, "age")
 		}
 	}
 	for _, m := range reAgeDecade.FindAllStringSubmatchIndex(text, -1) {
@@ -65,11 +68,16 @@ const kinAgeWords = `mum|mom|mother|dad|father|husband|wife|grandma|grandpa|gran
 	`mummy|mommy|mama|papa|aunty|auntie|nanna|lola|lolo|abuela|abuelo|nonna|nonno|oma|opa|bubbe|great-grandmother|great-grandfather|mother-in-law|father-in-law`
 
 var (
-	// reKinParen: "his mum (94)".
-	reKinParen = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s*\(\s*(\d{2,3})\s*\)`)
-	// reAgeAppositive: "Josephine Dubois, 101, of Dunmore": an age
-	// between commas after a name, as obituaries and notices write it.
-	reAgeAppositive = regexp.MustCompile(`[A-Za-z][\w'’-]*,\s+(\d{2,3}),\s+(?:of|from|who|and|died|passed|formerly|late|a|an|the|widow|widower|beloved|alive|living|deceased|still|lives|lived|d\.)\b`)
+	// reKinParen: "his mum (94)"; reKinBefore checks the word before the
+	// bracket, so the costly alternation runs only where a number over
+	// 89 stands in brackets.
+	reParenAge  = regexp.MustCompile(`\(\s*(9\d|1[01]\d|12[0-5])\s*\)`)
+	reKinBefore = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s*$`)
+	// reCommaAge: "Josephine Dubois, 101, of Dunmore": an age between
+	// commas after a word, as obituaries and notices write it, before one
+	// of reAppositiveNext's words.
+	reCommaAge       = regexp.MustCompile(`[A-Za-z],\s+(9\d|1[01]\d|12[0-5]),\s+`)
+	reAppositiveNext = regexp.MustCompile(`^(?:of|from|who|and|died|passed|formerly|late|a|an|the|widow|widower|beloved|alive|living|deceased|still|lives|lived|d\.)\b`)
 )
 
 // findKinAges reports the numbers over 89 after a kinship word and

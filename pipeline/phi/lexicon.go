@@ -419,9 +419,22 @@ var medicalSuffixes = []string{"itis", "emia", "aemia", "osis", "ectomy", "otomy
 	"semide", "thiazide", "triptan", "setron", "azepam", "zolam", "oxetine", "afil", "terol", "sone", "olone", "asone",
 	"oxime", "idime", "epime", "axone", "penem", "bactam", "micin", "vudine", "navir", "tegravir", "buvir", "fungin"}
 
+// medicalEnds indexes medicalSuffixes by their last three letters, so
+// that flags, called for every word, tests one or two suffixes, not all.
+var medicalEnds = func() map[string][]string {
+	m := map[string][]string{}
+	for _, s := range medicalSuffixes {
+		m[s[len(s)-3:]] = append(m[s[len(s)-3:]], s)
+	}
+	return m
+}()
+
 // medicalWord reports a word that ends in one of medicalSuffixes.
 func medicalWord(w string) bool {
-	for _, s := range medicalSuffixes {
+	if len(w) < 3 {
+		return false
+	}
+	for _, s := range medicalEnds[w[len(w)-3:]] {
 		if strings.HasSuffix(w, s) {
 			return true
 		}
