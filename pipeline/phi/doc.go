@@ -169,15 +169,26 @@
 //     document's case read with tolerance for codes (docCase);
 //   - since 1.11.0 (written from the training sets, never the blind
 //     ones): short dates before a time after a comma, "at" or "@", after
-//     a weekday or a schedule word, and through the months of the dates
-//     already found, which grow as dates are found (dates_noyear.go);
-//     e-mail header offsets and dotted two-digit-year dates; typist codes
-//     after "typed" or with a colon; staff and date columns of tables and
-//     a header after a label or before a blank line; capitals-and-digits
-//     codes (mixedCode); precision: relatives' words as titles, payers as
-//     common words, more eponyms, role labels before a credential
-//     ("Infusion RN:"), and towns that are English words only after a
-//     cue;
+//     a weekday, a schedule word or an act ("given 11/3"), before a
+//     heading's colon, and through the months of the dates already found,
+//     which grow as dates are found (dates_noyear.go); months after an
+//     event verb or a possessive; e-mail header offsets and dotted
+//     two-digit-year dates; staff initials: typist codes after "typed" or
+//     with a colon, sign-off pairs, initials in brackets after the name
+//     and a column of initials ending aligned rows (names_initials.go);
+//     staff, date and age columns of tables; roster names in capitals
+//     (names_comma.go) and names widened by an adjacent given or unknown
+//     name (names_extend.go); towns named by a hospital or school
+//     (location_facility.go) and places typed in lower case
+//     (location_lower.go); ages between commas, after a relative in
+//     brackets and "at the age of"; identifiers after weak keys ("ref",
+//     "record locator") and capitals-and-digits codes (mixedCode);
+//     precision: relatives' words and ranks as titles; payers, peoples and
+//     languages as common words; more eponyms and brands; words no list
+//     knows that end in a medical suffix (medicalWord); no names that are
+//     a state or country, a plural abbreviation or an outline letter; role
+//     labels before a credential ("Infusion RN:"); towns that are English
+//     words only after a cue; an open bracket parts a span;
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags and, since 1.10.0, word clusters
 //     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora
