@@ -70,14 +70,17 @@ func TestPHIFloorOnIntl(t *testing.T) {
 
 // TestPHIFloorOnWrittenSets guards the figures on the sets written for
 // Kiln after the rules, as regression guards:
+//
 //   - testdata/phi-seen: written blind and measured once (1.6.0: clinical
 //     all R 91.3 / P 90.6, general 87.5 / 96.6), then tuned on for 1.7.0,
 //     which reaches 96.7 / 95.8 and 92.3 / 98.3;
+//
 //   - testdata/phi-blind: written blind after 1.7.0 and never to be tuned
 //     on (1.6.0: clinical 80.3 / 93.5, general 80.4 / 93.3; 1.7.0: 81.7 /
 //     94.6 and 82.7 / 93.6; 1.8.0 with the tagger, which was not trained
 //     on it: 82.6 / 94.1 and 83.6 / 93.1). A change may raise these only
 //     by rules or training written from other text;
+//
 //   - testdata/phi-blind3: written blind during 1.8.0, measured once with
 //     the rules alone (clinical 89.1 / 94.2, general 83.4 / 92.1) and once
 //     with the tagger (90.7 / 93.5, 85.5 / 91.8); never to be trained or
@@ -86,20 +89,24 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //     93.3 / 94.4 and 88.6 / 92.4), and again when 1.9.0 was final (95.2
 //     / 94.0, 90.8 / 92.3). Measured five times now: judge the next change
 //     on a new blind pair.
+//
 //   - testdata/phi-blind4: written blind during 1.9.0, measured when the
 //     first 1.9.0 rules and model were final (1.8.0 82.3 / 90.2 clinical
 //     and 79.3 / 93.0 general; 1.9.0 88.7 / 90.3 and 89.1 / 93.6), and
 //     again after a precision pass and one more training set (88.8 / 90.3
 //     and 89.3 / 93.9; rules alone 87.2 / 90.7 and 87.7 / 94.3).
+//
 //   - testdata/phi-blind5: written blind during 1.9.0, measured when the
 //     first 1.9.0 was final: 1.8.0 84.9 / 91.1 and 87.9 / 93.8; 1.9.0 91.9
 //     / 91.4 and 90.9 / 93.7; and again after a second round of rules
 //     from the training sets: 92.0 / 91.8 and 90.9 / 93.9.
+//
 //   - testdata/phi-blind6: written blind during 1.9.0 and measured when
 //     the second round of rules was final: 1.8.0 84.9 / 90.7 (clinical)
 //     and 88.7 / 93.2 (general); 1.9.0 91.1 / 90.3 and 91.0 / 92.9 (rules
 //     alone 89.3 / 90.5 and 89.3 / 93.4); with the tagger retrained on
 //     phi-train/h and i, 91.1 / 90.1 and 91.0 / 93.0.
+//
 //   - testdata/phi-blind7: written blind during 1.9.0 and measured once,
 //     with the final rules and model: 1.8.0 90.0 / 91.8 and 87.5 / 92.3;
 //     1.9.0 91.9 / 92.1 and 90.6 / 92.6 (rules alone 91.0 / 92.4 and 88.8
@@ -108,6 +115,7 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //   - testdata/phi-blind8: written blind during 1.10.0, measured with
 //     1.9.0 (88.6 / 88.4, 85.2 / 94.1), 1.10.0 (89.7 / 87.1, 87.2 /
 //     93.4) and the final 1.11.0 (90.6 / 88.4, 88.5 / 93.5).
+//
 //   - testdata/phi-blind9: written blind during 1.11.0, measured with
 //     1.10.0 (83.1 / 88.4, 84.6 / 91.6) and three times with 1.11.0 builds
 //     as its rules were finished (83.5 / 89.3 and 85.4 / 91.7; 84.5 / 89.5
