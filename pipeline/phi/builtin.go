@@ -178,7 +178,8 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// and initials in brackets after a name are that person's.
 	merged := Merge(all...)
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged))
-	all = append(all, b.otherMentions(text, toks, Merge(all...)))
+	merged = Merge(all...)
+	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged))
 	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil
 }
 

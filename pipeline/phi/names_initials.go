@@ -15,15 +15,17 @@ import (
 var (
 	// reTypistCode: "AH/DRB" or "IL/ckw" alone at the end of a line, after
 	// a wide gap or at the line's start.
-	// Since 1.11.0 also after "typed" or "dictated", with a colon for the
-	// slash ("BTO:lm") and a closing period.
-	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t|\b(?i:typed|dictated|transcribed|trans|dict)[ \t]*:?[ \t]+)([A-Z]{2,4})[ \t]?[/:][ \t]?([A-Za-z]{2,4})[ \t]*\.?[ \t]*\r?$`)
+	// Since 1.11.0 also after "typed", "dictated" or "Transcription:",
+	// with a colon for the slash ("BTO:lm"), a closing period, or a wide
+	// gap and the dictation's dates after it ("BF/kts   D 11/19/2026").
+	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t|\b(?i:typed|dictated|transcribed|transcription|trans|dict)[ \t]*:?[ \t]+)([A-Z]{2,4})[ \t]?[/:][ \t]?([A-Za-z]{2,4})(?:[ \t]*\.?[ \t]*\r?$|[ \t]{2,}\S)`)
 	// reRoleInitials: a role or an act of a person, then initials.
 	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcriptionist|typist|typed\s+by|technologist|tech|witnessed\s+by|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
 	// reSignOffInitials: "- ksm" closing a line after a sentence's end
 	// (not "apixaban 5 mg bid - af", a reason).
 	// Since 1.11.0 two of them may sign together ("- dm/tj").
-	reSignOffInitials = regexp.MustCompile(`(?m)(?:^|[.!][ \t]*)[-–—][ \t]*([a-z]{2,4})(?:/([a-z]{2,4}))?[ \t]*\r?$`)
+	// And in capitals after a sentence in capitals ("DEFERRED. -RS/AB").
+	reSignOffInitials = regexp.MustCompile(`(?m)(?:^|[.!][ \t]*)[-–—][ \t]*([a-z]{2,4}|[A-Z]{2,4})(?:/([a-z]{2,4}|[A-Z]{2,4}))?[ \t]*\r?$`)
 	// reInitialsColumn: a table row, aligned by spaces, that ends in
 	// initials after a wide gap ("01:05  125  ...  second stage  FH/RB").
 	reInitialsColumn = regexp.MustCompile(`\S[ \t]{2,}([A-Z]{2,3})(?:/([A-Z]{2,3}))?[ \t]*$`)
@@ -41,7 +43,7 @@ var clinicalAbbrev = func() map[string]bool {
 		lft ua prn bid tid qid qd qod qhs hs ac pc npo ns lr ivf ng og peg picc ett snf ltc alf hha dme va dr mr ms mrs
 		mx dx tx hx rx sx fx px pmh psh fh sh ros hpi cc ap pe lab labs ok ref re bcc fyi asap eta nos nkda pcp pmd
 		ama dnr dni poa cpr acls bls sob cp ha uti uri copd chf cad dm htn afib dvt pe mi tia cva ckd esrd aki ams
-		loc rom wnl nad perrla eomi cta rrr ntnd bs qa qc id no na tbd wip adl adls iadl`) {
+		loc rom wnl nad perrla eomi cta rrr ntnd bs qa qc id no na tbd wip adl adls iadl agt`) {
 		m[w] = true
 	}
 	return m
@@ -182,6 +184,32 @@ func parenInitials(text string, found []Span) []Span {
 		if got := text[s.End+m[2] : s.End+m[3]]; len(ini) >= 2 && strings.EqualFold(got, string(ini)) {
 			out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: Name, Confidence: 0.7, Detector: "name-initials"})
 		}
+	}
+	return out
+}
+
+// initialsMentions finds again the initials the initials rules found
+// (1.11.0): a team list's "pa c. kahsay (ck)" or a sign-off's "- ck" makes
+// "ck sent rx" and "ck thinks" the same person. Only the same letters in
+// the same case, standing alone, and never a clinical abbreviation.
+func initialsMentions(text string, toks []token, found []Span) []Span {
+	inits := map[string]bool{}
+	for _, s := range found {
+		if s.Category == Name && strings.HasPrefix(s.Detector, "name-initials") && s.End-s.Start >= 2 && s.End-s.Start <= 4 {
+			if v := text[s.Start:s.End]; !clinicalAbbrev[strings.ToLower(v)] {
+				inits[v] = true
+			}
+		}
+	}
+	if len(inits) == 0 {
+		return nil
+	}
+	var out []Span
+	for _, t := range toks {
+		if !t.isWord() || !inits[text[t.start:t.end]] || coveredBy(found, t.start) {
+			continue
+		}
+		out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.55, Detector: "mention-initials"})
 	}
 	return out
 }

@@ -46,6 +46,10 @@ func TestDetectPHIRules111(t *testing.T) {
 
 		{"sign-off initials, also a clinical abbreviation's letters", "exit site dry, dressing changed. - dm\nreviewed peritonitis signs. - dm/tj\nall fine - ok",
 			[]want{{"dm", Name}, {"tj", Name}}, []string{"ok"}},
+		{"initials found once are found again", "team: pa c. kahsay, rn lou brown\nbp 168/102. ck sent rx to the cvs. - lb/ck\nck thinks older than 80.",
+			[]want{{"ck", Name}, {"lb", Name}}, nil},
+		{"typist codes after Transcription and before the dictation's dates, sign-offs in capitals", "Transcription: HMF/lmt   D: 11/17/2026\nBF/kts   D 11/19/2026\nREFER DERM CLINIC. DEFERRED PENDING DERM.  -RS/AB",
+			[]want{{"HMF", Name}, {"lmt", Name}, {"BF", Name}, {"kts", Name}, {"RS", Name}, {"AB", Name}}, nil},
 		{"initials in brackets after the name", "PD RN: Dana Mason (DM), backup Tom Reyes (TR); labs (CBC) sent", []want{{"DM", Name}, {"TR", Name}}, []string{"CBC"}},
 		{"a column of initials ending aligned rows", " 21:30  135   q4 min   admitted, walking    FH\n 23:50  130   q3 min   SROM clear           FH\n 01:05  125   q2 min   second stage         FH/RB\n 01:37  -     -        birth                RB",
 			[]want{{"FH", Name}, {"RB", Name}}, nil},
