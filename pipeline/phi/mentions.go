@@ -59,7 +59,10 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 				distinct = true
 			}
 		}
-		if len(keys) >= 2 && distinct {
+		// A place whose last word names a kind of place ("cedar falls",
+		// "Congress Heights") is looked for as a phrase even when each of
+		// its words is an ordinary word (1.11.0).
+		if len(keys) >= 2 && (distinct || s.Category == Location && placeTypeWords[keys[len(keys)-1]]) {
 			claim(phrases, strings.Join(keys, " "), s.Category)
 			longest = max(longest, len(keys))
 		}
