@@ -87,7 +87,9 @@ var (
 		// names or use alone.
 		" tita tito kuya lolo manang manong mummy mommy" +
 		// Police and military ranks before a name ("CPL GUTIERREZ").
-		" cpl pfc spc ssg sfc msg cpt maj gen pvt ofc officer deputy trooper det sgt lt capt col"
+		" cpl pfc spc ssg sfc msg cpt maj gen pvt ofc officer deputy trooper det sgt lt capt col" +
+		// Church titles of members ("Bro. Amos", "Sis. Ruth").
+		" bro sis"
 	credentialWords = "md do rn np pa pa-c dds dmd phd msw licsw lcsw lpn cnm fnp aprn pharmd dpm od mbbs facp facs crna pt ot slp bsn msn dnp rd cde lmhc psyd mph esq frcp mrcp frcs"
 	particleWords   = "van von der den de del della di da das dos do du la le ten ter bin ibn al el st y ap"
 )

@@ -75,7 +75,8 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 				// Signing a line, even a clinical abbreviation's letters
 				// are a person's ("- dm"), since 1.11.0.
 				for g := 2; g < len(m) && m[g] >= 0; g += 2 {
-					if w := ln.s[m[g]:m[g+1]]; r.personInitials(w, false) || clinicalAbbrev[w] && !signOffWords[w] {
+					// A state's letters sign a line too ("-RS/AB").
+					if w := ln.s[m[g]:m[g+1]]; r.personInitials(w, true) || clinicalAbbrev[strings.ToLower(w)] && !signOffWords[strings.ToLower(w)] {
 						add(ln.start+m[g], ln.start+m[g+1])
 					}
 				}

@@ -94,6 +94,8 @@ func TestDetectPHIRules111(t *testing.T) {
 
 		// Words that are no names.
 		{"relatives' words before names", "tita Marites will cook; kuya Jun drives her home", []want{{"Marites", Name}, {"Jun", Name}}, []string{"tita", "kuya"}},
+		{"benefit programmes and church titles", "FMLA recert due; SSDI pending. Prayer for Bro. Amos Whitfield and Sis. Ruth Oyelowo.",
+			[]want{{"Amos Whitfield", Name}, {"Ruth Oyelowo", Name}}, []string{"FMLA", "SSDI", "Bro", "Sis"}},
 		{"payers", "Humana denied it; CareSource and Cigna paid.", nil, []string{"Humana", "CareSource", "Cigna"}},
 		{"peoples and languages are no names or towns", "Choctaw Health Center; interpreter for Tagalog and Passamaquoddy; Mixteco speaker", nil, []string{"Choctaw", "Tagalog", "Passamaquoddy", "Mixteco"}},
 		{"eponymous manoeuvres and nomograms", "McRoberts maneuver; Ortolani and Barlow negative; Bhutani nomogram low risk", nil, []string{"McRoberts", "Ortolani", "Barlow", "Bhutani"}},
