@@ -30,6 +30,9 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 		first := i // the street's first token
 		switch {
 		case f&wStreetPrefix != 0 && (t.shape != shLower || lowerAbbrPrefix[t.key] || lowerStreet) || cSlash:
+			if t.shape == shUpper && i+1 < len(toks) && r.lx.flags(toks[i+1].key)&(wEnglish|wCommon) != 0 && r.lx.flags(toks[i+1].key)&(wFirst|wLast|wCity) == 0 {
+				continue // "READ VIA TELERADIOLOGY": in capitals, an English word after "via" makes it the preposition (1.11.0)
+			}
 			j = i + 1
 			if j < len(toks) && (tokText(text, toks, j) == "." || cSlash) {
 				j++
@@ -51,7 +54,9 @@ func (r *locationRules) intlStreets(text string, toks []token) [][2]int {
 			if n == 0 || english && (i+1 >= len(toks) || !r.isStreetParticle(toks[i+1].key)) {
 				continue
 			}
-		case t.isCap() && r.lx.hasMorpheme(t.key):
+		case t.isCap() && r.lx.hasMorpheme(t.key) && f&(wEnglish|wCommon) == 0:
+			// An English word that ends like a street is none ("ABOUT 6
+			// AM" is no "út", "CENTER 3X" no "tér"; 1.11.0).
 			j = i + 1
 		case t.isCap() && r.lx.isMorpheme(t.key) && i > 0 && toks[i-1].isCap() && !toks[i].nl:
 			// "Bremer Straße 5": the morpheme is a word of its own. (The

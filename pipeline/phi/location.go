@@ -172,7 +172,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	}
 	for _, m := range matchNear(reCityComma, text, toks, r.isStateToken, 5, 2) {
 		st := text[m[4]:m[5]]
-		if !r.isStateWord(st) || (len(st) == 2 && riskyStateAbbr[st]) {
+		if !r.isStateWord(st) || (len(st) == 2 && riskyStateAbbr[st]) || r.capsClauseAfter(text, toks, m[5]) {
 			continue
 		}
 		if cs, ce := r.cityPart(text, toks, m[2], m[3]); cs >= 0 {
@@ -203,6 +203,17 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	out = append(out, r.cuedPlaces(text, toks, cued)...)
 	out = append(out, r.moreTowns(text, toks, cued)...)
 	return out
+}
+
+// capsClauseAfter reports a clause going on in capitals after offset: an
+// English word right after a two-letter "state" ("MID-SHAFT, NV INTACT"
+// is neurovascular, not Nevada; 1.11.0).
+func (r *locationRules) capsClauseAfter(text string, toks []token, offset int) bool {
+	k := tokenAt(toks, offset)
+	if k >= len(toks) || toks[k].nl || toks[k].shape != shUpper {
+		return false
+	}
+	return r.lx.words[toks[k].key]&(wEnglish|wCommon) != 0 && r.lx.words[toks[k].key]&(wCity|wStreetSuffix) == 0
 }
 
 // isStateWord reports a US state or province, by abbreviation or name.

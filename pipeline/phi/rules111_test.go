@@ -80,6 +80,9 @@ func TestDetectPHIRules111(t *testing.T) {
 			[]want{{"cedar falls", Location}, {"sugar land", Location}, {"congress heights", Location}}, nil},
 		{"lower-case phrases that are no places", "we walked in the park, then to his village and to the lake", nil, []string{"park", "village", "lake"}},
 
+		{"English words in capitals are no continental streets or states", "PRELIM READ BY DR. J. ABERNATHY MD VIA TELERADIOLOGY, ONSET ABOUT 6 AM, CENTER 3X/WEEK. CLAVICLE MID-SHAFT, NV INTACT.\nVia Roma 5, Milano. Kossuth Lajos utca 12. LIVES IN RENO, NV.",
+			[]want{{"Via Roma 5", Location}, {"Kossuth Lajos utca 12", Location}, {"RENO", Location}}, []string{"TELERADIOLOGY", "ABOUT 6", "CENTER 3X", "MID-SHAFT"}},
+
 		// Roles and towns that are words.
 		{"role labels before a credential", "Attending: Mei Zhao, MD    Infusion RN: Ha Phuong\nOrdering NP notified; Okonkwo RN checked",
 			[]want{{"Mei Zhao", Name}, {"Ha Phuong", Name}, {"Okonkwo", Name}}, []string{"Infusion", "Ordering"}},
