@@ -252,6 +252,9 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 		for e > s && (text[e-1] == ' ' || text[e-1] == '\t' || text[e-1] == '.' || text[e-1] == '?') {
 			e--
 		}
+		if seg := text[s:e]; reNotAddressPart.MatchString(seg) || reDateISO.MatchString(seg) || reDateNumeric.MatchString(seg) {
+			break // a table's next column: a decimal or a date (1.11.0)
+		}
 		spans, ok, cut := r.addressSegment(text, s, e)
 		if !ok {
 			break
@@ -266,6 +269,9 @@ func (r *locationRules) continuation(text string, end int) [][2]int {
 }
 
 var (
+	// reNotAddressPart: a decimal, which no line of an address is (a
+	// number of one or two digits may be: "Cite Sfaxi, 13").
+	reNotAddressPart = regexp.MustCompile(`^\d+\.\d+$`)
 	// reUnitAfter: a unit after the house number, perhaps after a second
 	// number of the building's entrance or staircase ("65 22 Suite 455").
 	reUnitAfter = regexp.MustCompile(`^(?:[ \t]+\d{1,4}\b)?,?[ \t]*` + unitRE)
