@@ -83,6 +83,9 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"English words in capitals are no continental streets or states", "PRELIM READ BY DR. J. ABERNATHY MD VIA TELERADIOLOGY, ONSET ABOUT 6 AM, CENTER 3X/WEEK. CLAVICLE MID-SHAFT, NV INTACT.\nVia Roma 5, Milano. Kossuth Lajos utca 12. LIVES IN RENO, NV.",
 			[]want{{"Via Roma 5", Location}, {"Kossuth Lajos utca 12", Location}, {"RENO", Location}}, []string{"TELERADIOLOGY", "ABOUT 6", "CENTER 3X", "MID-SHAFT"}},
 
+		{"an address in a CSV row stops before the scores", "Samir Haddad, 7124 Kentucky St,Dearborn,48126,2026-02-11,9.4,4,E11.65",
+			[]want{{"7124 Kentucky St", Location}, {"Dearborn", Location}, {"48126", Location}}, []string{"9.4", ",4,"}},
+
 		// Roles and towns that are words.
 		{"role labels before a credential", "Attending: Mei Zhao, MD    Infusion RN: Ha Phuong\nOrdering NP notified; Okonkwo RN checked",
 			[]want{{"Mei Zhao", Name}, {"Ha Phuong", Name}, {"Okonkwo", Name}}, []string{"Infusion", "Ordering"}},
