@@ -6,8 +6,11 @@ import (
 )
 
 var (
-	reAgeYears  = regexp.MustCompile(`(?i)\b(\d{2,3})\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	reAgeCue    = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*(\d{2,3})\b`)
+	// reAgeNumber is a number an age over 89 can be; reAgeYearsAfter and
+	// reAgeCueBefore are what makes it one: "95 years", "aged 95".
+	reAgeNumber     = regexp.MustCompile(`\b(?:9\d|1[01]\d|12[0-5])\b`)
+	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
+	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
 	reAgeDecade = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
 	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
 	reAgeUnit   = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
@@ -21,18 +24,21 @@ func findAges(text string) []Span {
 	add := func(start, end int, conf float64, rule string) {
 		out = append(out, Span{Start: start, End: end, Category: Age, Confidence: conf, Detector: rule})
 	}
-	over89 := func(s string) bool { n := atoi(s); return n >= 90 && n <= 125 }
-	for _, m := range reAgeYears.FindAllStringSubmatchIndex(text, -1) {
-		if over89(text[m[2]:m[3]]) && !digitRunBefore(text, m[2]) {
-			add(m[2], m[3], 0.9, "age")
-		}
-	}
-	for _, m := range reAgeCue.FindAllStringSubmatchIndex(text, -1) {
-		rest := text[m[3]:]
-		if !over89(text[m[2]:m[3]]) || strings.HasPrefix(rest, ".") && len(rest) > 1 && isDigitByte(rest[1]) || reAgeUnit.MatchString(rest) {
+	// The year and cue patterns are tried only around the numbers from 90
+	// to 125 (1.11.0): the same matches, without running case-folded
+	// alternations over the whole text.
+	for _, m := range reAgeNumber.FindAllStringIndex(text, -1) {
+		start, end := m[0], m[1]
+		rest := text[end:]
+		if reAgeYearsAfter.MatchString(rest) && !digitRunBefore(text, start) {
+			add(start, end, 0.9, "age")
 			continue
 		}
-		add(m[2], m[3], 0.85, "age")
+		if !reAgeCueBefore.MatchString(text[max(0, start-40):start]) ||
+			strings.HasPrefix(rest, ".") && len(rest) > 1 && isDigitByte(rest[1]) || reAgeUnit.MatchString(rest) {
+			continue
+		}
+		add(start, end, 0.85, "age")
 	}
 	for _, m := range reParenAge.FindAllStringSubmatchIndex(text, -1) {
 		if reKinBefore.MatchString(text[max(0, m[0]-30):m[0]]) {
