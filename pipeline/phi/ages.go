@@ -11,9 +11,9 @@ var (
 	reAgeNumber     = regexp.MustCompile(`\b(?:9\d|1[01]\d|12[0-5])\b`)
 	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
 	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
-	reAgeDecade = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
-	reAgeWords  = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
-	reAgeUnit   = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
+	reAgeDecade     = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
+	reAgeWords      = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
+	reAgeUnit       = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
 )
 
 // findAges reports ages over 89, the only ages Safe Harbor removes (they
