@@ -187,13 +187,13 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 // the tagger found them (1.11.0): a state's or country's name ("Puerto
 // Rico", "North Dakota"), a letter alone that only the tagger or another
 // mention found, an abbreviation in the plural
-// ("PVCs", "METs"); and the places that are part of a state's or
-// country's name. Patient-aware spans stay.
+// ("PVCs", "METs"); the places that are part of a state's or country's
+// name, and towns that name a scale. Patient-aware spans stay.
 func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 	out := spans[:0]
 	for _, s := range spans {
-		if s.Category == Location && s.Confidence < 1 && b.insideStateOrCountry(toks, s) {
-			continue // "Isle" of "Isle of Man"
+		if s.Category == Location && s.Confidence < 1 && (b.insideStateOrCountry(toks, s) || reScaleAfter.MatchString(text[s.End:])) {
+			continue // "Isle" of "Isle of Man"; "Epworth Sleepiness Scale", "Amsterdam criteria"
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
@@ -247,6 +247,11 @@ func (b *Builtin) listMarkerWord(text string, toks []token, s Span) bool {
 	next := i + 3
 	return f&(wEnglish|wCommon) != 0 || next < len(toks) && !toks[next].nl && toks[next].isWord() && toks[next].shape == shLower
 }
+
+// reScaleAfter follows a town that names a scale, a score or criteria
+// rather than a place ("Glasgow Coma Scale", "Boston Bowel Preparation
+// Scale", "Amsterdam criteria", "Bristol stool chart"), since 1.11.0.
+var reScaleAfter = regexp.MustCompile(`(?i)^[ \t]+(?:[A-Za-z-]+[ \t]+){0,2}(?:scale|score|criteria|classification|grade|grading|staging|index|questionnaire|chart|protocol|nomogram)\b`)
 
 // rePluralAcronym is an abbreviation in the plural: "PVCs", "METs".
 var rePluralAcronym = regexp.MustCompile(`^[A-Z]{2,5}s$`)

@@ -114,6 +114,8 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"territories are no places", "Referred from Bermuda; previously on the Isle of Man.", nil, []string{"Bermuda", "Isle of Man"}},
 		{"medical words in capitals are no names", "ROSC AFTER 2 CYCLES. PANCYTOPENIA NOTED; NORMOTHERMIA PROTOCOL; RESECTOSCOPE INSERTED. Medi-Cal pending.",
 			nil, []string{"PANCYTOPENIA", "NORMOTHERMIA", "RESECTOSCOPE", "Medi-Cal"}},
+		{"towns that name a scale", "Epworth Sleepiness Scale 14; meets Amsterdam criteria; Bristol stool chart type 4. Lives in Bristol; moved from Epworth, GA.",
+			[]want{{"Bristol", Location}}, []string{"Epworth Sleepiness", "Amsterdam", "Bristol stool"}},
 		{"eponymous scales", "Barthel index 60; Berg balance 41/56; Snellen chart; Mohs surgery.", nil, []string{"Barthel", "Berg", "Snellen", "Mohs"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
