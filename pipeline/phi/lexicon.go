@@ -419,7 +419,8 @@ var medicalSuffixes = []string{"itis", "emia", "aemia", "osis", "ectomy", "otomy
 	"uria", "cytosis", "mab", "tinib", "ciclib", "parin", "statin", "olol", "pril", "sartan", "azole", "mycin", "cillin",
 	"cycline", "floxacin", "dronate", "gliptin", "gliflozin", "glutide", "xaban", "gatran", "lukast", "tidine", "prazole",
 	"semide", "thiazide", "triptan", "setron", "azepam", "zolam", "oxetine", "afil", "terol", "sone", "olone", "asone",
-	"oxime", "idime", "epime", "axone", "penem", "bactam", "micin", "vudine", "navir", "tegravir", "buvir", "fungin"}
+	"oxime", "idime", "epime", "axone", "penem", "bactam", "micin", "vudine", "navir", "tegravir", "buvir", "fungin",
+	"grel", "grelor", "dipine", "oxone"}
 
 // medicalEnds indexes medicalSuffixes by their last three letters, so
 // that flags, called for every word, tests one or two suffixes, not all.
