@@ -222,7 +222,10 @@ func (b *Builtin) placeNotName(toks []token, s Span) bool {
 func (b *Builtin) insideStateOrCountry(toks []token, s Span) bool {
 	i := tokenAt(toks, s.Start)
 	for k := min(b.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
-		if toks[i+k-1].end >= s.End && sameLine(toks[i:i+k]) && len(keys(toks[i:i+k])) == k && b.lx.placeFlags(keys(toks[i:i+k]))&(wState|wCountry) != 0 {
+		if toks[i+k-1].end < s.End || !sameLine(toks[i:i+k]) {
+			continue
+		}
+		if ks := keys(toks[i : i+k]); len(ks) == k && b.lx.placeFlags(ks)&(wState|wCountry) != 0 {
 			return true
 		}
 	}

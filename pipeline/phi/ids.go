@@ -265,8 +265,14 @@ func keyedValueOK(text string, keyEnd, vs int, value, key string) bool {
 	if y := atoi(value); len(value) == 4 && y >= 1900 && y <= 2099 {
 		return false
 	}
-	k := strings.Join(strings.Fields(strings.TrimRight(key, ".#: ")), " ")
+	k := bareKey(key)
 	return !(weakIDKeys[k] && strings.ContainsAny(text[keyEnd:vs], "\n\r"))
+}
+
+// bareKey is a matched key without its closing marks and with single
+// spaces: "record  locator:" is "record locator".
+func bareKey(key string) string {
+	return strings.Join(strings.Fields(strings.TrimRight(key, ".#: ")), " ")
 }
 
 // weakIDKeys are keys that also start ordinary phrases ("ref to
@@ -284,7 +290,7 @@ func idValueOK(v, key string) bool {
 			alnum++
 		}
 	}
-	switch k := strings.Join(strings.Fields(strings.TrimRight(key, ".#: ")), " "); {
+	switch k := bareKey(key); {
 	case (k == "record locator" || k == "locator" || k == "pnr" || strings.HasPrefix(k, "booking") || k == "access code") &&
 		alnum >= 5 && alnum <= 8 && strings.ToUpper(v) == v && len(v) == alnum:
 		// A booking code is letters alone as often as not ("HJ4TQZ").

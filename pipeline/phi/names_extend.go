@@ -32,17 +32,17 @@ func (r *nameRules) extendNames(text string, toks []token, found []Span) []Span 
 			if toks[start].nl || !toks[start].space && text[toks[j].start:toks[j].end] != "." || toks[start].space && toks[start].start-toks[j].end != 1 {
 				break // a line's or a field's start (a wide gap) ends a name
 			}
-			if text[toks[j].start:toks[j].end] == "." && j > 0 && r.isInitialTok(text, toks, j-1) && !toks[j].space {
+			if text[toks[j].start:toks[j].end] == "." && j > 0 && r.isInitial(text, toks, j-1) && !toks[j].space {
 				start = j - 1
 				break
 			}
-			if !r.extendsName(toks[j], sh) || coveredBy(found, toks[j].start) {
+			if !r.extendsName(toks[j], sh) || covered(found, toks[j].start) {
 				break
 			}
 			start = j
 		}
 		// Rightwards: one word.
-		if end < len(toks) && !toks[end].nl && toks[end].start-toks[end-1].end == 1 && r.extendsName(toks[end], sh) && !coveredBy(found, toks[end].start) {
+		if end < len(toks) && !toks[end].nl && toks[end].start-toks[end-1].end == 1 && r.extendsName(toks[end], sh) && !covered(found, toks[end].start) {
 			end++
 		}
 		if start != first || end != next {
@@ -80,19 +80,4 @@ func (r *nameRules) extendsName(t token, sh shape) bool {
 		}
 	}
 	return true
-}
-
-// isInitialTok reports a single capital letter token: an initial.
-func (r *nameRules) isInitialTok(text string, toks []token, i int) bool {
-	return i >= 0 && toks[i].end-toks[i].start == 1 && isUpperByte(text[toks[i].start])
-}
-
-// coveredBy reports whether offset falls inside one of spans.
-func coveredBy(spans []Span, offset int) bool {
-	for _, s := range spans {
-		if s.Start <= offset && offset < s.End {
-			return true
-		}
-	}
-	return false
 }

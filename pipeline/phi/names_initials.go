@@ -207,7 +207,7 @@ func initialsMentions(text string, toks []token, found []Span) []Span {
 	}
 	var out []Span
 	for _, t := range toks {
-		if !t.isWord() || !inits[text[t.start:t.end]] || coveredBy(found, t.start) {
+		if !t.isWord() || !inits[text[t.start:t.end]] || covered(found, t.start) {
 			continue
 		}
 		out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.55, Detector: "mention-initials"})

@@ -75,7 +75,7 @@ func headerKey(cell string) string {
 
 // reCellDate is a cell that can be a date: two numbers joined by a date's
 // separator, or a month's name and a number.
-var reCellDate = regexp.MustCompile(`\d[/.-]\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ \t]+\d)|\d[ \t]+(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)`)
+var reCellDate = regexp.MustCompile(`\d[/.-]\d|(?i:\b` + monthRE + `\.?[ \t]+\d|\d[ \t]+` + monthRE + `\b)`)
 
 // emptyCell are the cell values that hold no data.
 var emptyCell = map[string]bool{"": true, "-": true, "--": true, "n/a": true, "na": true, "none": true, "null": true, "unknown": true, "unk": true, "tbd": true}
