@@ -10,7 +10,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.11.0"
+const BuiltinVersion = "1.12.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -175,9 +175,10 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	all = append(all, b.tagged(text, toks, orgs))
 	// "LAST, First M" fields are completed from either side, whoever
 	// found it,
-	// and initials in brackets after a name are that person's.
+	// initials in brackets after a name are that person's, and a ZIP code
+	// after a place is an address's.
 	merged := Merge(all...)
-	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged))
+	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged))
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged))
 	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil

@@ -177,6 +177,40 @@ func (r *locationRules) moreLocations(text string, toks []token, found []Span) [
 	return out
 }
 
+// zipsAfterPlaces finds a US ZIP code written right after a place that
+// was found (by a rule or the tagger, so it runs after both), with or without the state between them and in any case
+// ("st paul 55104", "bayou la batre al 36509"; 1.12.0): the upper-case
+// city-state-ZIP patterns of find miss a lower-case state or a missing
+// one. The number must end its run: "Boston 617 555 0142" is a phone.
+func (r *locationRules) zipsAfterPlaces(text string, toks []token, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		if s.Category != Location {
+			continue
+		}
+		k := tokenAt(toks, s.End)
+		if k < len(toks) && tokText(text, toks, k) == "," && toks[k].start == s.End {
+			k++
+		}
+		if k < len(toks) && !toks[k].nl && toks[k].isWord() && len(toks[k].key) == 2 && r.lx.stateAbbr[strings.ToUpper(toks[k].key)] {
+			k++
+		}
+		if k >= len(toks) || toks[k].nl || toks[k].shape != shNum || toks[k].end-toks[k].start != 5 || !toks[k].space {
+			continue
+		}
+		start, end := toks[k].start, toks[k].end
+		if k+2 < len(toks) && tokText(text, toks, k+1) == "-" && toks[k+1].start == end && toks[k+2].shape == shNum && toks[k+2].end-toks[k+2].start == 4 {
+			end = toks[k+2].end // ZIP+4
+			k += 2
+		}
+		if k+1 < len(toks) && !toks[k+1].nl && (toks[k+1].shape == shNum || toks[k+1].start == end && tokText(text, toks, k+1) == "-" || unitWords[toks[k+1].key] || toks[k+1].key == "steps") {
+			continue // a phone number or a quantity ("10000 steps")
+		}
+		out = append(out, Span{Start: start, End: end, Category: Location, Confidence: 0.85, Detector: "zip-after-place"})
+	}
+	return out
+}
+
 // unitWords follow a number that is a quantity, not a house number.
 var unitWords = keySet(`mg mcg ml g kg lb lbs units unit tablets tablet tabs caps capsules times mmhg bpm cm mm
 	percent years year months weeks days hours minutes min`)

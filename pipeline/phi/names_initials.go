@@ -32,6 +32,11 @@ var (
 	// reParenInitials: initials in brackets right after a name, "dana
 	// mason (dm)".
 	reParenInitials = regexp.MustCompile(`^[ \t]*\(([A-Za-z]{2,3})\)`)
+	// reLegendAfter and reLegendBefore: a legend's initials and the name
+	// they stand for, "rk = Rosa Kim", "JL: Jana Lund", "Rosa Kim = rk"
+	// (1.12.0).
+	reLegendAfter  = regexp.MustCompile(`^[ \t]*[=–][ \t]*([A-Za-z]{2,3})\b`)
+	reLegendBefore = regexp.MustCompile(`(?:^|[\s,;(])([A-Za-z]{2,3})[ \t]*(?:=|:|–|-)[ \t]*$`)
 )
 
 // clinicalAbbrev are abbreviations of the initials' shape that are no
@@ -166,24 +171,39 @@ func (r *nameRules) columnInitials(w string) bool {
 var columnWords = keySet(`lt rt pt ot st slp sw cm rd ns lr ivf cbc bmp cmp lft ua ekg ecg eeg emg cxr abg ct mri us er ed icu ccu
 	nicu picu or pacu snf ltc alf hha dme am pm hr rr bp sl pr dnr dni npo ng og peg picc ett`)
 
-// parenInitials reports initials in brackets after a found name that are
-// that name's ("Dana Mason (DM)", "dana mason (dm)"), since 1.11.0.
+// parenInitials reports initials next to a found name that are that
+// name's: in brackets after it ("Dana Mason (DM)", "dana mason (dm)",
+// since 1.11.0), or in a legend before or after it ("rk = Rosa Kim",
+// "JL: Jana Lund", since 1.12.0). The letters must be the name's initials.
 func parenInitials(text string, found []Span) []Span {
 	var out []Span
 	for _, s := range found {
 		if s.Category != Name {
 			continue
 		}
-		m := reParenInitials.FindStringSubmatchIndex(text[s.End:])
-		if m == nil {
-			continue
-		}
 		var ini []byte
-		for _, w := range strings.FieldsFunc(text[s.Start:s.End], func(r rune) bool { return r == ' ' || r == '\t' || r == '-' || r == '.' }) {
+		for _, w := range strings.FieldsFunc(text[s.Start:s.End], func(r rune) bool { return r == ' ' || r == '\t' || r == '-' || r == '.' || r == ',' }) {
 			ini = append(ini, w[0])
 		}
-		if got := text[s.End+m[2] : s.End+m[3]]; len(ini) >= 2 && strings.EqualFold(got, string(ini)) {
-			out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: Name, Confidence: 0.7, Detector: "name-initials"})
+		if len(ini) < 2 {
+			continue
+		}
+		add := func(start, end int, legend bool) {
+			// "MD - Mark Davis", "Pt: Paula Tran": a label's letters can
+			// match by chance; brackets right after the name cannot.
+			if strings.EqualFold(text[start:end], string(ini)) && !(legend && clinicalAbbrev[strings.ToLower(text[start:end])]) {
+				out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.7, Detector: "name-initials"})
+			}
+		}
+		if m := reParenInitials.FindStringSubmatchIndex(text[s.End:]); m != nil {
+			add(s.End+m[2], s.End+m[3], false)
+		}
+		if m := reLegendAfter.FindStringSubmatchIndex(text[s.End:]); m != nil {
+			add(s.End+m[2], s.End+m[3], true)
+		}
+		from := max(0, s.Start-12)
+		if m := reLegendBefore.FindStringSubmatchIndex(text[from:s.Start]); m != nil {
+			add(from+m[2], from+m[3], true)
 		}
 	}
 	return out

@@ -26,7 +26,10 @@ var columnCategories = func() map[string]Category {
 			` provider clinician staff nurse by initial enteredby verifiedby signedby checkedby reviewedby recordedby
 			performedby givenby administeredby collectedby completedby doneby takenby approvedby author user tech
 			technician therapist pharmacist counselor caseworker casemanager worker officer agent rep volunteer driver
-			witness signature sign`,
+			witness signature sign` +
+			// Since 1.12.0: a column headed by the staff's credential
+			// ("| RN |", ",md") holds their initials.
+			` md rn lpn np rph crna`,
 		Location: `zip zipcode postal postalcode postcode city town address address1 address2 street streetaddress addr
 			county`,
 		Date: `dob dos dod dateofbirth birthdate date appt appointment admit admitted discharge discharged visit
@@ -55,7 +58,7 @@ var reHeaderLabel = regexp.MustCompile(`^[ \t]*(?i:fields|columns|cols|header|he
 // notPersonCell are the values of a staff column that name no person: the
 // patient, a relative or a system did the row.
 var notPersonCell = keySet(`self patient pt family mom dad mother father parent caregiver system auto interface pharmacy
-	lab staff rn md np nurse provider unknown other`)
+	lab staff rn md np nurse provider unknown other y n yes no x done given held`)
 
 // headerKey normalises a header cell for columnCategories.
 func headerKey(cell string) string {
