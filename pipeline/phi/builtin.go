@@ -233,15 +233,30 @@ func (b *Builtin) insideStateOrCountry(toks []token, s Span) bool {
 	return false
 }
 
-// listMarkerWord reports "B. Immunoblasts" at a line's start: an outline
-// letter before a word no list calls a name, that is a word of the
-// dictionary or goes on in lower case.
+// listMarkerWord reports "B. Immunoblasts" at a line's start, and since
+// 1.12.0 a unit or grade ending a sentence before the next one ("108 F. He
+// had", "2 L. REQUESTS", "g/L. Creatinine 88", "type A. Acoustic"): a letter
+// before a word no list calls a name, that is a word of the dictionary or
+// goes on in lower case.
 func (b *Builtin) listMarkerWord(text string, toks []token, s Span) bool {
-	i := tokenAt(toks, s.Start)
-	if i+3 != tokenAt(toks, s.End) || !toks[i].nl && i > 0 || toks[i].end-toks[i].start != 1 || text[toks[i+1].start:toks[i+1].end] != "." {
+	i, j := tokenAt(toks, s.Start), tokenAt(toks, s.End)
+	unit := i > 0 && !toks[i].nl && unitLetterAt(text, toks, i)
+	if j < i+3 || j > i+3 && !unit || !toks[i].nl && i > 0 && !unit || toks[i].end-toks[i].start != 1 || text[toks[i+1].start:toks[i+1].end] != "." {
 		return false
 	}
 	f := b.lx.flags(toks[i+2].key)
+	if unit {
+		// After a unit a pronoun or a medical word is read as a word
+		// even if someone bears it ("108 F. He had", "g/L. Creatinine");
+		// "Bed 4 J. Smith" stays a name.
+		if sentenceOpeners[toks[i+2].key] || medicalWord(toks[i+2].key) {
+			return true
+		}
+		if j > i+3 {
+			// "2 L. REQUESTS TELEPHONIC": a clause in capitals.
+			return toks[i+2].shape == shUpper && f&(wEnglish|wCommon) != 0 && f&(wFirst|wLast) == 0
+		}
+	}
 	if f&(wFirst|wLast) != 0 {
 		return false
 	}
@@ -251,6 +266,31 @@ func (b *Builtin) listMarkerWord(text string, toks []token, s Span) bool {
 	next := i + 3
 	return f&(wEnglish|wCommon) != 0 || next < len(toks) && !toks[next].nl && toks[next].isWord() && toks[next].shape == shLower
 }
+
+// unitLetterAt reports a letter that is a unit or a grade, not an
+// initial: after a number ("108 F", "21.5 D"), after a slash joined to it
+// ("g/L") or after a word that takes a letter ("type A", "grade B").
+func unitLetterAt(text string, toks []token, i int) bool {
+	p := toks[i-1]
+	if toks[i].nl {
+		return false
+	}
+	switch {
+	case p.shape == shNum:
+		return true
+	case p.shape == shPunct:
+		return p.end == toks[i].start && tokText(text, toks, i-1) == "/"
+	}
+	return letterTakers[p.key]
+}
+
+// sentenceOpeners are words that open a sentence and that someone may
+// bear as a name ("He", "Will").
+var sentenceOpeners = keySet(`he she it they we i you his her their this that these the a an patient pt will may`)
+
+// letterTakers are words a grade or type letter follows.
+var letterTakers = keySet(`type types grade class stage phase zone lead group level category size cup vitamin hepatitis hep
+	factor channel tier plan part section appendix schedule`)
 
 // reScaleAfter follows a town that names a scale, a score or criteria
 // rather than a place ("Glasgow Coma Scale", "Boston Bowel Preparation

@@ -27,6 +27,11 @@ func TestDetectPHIRules112(t *testing.T) {
 			[]want{{"MK", Name}, {"JL", Name}}, nil},
 		{"a yes/no column under RN is no name", "| Date  | Dose | RN |\n|-------|------|----|\n| 11/3  | 5 mg | Y  |\n| 11/5  | 5 mg | N  |", nil, []string{"Y", "N"}},
 
+		// Unit and grade letters before a sentence are no initials.
+		{"a unit or grade letter ends a sentence", "Outside temperature 108 F. He had worked since 6. Tympanograms type A. Acoustic reflexes absent. ON OXYGEN 2 L. REQUESTS TELEPHONIC APPEARANCE. Backup 21.5 D. Lens order placed.",
+			nil, []string{"F. He", "A. Acoustic", "L. REQUESTS", "D. Lens"}},
+		{"an initial after a number stays a name", "Bed 4 J. Smith; report by T. Okafor", []want{{"J. Smith", Name}, {"T. Okafor", Name}}, nil},
+
 		// US postal towns (GeoNames postal places, 1.12.0).
 		{"a hamlet with a post office", "She grew up in Wanblee and moved to Fort Duchesne in 2019.", []want{{"Wanblee", Location}, {"Fort Duchesne", Location}}, nil},
 	}
