@@ -148,11 +148,12 @@ func tidy(text string, spans []Span) []Span {
 			// the bracket is tidied as a span of its own for a place, a
 			// patient-aware name ("Przybylski (Zbig") and a name of two
 			// words or more ("Γεώργιος Παπαδόπουλος (Georgios
-			// Papadopoulos").
+			// Papadopoulos") or the name's initials ("Dana Mason (DM").
 			v := text[s.Start:s.End]
 			if i := strings.IndexByte(v, '('); i >= 0 && !strings.Contains(v[i:], ")") {
 				rest := Span{Start: s.Start + i + 1, End: s.End, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}
-				if i > 0 && (s.Category == Location || s.Confidence >= 1 || len(strings.Fields(text[rest.Start:rest.End])) >= 2) {
+				if i > 0 && (s.Category == Location || s.Confidence >= 1 || len(strings.Fields(text[rest.Start:rest.End])) >= 2 ||
+					initialsOf(text[s.Start:s.Start+i], strings.TrimSpace(text[rest.Start:rest.End]))) {
 					spans = append(spans[:k+1:k+1], append([]Span{rest}, spans[k+1:]...)...)
 				}
 				if i == 0 {

@@ -181,22 +181,20 @@ func parenInitials(text string, found []Span) []Span {
 		if s.Category != Name {
 			continue
 		}
-		var ini []byte
-		for _, w := range strings.FieldsFunc(text[s.Start:s.End], func(r rune) bool { return r == ' ' || r == '\t' || r == '-' || r == '.' || r == ',' }) {
-			ini = append(ini, w[0])
+		end := s.End
+		if k := strings.IndexByte(text[s.Start:s.End], '('); k > 0 && !strings.Contains(text[s.Start+k:s.End], ")") {
+			end = s.Start + k // "Dana Mason (DM" from the tagger: tidy splits it there
 		}
-		if len(ini) < 2 {
-			continue
-		}
+		name := text[s.Start:end]
 		add := func(start, end int, legend bool) {
 			// "MD - Mark Davis", "Pt: Paula Tran": a label's letters can
 			// match by chance; brackets right after the name cannot.
-			if strings.EqualFold(text[start:end], string(ini)) && !(legend && clinicalAbbrev[strings.ToLower(text[start:end])]) {
+			if v := text[start:end]; initialsOf(name, v) && !(legend && clinicalAbbrev[strings.ToLower(v)]) {
 				out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.7, Detector: "name-initials"})
 			}
 		}
-		if m := reParenInitials.FindStringSubmatchIndex(text[s.End:]); m != nil {
-			add(s.End+m[2], s.End+m[3], false)
+		if m := reParenInitials.FindStringSubmatchIndex(text[end:]); m != nil {
+			add(end+m[2], end+m[3], false)
 		}
 		if m := reLegendAfter.FindStringSubmatchIndex(text[s.End:]); m != nil {
 			add(s.End+m[2], s.End+m[3], true)
@@ -207,6 +205,17 @@ func parenInitials(text string, found []Span) []Span {
 		}
 	}
 	return out
+}
+
+// initialsOf reports whether v (two letters or more) is, in any case, the
+// initials of the words of name or of its last words: a span can still
+// hold a label that tidying drops later ("RN: Dana Mason" and "DM").
+func initialsOf(name, v string) bool {
+	var ini []byte
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '-' || r == '.' || r == ',' }) {
+		ini = append(ini, w[0])
+	}
+	return len(v) >= 2 && len(v) <= len(ini) && strings.EqualFold(v, string(ini[len(ini)-len(v):]))
 }
 
 // initialsMentions finds again the initials the initials rules found
