@@ -189,6 +189,11 @@
 //     a state or country, a plural abbreviation or an outline letter; role
 //     labels before a credential ("Infusion RN:"); towns that are English
 //     words only after a cue; an open bracket parts a span;
+//   - since 1.12.0: a ZIP code after a found place in any case
+//     (zipsAfterPlaces); a legend's initials beside the name they stand
+//     for ("rk = Rosa Kim"); table columns headed by a credential ("RN");
+//     no initial in a unit or grade letter ending a sentence ("108 F. He
+//     had"); US postal towns of GeoNames in the city list;
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags and, since 1.10.0, word clusters
 //     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora
