@@ -240,8 +240,10 @@ func (b *Builtin) insideStateOrCountry(toks []token, s Span) bool {
 // goes on in lower case.
 func (b *Builtin) listMarkerWord(text string, toks []token, s Span) bool {
 	i, j := tokenAt(toks, s.Start), tokenAt(toks, s.End)
-	unit := i > 0 && !toks[i].nl && unitLetterAt(text, toks, i)
-	if j < i+3 || j > i+3 && !unit || !toks[i].nl && i > 0 && !unit || toks[i].end-toks[i].start != 1 || text[toks[i+1].start:toks[i+1].end] != "." {
+	lineStart := i == 0 || toks[i].nl
+	unit := !lineStart && unitLetterAt(text, toks, i)
+	// A letter, a period and one word; after a unit, more words may follow.
+	if !lineStart && !unit || j < i+3 || j > i+3 && !unit || toks[i].end-toks[i].start != 1 || text[toks[i+1].start:toks[i+1].end] != "." {
 		return false
 	}
 	f := b.lx.flags(toks[i+2].key)
@@ -267,14 +269,12 @@ func (b *Builtin) listMarkerWord(text string, toks []token, s Span) bool {
 	return f&(wEnglish|wCommon) != 0 || next < len(toks) && !toks[next].nl && toks[next].isWord() && toks[next].shape == shLower
 }
 
-// unitLetterAt reports a letter that is a unit or a grade, not an
-// initial: after a number ("108 F", "21.5 D"), after a slash joined to it
-// ("g/L") or after a word that takes a letter ("type A", "grade B").
+// unitLetterAt reports a letter (not at a line's start, i > 0) that is a
+// unit or a grade, not an initial: after a number ("108 F", "21.5 D"),
+// after a slash joined to it ("g/L") or after a word that takes a letter
+// ("type A", "grade B").
 func unitLetterAt(text string, toks []token, i int) bool {
 	p := toks[i-1]
-	if toks[i].nl {
-		return false
-	}
 	switch {
 	case p.shape == shNum:
 		return true

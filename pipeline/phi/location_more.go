@@ -178,10 +178,12 @@ func (r *locationRules) moreLocations(text string, toks []token, found []Span) [
 }
 
 // zipsAfterPlaces finds a US ZIP code written right after a place that
-// was found (by a rule or the tagger, so it runs after both), with or without the state between them and in any case
-// ("st paul 55104", "bayou la batre al 36509"; 1.12.0): the upper-case
-// city-state-ZIP patterns of find miss a lower-case state or a missing
-// one. The number must end its run: "Boston 617 555 0142" is a phone.
+// was found (by a rule or the tagger, so it runs after both), with or
+// without the state between them and in any case ("st paul 55104",
+// "bayou la batre al 36509"; 1.12.0): the upper-case city-state-ZIP
+// patterns of find miss a lower-case state or a missing one. The number
+// must end its run and be no quantity ("61755 5501" is a phone, "10000
+// steps" a count).
 func (r *locationRules) zipsAfterPlaces(text string, toks []token, found []Span) []Span {
 	var out []Span
 	for _, s := range found {
@@ -203,8 +205,8 @@ func (r *locationRules) zipsAfterPlaces(text string, toks []token, found []Span)
 			end = toks[k+2].end // ZIP+4
 			k += 2
 		}
-		if k+1 < len(toks) && !toks[k+1].nl && (toks[k+1].shape == shNum || toks[k+1].start == end && tokText(text, toks, k+1) == "-" || unitWords[toks[k+1].key] || toks[k+1].key == "steps") {
-			continue // a phone number or a quantity ("10000 steps")
+		if k+1 < len(toks) && !toks[k+1].nl && (toks[k+1].shape == shNum || toks[k+1].start == end && tokText(text, toks, k+1) == "-" || unitWords[toks[k+1].key]) {
+			continue
 		}
 		out = append(out, Span{Start: start, End: end, Category: Location, Confidence: 0.85, Detector: "zip-after-place"})
 	}
@@ -213,7 +215,7 @@ func (r *locationRules) zipsAfterPlaces(text string, toks []token, found []Span)
 
 // unitWords follow a number that is a quantity, not a house number.
 var unitWords = keySet(`mg mcg ml g kg lb lbs units unit tablets tablet tabs caps capsules times mmhg bpm cm mm
-	percent years year months weeks days hours minutes min`)
+	percent years year months weeks days hours minutes min steps`)
 
 // numberedLines finds streets written "number, street name, number"
 // ("6639 Canónigo Valiño 70", "808 Kálmán Imre u. 12."), a street name
