@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
+	"unicode"
 )
 
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.12.0"
+const BuiltinVersion = "1.13.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -198,13 +200,106 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
+			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || productShaped(v) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
 				continue
+			}
+			if b.namesAnInstitution(text, toks, s) {
+				if b.lx.placeFlags(keys(toks[tokenAt(toks, s.Start):tokenAt(toks, s.End)]))&(wCity|wCityExt) == 0 {
+					continue
+				}
+				// A town before an institution word is a place inside
+				// an organisation's name ("Calais Regional Hospital").
+				s.Category = Location
 			}
 		}
 		out = append(out, s)
 	}
 	return out
+}
+
+// productShaped reports one word with a capital inside that reads as a
+// product's or a service's name, not a family name's (since 1.13.0): the
+// part before the inner capital has four letters or more ("NuStep" aside:
+// "PantryTrak", "CardioMEMS", "WhatsApp") or is a short brand prefix
+// ("NuStep", "BiPAP", "MyChart", "EpiPen"). Family names keep their short
+// prefixes ("McAllister", "DeShawn", "LeBlanc", "SiJohn") and the long
+// ones of a few languages ("FitzGerald", "DellaRocca", "VanderMeer").
+func productShaped(w string) bool {
+	if len(w) < 5 {
+		return false
+	}
+	inner := -1
+	for k, r := range w {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+		if k == 0 {
+			if !unicode.IsUpper(r) {
+				return false
+			}
+			continue
+		}
+		if unicode.IsUpper(r) {
+			inner = k
+			break
+		}
+	}
+	if inner < 0 {
+		return false
+	}
+	switch head := strings.ToLower(w[:inner]); head {
+	case "nu", "bi", "my", "pro", "duo", "epi", "pay", "you", "air":
+		return true
+	case "fitz", "della", "delle", "dela", "vander", "vanden", "vande":
+		return false
+	default:
+		return len(head) >= 4
+	}
+}
+
+// institutionWords end the name of a place of care, worship, learning or
+// lodging and of a firm: a person's name before one ("Juan F. Luis
+// Hospital", "Hope Lodge", "Fellowship Hall") names the institution, and
+// hospitals, churches and firms named after people are not PHI.
+var institutionWords = keySet(`hospital clinic school academy college university institute hall lodge church chapel
+	cathedral temple mosque synagogue parish fellowship ministries hospice pharmacy memorial foundation center centre
+	insurance group program programme society association inc llc ltd corp`)
+
+// namesAnInstitution reports a name span that is part of an institution's
+// name (since 1.13.0): followed on its line, through at most three more
+// capitalised words or initials a single space apart, by an institution
+// word in capitals or title case, or ending in one ("Mount Zion
+// Fellowship"); not when a street suffix follows that word ("Shiloh Church
+// Rd").
+func (b *Builtin) namesAnInstitution(text string, toks []token, s Span) bool {
+	i, j := tokenAt(toks, s.Start), tokenAt(toks, s.End)
+	if i >= len(toks) || j > len(toks) || j <= i {
+		return false
+	}
+	institution := func(k int) bool {
+		return toks[k].isWord() && toks[k].isCap() && institutionWords[toks[k].key] &&
+			!(k+1 < len(toks) && toks[k+1].isWord() && !toks[k+1].nl && b.lx.flags(toks[k+1].key)&wStreetSuffix != 0)
+	}
+	if j-1 > i && institution(j-1) {
+		return true
+	}
+	for k, words := j, 0; k < len(toks) && words <= 3 && !toks[k].nl; k++ {
+		t := toks[k]
+		if gap := text[toks[k-1].end:t.start]; gap != "" && gap != " " {
+			return false
+		}
+		switch {
+		case institution(k):
+			return true
+		case t.isWord() && t.isCap():
+			words++
+		case text[t.start:t.end] == "." && toks[k-1].end-toks[k-1].start == 1:
+			// the period of an initial
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // placeNotName reports a name span that is a state's or country's name,

@@ -40,7 +40,7 @@ var (
 	reDateMY    = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
 	reDateDMonY = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
 	reMonthCue  = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each|diagnosed|started|stopped|began|born|died|moved|seen|admitted|discharged|scheduled|due|your|our|his|her|their)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
-	reHoliday   = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day)(?:,?\s+\d{4}\b)?`)
+	reHoliday   = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day),?\s+\d{4}\b`)
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
 	// time zone ("14:22 PT"); a 24-hour time without a colon ("3/14 0722")
@@ -282,6 +282,8 @@ func findDates(text string, toks []token) []Span {
 		}
 		out = append(out, Span{Start: m[2], End: m[3], Category: Date, Confidence: 0.7, Detector: "date-month"})
 	}
+	// A holiday is a date only with its year ("Christmas 2025"); alone it
+	// names every year's (since 1.13.0, as every labelled corpus has it).
 	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.6, Detector: "date-holiday"})
 	}
@@ -448,13 +450,19 @@ func isAlphaByte(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c 
 // isScoreContext reports a "3/10" that is a score or ratio rather than a
 // date: a pain score, a strength, a ratio.
 func isScoreContext(before, after string) bool {
-	b := strings.TrimSpace(before)
-	for _, w := range []string{"pain", "score", "scale", "rated", "strength", "grade", "ratio", "power", "is", "was", "at"} {
+	b := strings.ToLower(strings.TrimSpace(before))
+	// Since 1.13.0 in any case, and the symptom and effort scales too
+	// ("Borg 3/10", "Energy 7/10", "Mini-Cog 1/5", "distress thermometer
+	// 7/10", "2/6 holosystolic murmur").
+	for _, w := range []string{"pain", "score", "scale", "rated", "strength", "grade", "ratio", "power", "is", "was", "at",
+		"borg", "rpe", "energy", "fatigue", "dyspnea", "dyspnoea", "nausea", "anxiety", "mood", "stress", "distress",
+		"thermometer", "tightness", "severity", "intensity", "cog", "effort", "exertion"} {
 		// A whole word: "at", not the end of "sat" (1.11.0).
 		if strings.HasSuffix(b, w) && (len(b) == len(w) || !isAlphaByte(b[len(b)-len(w)-1])) {
 			return true
 		}
 	}
 	a := strings.ToLower(strings.TrimSpace(after))
-	return strings.HasPrefix(a, "pain") || strings.HasPrefix(a, "strength") || strings.HasPrefix(a, "mg")
+	return strings.HasPrefix(a, "pain") || strings.HasPrefix(a, "strength") || strings.HasPrefix(a, "mg") ||
+		strings.HasPrefix(a, "holosystolic") || strings.HasPrefix(a, "systolic") || strings.HasPrefix(a, "diastolic") || strings.HasPrefix(a, "murmur")
 }

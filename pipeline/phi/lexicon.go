@@ -55,6 +55,11 @@ const (
 	// a capitalised word no other list knows from counting as one by its
 	// mere capital ("Analytics", "Serenade").
 	wEnglish
+	// wNameWord: an English word that is also a census given name or a
+	// frequent family name ("Mercy", "Young"; generated name_words.txt.gz).
+	// The generated name lists leave these out, so without it such a word
+	// looks like any other dictionary word (since 1.13.0).
+	wNameWord
 )
 
 // lexicon is the built-in detector's read-only dictionary.
@@ -214,6 +219,13 @@ func (lx *lexicon) addGenerated() error {
 	}
 	for _, w := range english {
 		lx.words[w] |= wEnglish
+	}
+	nameWords, err := readLexicon("name_words.txt.gz")
+	if err != nil {
+		return err
+	}
+	for _, w := range nameWords {
+		lx.words[w] |= wNameWord
 	}
 	clusters, err := readLexicon("clusters.txt.gz")
 	if err != nil {

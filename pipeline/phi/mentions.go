@@ -34,10 +34,12 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 	for _, s := range found {
 		first := tokenAt(toks, s.Start)
 		var keys []string
+		var acronyms []bool
 		for i := first; i < len(toks) && toks[i].start < s.End; i++ {
 			covered[i] = true
 			if toks[i].isWord() {
 				keys = append(keys, toks[i].key)
+				acronyms = append(acronyms, s.Confidence < 0.8 && toks[i].shape == shUpper && toks[i].end-toks[i].start <= 4 && b.lx.flags(toks[i].key)&(wFirst|wLast) == 0)
 			}
 		}
 		if s.Category != Name && s.Category != Location {
@@ -53,7 +55,14 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 			}
 		}
 		distinct := false
-		for _, k := range keys {
+		for n, k := range keys {
+			if !caseless && acronyms[n] {
+				// In text with case, a word in capitals of four letters
+				// or fewer that no name list knows, from a span that is
+				// not sure, is an abbreviation the tagger or a rule took
+				// in ("R. EEG T"); it does not carry over (1.13.0).
+				continue
+			}
 			if len(k) >= minLen && b.lx.flags(k)&bar == 0 {
 				claim(words, k, s.Category)
 				distinct = true

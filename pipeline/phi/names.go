@@ -410,6 +410,15 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		if words == 1 && known == 0 && c < cueStrong && first.sent && first.shape == shUpper {
 			return 0, 0, 0
 		}
+		if words == 1 && known == 0 && english == 1 && flags[i]&wNameWord == 0 && first.shape != shCap && (c < cueStrong || first.shape == shLower) {
+			// A dictionary word that is no name, in capitals or lower
+			// case after a role word, is the sentence going on ("SISTER
+			// TURNS 96", "call me directly"), not a name (1.13.0);
+			// "daughter Hope" and "daughter Mercy" stay, and so does a
+			// word in title case, which may be a name no list holds
+			// ("nurse Fatty").
+			return 0, 0, 0
+		}
 		return i, lastEnd, 0.9
 	case strongKnown > 0 && words >= 2:
 		return i, lastEnd, 0.9
@@ -451,7 +460,9 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		// are as common in place and institution names ("Villafranca del
 		// Cid", "Hospital de la Santa Creu").
 		return i, lastEnd, 0.75
-	case words <= 3 && !place && !common && !(words == 1 && first.shape == shUpper) && personVerbAfter(text, toks, lastEnd):
+	case words <= 3 && !place && !common && !(words == 1 && first.shape == shUpper) && !(known == 0 && english == words && flags[i]&wNameWord == 0) && personVerbAfter(text, toks, lastEnd):
+		// (Not a dictionary word that is no name: "Granddaughter asked",
+		// "Accommodations agreed"; 1.13.0.)
 		// "Tomomi lives on...", "Mehrudin shouted at..."
 		return i, lastEnd, 0.75
 	}
@@ -607,6 +618,7 @@ func isNameSuffix(k string) bool {
 // ("Kofi Mensah, CRNA", "J. Patterson, RN", "Hunter, Ashley PA-C").
 func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag) []Span {
 	var out []Span
+	mixed := docCase(text) == 'm'
 	for c := 1; c < len(toks); c++ {
 		t := toks[c]
 		if !t.isWord() || flags[c]&wCredential == 0 || t.shape != shUpper && !isMixedCredential(text[t.start:t.end]) || t.nl {
@@ -648,9 +660,12 @@ func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag)
 			}
 			i--
 		}
-		if words == 1 && !comma && flags[c-1]&(wFirst|wLast) == 0 && flags[c-1]&(wEnglish|wCommon) != 0 {
+		if words == 1 && !comma && flags[c-1]&(wFirst|wLast) == 0 && (flags[c-1]&(wEnglish|wCommon|wCity|wCityExt) != 0 || mixed && toks[c-1].shape == shUpper && toks[c-1].end-toks[c-1].start >= 4) {
 			// One plain word before the credential is the role's
-			// qualifier ("Ordering NP", "Charge RN"), not a surname.
+			// qualifier ("Ordering NP", "Charge RN"), not a surname; so
+			// are a town and, in text with case, an abbreviation of
+			// four letters or more ("Lakeshore PT", "OPAT RN"; 1.13.0;
+			// shorter ones may be a person's initials, "MK RN").
 			continue
 		}
 		if words > 0 {

@@ -10,6 +10,7 @@ import (
 // "Mobile") needs a location cue before it.
 func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span {
 	var out []Span
+	mixed := docCase(text) == 'm'
 	for i := 0; i < len(toks); i++ {
 		if !toks[i].isCap() {
 			continue
@@ -53,6 +54,12 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span 
 		if pf&wCity == 0 && !locCue[i] && i+n < len(toks) && toks[i+n].shape == shCap && !toks[i+n].nl &&
 			r.placeAt(text, toks, i+n, wState|wCountry|wCity|wCityExt) == 0 {
 			i += n - 1
+			continue
+		}
+		if n == 1 && !cued && mixed && pf&wCity == 0 && toks[i].shape == shUpper && toks[i].end-toks[i].start <= 5 {
+			// In text with case, a short word in capitals that only the
+			// GeoNames list knows is an abbreviation ("overseas IGRA
+			// positive"), not a town (1.13.0).
 			continue
 		}
 		switch {
