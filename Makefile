@@ -40,7 +40,7 @@ bench-pipeline:
 ## eval-phi: run the built-in PHI detector over the labelled corpora (testdata/phi, phi-intl, phi-seen, phi-blind and,
 ## when present, the public Presidio set in ../shared/phi-dev) and print recall, precision and F1 per category,
 ## token- and entity-level
-PHI_CORPORA ?= testdata/phi testdata/phi-intl testdata/phi-seen/clinical testdata/phi-seen/general testdata/phi-blind/clinical testdata/phi-blind/general testdata/phi-blind3/clinical testdata/phi-blind3/general testdata/phi-blind4/clinical testdata/phi-blind4/general testdata/phi-blind5/clinical testdata/phi-blind5/general testdata/phi-blind6/clinical testdata/phi-blind6/general testdata/phi-blind7/clinical testdata/phi-blind7/general testdata/phi-blind8/clinical testdata/phi-blind8/general testdata/phi-blind9/clinical testdata/phi-blind9/general testdata/phi-blind10/clinical testdata/phi-blind10/general $(wildcard ../shared/phi-dev/synth_dataset_v2.json)
+PHI_CORPORA ?= testdata/phi testdata/phi-intl testdata/phi-seen/clinical testdata/phi-seen/general testdata/phi-blind/clinical testdata/phi-blind/general testdata/phi-blind3/clinical testdata/phi-blind3/general testdata/phi-blind4/clinical testdata/phi-blind4/general testdata/phi-blind5/clinical testdata/phi-blind5/general testdata/phi-blind6/clinical testdata/phi-blind6/general testdata/phi-blind7/clinical testdata/phi-blind7/general testdata/phi-blind8/clinical testdata/phi-blind8/general testdata/phi-blind9/clinical testdata/phi-blind9/general testdata/phi-blind10/clinical testdata/phi-blind10/general testdata/phi-blind11/clinical testdata/phi-blind11/general $(wildcard ../shared/phi-dev/synth_dataset_v2.json)
 eval-phi:
 	CGO_ENABLED=$(KILN_CGO) $(GO) run ./cmd/kiln phi eval $(addprefix --corpus ,$(PHI_CORPORA))
 

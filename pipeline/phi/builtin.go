@@ -195,13 +195,24 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 	out := spans[:0]
 	for _, s := range spans {
-		if s.Category == Location && s.Confidence < 1 && (b.insideStateOrCountry(toks, s) || reScaleAfter.MatchString(text[s.End:])) {
-			continue // "Isle" of "Isle of Man"; "Epworth Sleepiness Scale", "Amsterdam criteria"
+		if s.Category == Location && s.Confidence < 1 && (b.insideStateOrCountry(toks, s) || reScaleAfter.MatchString(text[s.End:]) || productShaped(text[s.Start:s.End])) {
+			continue // "Isle" of "Isle of Man"; "Epworth Sleepiness Scale", "Amsterdam criteria"; "PantryTrak"
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || productShaped(v) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
+			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || productShaped(v) || b.medicalTerm(toks, s) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
 				continue
+			}
+			if reSpelledLetters.MatchString(v) {
+				run, kind := spelledRun(text, toks, s)
+				switch kind {
+				case spelledName:
+					s.Start, s.End = run.Start, run.End
+				case spelledIDPrefix:
+					s.Category = ID
+				default:
+					continue // a dictated abbreviation: "needs M M R", "the E D at"
+				}
 			}
 			if b.namesAnInstitution(text, toks, s) {
 				if b.lx.placeFlags(keys(toks[tokenAt(toks, s.Start):tokenAt(toks, s.End)]))&(wCity|wCityExt) == 0 {
@@ -215,6 +226,14 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		out = append(out, s)
 	}
 	return out
+}
+
+// medicalTerm reports a one-word name span that is a word of medicine no
+// name list holds ("Neurologie", "Hantavirus" aside: it needs a known
+// ending; since 1.13.0, whichever rule or the tagger found it).
+func (b *Builtin) medicalTerm(toks []token, s Span) bool {
+	i, j := tokenAt(toks, s.Start), tokenAt(toks, s.End)
+	return j == i+1 && medicalWord(toks[i].key) && b.lx.flags(toks[i].key)&(wFirst|wLast) == 0
 }
 
 // productShaped reports one word with a capital inside that reads as a
@@ -256,6 +275,70 @@ func productShaped(w string) bool {
 		return len(head) >= 4
 	}
 }
+
+// reSpelledLetters: capital letters one space apart, as speech
+// recognition writes a word spelled out ("S A L M A", "M M R").
+var reSpelledLetters = regexp.MustCompile(`^[A-Z](?: [A-Z])+$`)
+
+// Kinds of spelled-out letters (spelledRun).
+const (
+	spelledAbbreviation = iota
+	spelledName
+	spelledIDPrefix
+)
+
+// spelledRun reads the whole run of spelled-out letters around s (a span
+// may hold only its tail, "N D" of "H A U G L A N D") and says what it is
+// (since 1.13.0): a name when a spelling cue comes just before it
+// ("spelled", "that's", "that is", "first name") or it spells one of the
+// ten words before it, alone or with its neighbour ("nels N E L S", "Tsa
+// toke T S A T O K E"); an identifier's letters when digits or spoken
+// digits follow ("X O B 8 8 2", "V T zero zero"); otherwise an
+// abbreviation dictated letter by letter ("needs M M R").
+func spelledRun(text string, toks []token, s Span) (Span, int) {
+	letter := func(k int) bool {
+		return k >= 0 && k < len(toks) && toks[k].end-toks[k].start == 1 && isUpperByte(text[toks[k].start])
+	}
+	first, last := tokenAt(toks, s.Start), tokenAt(toks, s.End)-1
+	for letter(first-1) && !toks[first].nl && toks[first-1].end+1 == toks[first].start {
+		first--
+	}
+	for letter(last+1) && !toks[last+1].nl && toks[last].end+1 == toks[last+1].start {
+		last++
+	}
+	run := Span{Start: toks[first].start, End: toks[last].end, Category: s.Category, Confidence: s.Confidence, Detector: s.Detector}
+	if n := last + 1; n < len(toks) && !toks[n].nl && (isDigitByte(text[toks[n].start]) || spokenDigits[toks[n].key]) {
+		return run, spelledIDPrefix
+	}
+	var before []string // the words before, nearest first
+	for k := first - 1; k >= 0 && len(before) < 10; k-- {
+		if toks[k].isWord() {
+			before = append(before, toks[k].key)
+		}
+	}
+	for n, w := range before {
+		if n < 3 {
+			switch w {
+			case "spelled", "spelling", "spell", "spells", "thats", "name":
+				return run, spelledName
+			case "is", "s": // "that is", "that's" (the tokens split "'s" off)
+				if n+1 < len(before) && before[n+1] == "that" {
+					return run, spelledName
+				}
+			}
+		}
+	}
+	letters := strings.ToLower(strings.ReplaceAll(text[run.Start:run.End], " ", ""))
+	for n := range before {
+		if before[n] == letters || n+1 < len(before) && before[n+1]+before[n] == letters {
+			return run, spelledName
+		}
+	}
+	return run, spelledAbbreviation
+}
+
+// spokenDigits are the digits as speech recognition writes them.
+var spokenDigits = keySet(`zero oh one two three four five six seven eight nine`)
 
 // institutionWords end the name of a place of care, worship, learning or
 // lodging and of a firm: a person's name before one ("Juan F. Luis

@@ -16,7 +16,10 @@ var monthNumbers = map[string]int{
 const monthRE = `(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
 
 var (
-	reDateISO     = regexp.MustCompile(`\b(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})\b`)
+	// reDateISO: "2026-11-16"; since 1.13.0 also between the underscores
+	// of a file name ("tcm_calls_2026-11-16_2026-11-22.csv"), the
+	// underscore outside the date.
+	reDateISO     = regexp.MustCompile(`(?:\b|_)(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})`)
 	reDateNumeric = regexp.MustCompile(`\b(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d{4}|\d{2})\b`)
 	// reDateYMDSpaced: the year-first date with a period after each part
 	// and spaces between them, the national standard of Hungary
@@ -36,7 +39,10 @@ var (
 	reDateMDY = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:[ \t]*[-–][ \t]*(\d{1,2})(?:st|nd|rd|th)?\b)?(?:(?:,[ \t]*|[ \t]+)(\d{4})\b)?`)
 	// reDateDMY: "3rd of March 2024", and a range within one month written
 	// day first, "12-19 July 2025", "7 and 8 August" (group 1).
-	reDateDMY   = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?` + monthRE + `\b\.?(?:,?[ \t]+(\d{4})\b)?`)
+	// Since 1.13.0 also a court's "15TH DAY OF DECEMBER, 2026", and a line
+	// break between the day and the month or before the year ("8th\nNovember",
+	// "3rd December\n2026"), as letters wrap them.
+	reDateDMY   = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?(?:[ \t]+|[ \t]*\n[ \t]*)(?:day[ \t]+of[ \t]+|of[ \t]+)?` + monthRE + `\b\.?(?:,?(?:[ \t]+|[ \t]*\n[ \t]*)(\d{4})\b)?`)
 	reDateMY    = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
 	reDateDMonY = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
 	reMonthCue  = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each|diagnosed|started|stopped|began|born|died|moved|seen|admitted|discharged|scheduled|due|your|our|his|her|their)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
@@ -47,7 +53,7 @@ var (
 	// only one space away, as a table's next column is further. Since
 	// 1.11.0 a numeric offset ends it too, as e-mail headers write it
 	// ("16 Nov 2026 21:14:07 -0500").
-	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b)?)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT|[+-](?:0\d|1[0-4])[0-5]\d)\b)?\b`)
+	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?|[AaPp]\b)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b)?)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT|[+-](?:0\d|1[0-4])[0-5]\d)\b)?\b`)
 	// reDateTimeISO: an ISO 8601 date and time, "2026-11-23T08:00:14-06:00".
 	reDateTimeISO = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`)
 	// reShortDateRange: two short dates joined as a range, "10/6-10/30",
@@ -138,10 +144,13 @@ func findDates(text string, toks []token) []Span {
 	}
 	for _, m := range reDateISO.FindAllStringSubmatchIndex(text, -1) {
 		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), atoi(text[m[10]:m[11]])
-		if text[m[4]:m[5]] != text[m[8]:m[9]] || y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
+		if m[1] < len(text) && (isDigitByte(text[m[1]]) || isAlphaByte(text[m[1]])) {
+			continue // "2026-11-16T08:00" is reDateTimeISO's; "2026-11-166" no date
+		}
+		if text[m[4]:m[5]] != text[m[8]:m[9]] || y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[2], m[11]) {
 			continue
 		}
-		add(m[0], m[1], 0.95)
+		add(m[2], m[11], 0.95)
 	}
 	for _, m := range matchNear(reDateForeign, text, toks, isForeignMonth, 3, 3) {
 		d, mo, y := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[8]:m[9]])], 0
@@ -276,7 +285,7 @@ func findDates(text string, toks []token) []Span {
 		// Since 1.7.0 a lower-case full name other than "may" and "march"
 		// counts too ("the ativan you gave me in july"): no other English
 		// word is spelled "june" or "october".
-		if len(mon) < 3 || monthNumbers[strings.ToLower(mon)] == 0 || !isFullMonth(mon) ||
+		if len(mon) < 3 || monthNumbers[strings.ToLower(mon)] == 0 || !isFullMonth(mon) && !abbreviatedMonthAfterTimeCue(text, m) ||
 			!isUpperByte(mon[0]) && (strings.EqualFold(mon, "may") || strings.EqualFold(mon, "march")) {
 			continue
 		}
@@ -403,6 +412,29 @@ func wordEnd(text string, i int) int {
 		i++
 	}
 	return i
+}
+
+// abbreviatedMonthAfterTimeCue accepts a month's abbreviation alone
+// after a preposition of time, as chats write it ("moved end of oct",
+// "was 9.8 in aug", "since Sept."; since 1.13.0): not "jan", "mar" and
+// "may", which are also a name and verbs, and not before an apostrophe or
+// a letter.
+func abbreviatedMonthAfterTimeCue(text string, m []int) bool {
+	switch strings.ToLower(strings.TrimSuffix(text[m[2]:m[3]], ".")) {
+	case "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec":
+	default:
+		return false
+	}
+	if m[3] < len(text) && (text[m[3]] == '\'' || isAlphaByte(text[m[3]])) {
+		return false
+	}
+	cue := strings.ToLower(strings.Join(strings.Fields(text[m[0]:m[2]]), " "))
+	for _, c := range []string{"in", "since", "until", "till", "through", "thru", "end of", "beginning of", "start of", "early", "late", "mid", "last", "next", "this"} {
+		if strings.HasPrefix(cue, c) && (len(cue) == len(c) || !isAlphaByte(cue[len(c)])) {
+			return true
+		}
+	}
+	return false
 }
 
 func isFullMonth(mon string) bool {

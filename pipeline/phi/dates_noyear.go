@@ -18,7 +18,7 @@ var (
 	// Since 1.11.0 a comma or "at" may come between ("11/18, 7:42 pm",
 	// "12/1 at 9:40", a chat export's and a schedule's forms), and "@"
 	// may join a 24-hour time ("11/22@2140").
-	reTimeRight = regexp.MustCompile(`^(?:,?[ \t]+(?:at[ \t]+)?(?:\d{1,2}:\d{2}\b|\d{1,2}[ \t]?[AaPp]\.?[Mm]\b|(?:AM|PM)\b)|[ \t]*@[ \t]*(?:\d{1,2}:?\d{2})\b)`)
+	reTimeRight = regexp.MustCompile(`^(?:,?[ \t]+(?:at[ \t]+)?(?:\d{1,2}:\d{2}(?:[AaPp]\b|\b)|\d{1,2}[ \t]?[AaPp]\.?[Mm]\b|(?:AM|PM)\b)|[ \t]*@[ \t]*(?:\d{1,2}:?\d{2})\b)`)
 	// reOrdinalDay: "on the 14th", "till the 6th", "Thursday the 12th",
 	// "on the eighteenth": an ordinal day after "the" and a preposition of
 	// time or a weekday. What follows is checked by ordinalDayEnds, so
@@ -32,7 +32,9 @@ var (
 	// measurement: a blood pressure, a visual acuity, a fraction of a
 	// tablet, a strength grade, a dose.
 	reShortDateRejectBefore = regexp.MustCompile(`(?i)(?:\bbp|b/p|blood pressure|pressure|\bva|vision|acuity|gcs|apgar|power|strength|score|scale|grade|ratio|pain|rated|murmur|systolic|diastolic|holosystolic|\bx)\W{0,3}$|\d[ \t]?$`)
-	reShortDateRejectAfter  = regexp.MustCompile(`(?i)^\W{0,2}(?:tab|tablet|pill|cap|dose|of\b|mg|mcg|ml|units?|strength|power|pain|score|mmhg|cm|mm|in\b|inch|times|x\b|positive|negative|\+|-\d)`)
+	// (An opening bracket ends the phrase: "PRBC 11/17 (unit W0417)" is a
+	// date; since 1.13.0.)
+	reShortDateRejectAfter = regexp.MustCompile(`(?i)^[^\w(\[]{0,2}(?:tab|tablet|pill|cap|dose|of\b|mg|mcg|ml|units?|strength|power|pain|score|mmhg|cm|mm|in\b|inch|times|x\b|positive|negative|\+|-\d)`)
 )
 
 // spelledOrdinals are the ordinal days written out, from the fourth on:

@@ -432,7 +432,9 @@ var medicalSuffixes = []string{"itis", "emia", "aemia", "osis", "ectomy", "otomy
 	"cycline", "floxacin", "dronate", "gliptin", "gliflozin", "glutide", "xaban", "gatran", "lukast", "tidine", "prazole",
 	"semide", "thiazide", "triptan", "setron", "azepam", "zolam", "oxetine", "afil", "terol", "sone", "olone", "asone",
 	"oxime", "idime", "epime", "axone", "penem", "bactam", "micin", "vudine", "navir", "tegravir", "buvir", "fungin",
-	"grel", "grelor", "dipine", "oxone"}
+	"grel", "grelor", "dipine", "oxone",
+	// Departments in other languages (since 1.13.0): "Neurologie", "Cardiologia".
+	"ologie", "ologia"}
 
 // medicalEnds indexes medicalSuffixes by their last three letters, so
 // that flags, called for every word, tests one or two suffixes, not all.

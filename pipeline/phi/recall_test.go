@@ -126,7 +126,15 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //
 //   - testdata/phi-blind10: written blind during 1.12.0 and measured once
 //     with the final 1.12.0 (92.4 / 87.8 clinical, 83.8 / 86.5 general)
-//     and with 1.11.0 for comparison (90.3 / 87.7, 83.2 / 86.4).
+//     and with 1.11.0 for comparison (90.3 / 87.7, 83.2 / 86.4). 1.13.0:
+//     92.5 / 88.1 and 84.3 / 87.4.
+//
+//   - testdata/phi-blind11: written blind during 1.13.0, measured with
+//     1.12.0 (89.7 / 90.4 clinical, 84.7 / 92.4 general), with a 1.13.0
+//     build (91.3 / 91.0, 86.5 / 92.8) and with the final 1.13.0, which
+//     adds two guards written for failing unit tests and the retrained
+//     tagger they need, not because of these figures (91.0 / 91.1, 86.4 /
+//     92.7). Its errors were not read.
 //
 // phi-blind with the final 1.9.0: 86.9 / 94.6 and 89.3 / 93.6 (rules
 // alone 85.4 / 94.9 and 87.4 / 93.8).
@@ -157,7 +165,9 @@ func TestPHIFloorOnWrittenSets(t *testing.T) {
 		{"../../testdata/phi-blind9/clinical", 0.84, 0.885},
 		{"../../testdata/phi-blind9/general", 0.855, 0.915},
 		{"../../testdata/phi-blind10/clinical", 0.92, 0.875},
-		{"../../testdata/phi-blind10/general", 0.835, 0.86},
+		{"../../testdata/phi-blind10/general", 0.835, 0.865},
+		{"../../testdata/phi-blind11/clinical", 0.905, 0.905},
+		{"../../testdata/phi-blind11/general", 0.86, 0.92},
 	} {
 		rep := evaluate(t, c.dir)
 		if r := rep.All.TokenRecall(); r.Value() < c.recall {

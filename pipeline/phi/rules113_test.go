@@ -37,6 +37,21 @@ func TestDetectPHIRules113(t *testing.T) {
 		{"a holiday alone is no date", "Cough since Thanksgiving; may travel around Christmas. Seen Christmas Eve 2023.",
 			[]want{{"Christmas Eve 2023", Date}}, []string{"Thanksgiving", "Christmas."}},
 
+		// Dates in the shapes of chats, courts and wrapped letters.
+		{"a chat timestamp with a one-letter meridiem", "[11/18 7:42a] rn: saw her on 11/16/2026", []want{{"11/18 7:42a", Date}}, nil},
+		{"a court's day of the month", "GIVEN UNDER MY HAND THIS 15TH DAY OF DECEMBER, 2026.", []want{{"15TH DAY OF DECEMBER, 2026", Date}}, nil},
+		{"a date wrapped over two lines", "Admitted on the 8th\nNovember and discharged on 3rd December\n2026 to home.",
+			[]want{{"8th\nNovember", Date}, {"3rd December\n2026", Date}}, nil},
+		{"an abbreviated month after a time word", "they moved end of oct. a1c was 9.8 in aug. dec appetite.", []want{{"oct", Date}, {"aug", Date}}, []string{"dec"}},
+		{"dates in a file name", "file: tcm_calls_2026-11-16_2026-11-22.csv", []want{{"2026-11-16", Date}, {"2026-11-22", Date}}, nil},
+		{"a short date before a bracket", "Seen 11/16/2026. Transfused 1 unit PRBC 11/17 (unit W0417 26).", []want{{"11/17", Date}}, nil},
+
+		// Letters spelled out in a dictation.
+		{"a spelled name after a cue", "patient is jonas haugland that's H A U G L A N D first name nels N E L S period",
+			[]want{{"H A U G L A N D", Name}, {"nels N E L S", Name}}, nil},
+		{"abbreviations dictated letter by letter", "needs M M R and D tap comma consider T B screening comma send to the E D at egleston",
+			nil, []string{"M M R", "T B", "E D"}},
+
 		// Short words in capitals that only GeoNames calls towns.
 		{"an abbreviation that is also a town", "TB: QuantiFERON ordered (overseas IGRA positive). Lives in Tulsa.", []want{{"Tulsa", Location}}, []string{"IGRA"}},
 	}
