@@ -194,6 +194,16 @@
 //     for ("rk = Rosa Kim"); table columns headed by a credential ("RN");
 //     no initial in a unit or grade letter ending a sentence ("108 F. He
 //     had"); US postal towns of GeoNames in the city list;
+//   - since 1.13.0: dates of chats ("11/18 7:42a"), courts ("15TH DAY OF
+//     DECEMBER, 2026"), wrapped lines, file names and abbreviated months
+//     after a time word ("end of oct"); letters spelled out in dictation
+//     are a name only after a spelling cue or when they spell a word
+//     before them (spelledRun); precision: dictionary words that are no
+//     census name after a role word (name_words.txt.gz), names inside an
+//     institution's name (namesAnInstitution), abbreviations and towns
+//     before a credential, product names (productShaped), symptom scores,
+//     holidays without a year, short capitals that only GeoNames calls
+//     towns, and abbreviations as mentions;
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags and, since 1.10.0, word clusters
 //     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora
