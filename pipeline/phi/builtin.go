@@ -341,12 +341,12 @@ func spelledRun(text string, toks []token, s Span) (Span, int) {
 var spokenDigits = keySet(`zero oh one two three four five six seven eight nine`)
 
 // institutionWords end the name of a place of care, worship, learning or
-// lodging and of a firm: a person's name before one ("Juan F. Luis
-// Hospital", "Hope Lodge", "Fellowship Hall") names the institution, and
-// hospitals, churches and firms named after people are not PHI.
-var institutionWords = keySet(`hospital clinic school academy college university institute hall lodge church chapel
-	cathedral temple mosque synagogue parish fellowship ministries hospice pharmacy memorial foundation center centre
-	insurance group program programme society association inc llc ltd corp`)
+// lodging: with the organisation words (orgSuffixWords) they make a
+// person's name before them an institution's ("Juan F. Luis Hospital",
+// "Hope Lodge", "Fellowship Hall"), and hospitals, churches and firms
+// named after people are not PHI.
+var institutionWords = keySet(`hall lodge church chapel cathedral temple mosque synagogue parish fellowship ministries
+	hospice pharmacy memorial center centre program programme society association`)
 
 // namesAnInstitution reports a name span that is part of an institution's
 // name (since 1.13.0): followed on its line, through at most three more
@@ -360,7 +360,7 @@ func (b *Builtin) namesAnInstitution(text string, toks []token, s Span) bool {
 		return false
 	}
 	institution := func(k int) bool {
-		return toks[k].isWord() && toks[k].isCap() && institutionWords[toks[k].key] &&
+		return toks[k].isWord() && toks[k].isCap() && (institutionWords[toks[k].key] || orgSuffixWords[toks[k].key]) &&
 			!(k+1 < len(toks) && toks[k+1].isWord() && !toks[k+1].nl && b.lx.flags(toks[k+1].key)&wStreetSuffix != 0)
 	}
 	if j-1 > i && institution(j-1) {

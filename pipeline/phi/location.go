@@ -196,7 +196,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 		add(e[0], e[1], 0.8, "postcode-ie")
 	}
 	cued := cuedTokens(append(matchNear(reLocCue, text, toks, isLocCueWord, 4, 3), matchNear(reBeIn, text, toks, keyIn("in", "at"), 2, 1)...), text, toks)
-	out = append(out, r.cities(text, toks, cued)...)
+	out = append(out, r.cities(text, toks, cued, docCase(text) == 'm')...)
 	out = append(out, r.townsBeforeFacilities(text, toks)...)
 	out = append(out, r.lowerPlaces(text, toks)...)
 	out = append(out, r.townShapes(text, toks, cued)...)

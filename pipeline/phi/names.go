@@ -193,7 +193,8 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 		out = append(out, Span{Start: toks[start].start, End: end, Category: Name, Confidence: conf, Detector: "name"})
 		i = last
 	}
-	out = append(out, r.credentialNames(text, toks, flags)...)
+	mode := docCase(text)
+	out = append(out, r.credentialNames(text, toks, flags, mode == 'm')...)
 	out = append(out, r.speakerNames(text, toks, flags)...)
 	out = append(out, r.lowerNames(text, toks, flags)...)
 	out = append(out, r.findInitials(text, toks)...)
@@ -202,7 +203,7 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	out = append(out, r.listNames(text, toks, flags, out, orgs)...)
 	out = append(out, dropOrgs(r.foreignNames(text, toks, flags, out), orgs)...)
 	out = append(out, dropOrgs(r.patronymNames(text, toks, flags, out), orgs)...)
-	if isCaseless(text) {
+	if mode == 'l' {
 		out = append(out, r.caselessNames(text, toks, flags, cue, out)...)
 	}
 	return out, orgs
@@ -616,9 +617,9 @@ func isNameSuffix(k string) bool {
 
 // credentialNames reports the words before a credential on the same line
 // ("Kofi Mensah, CRNA", "J. Patterson, RN", "Hunter, Ashley PA-C").
-func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag) []Span {
+// mixed is whether the text is in mixed case (docCase).
+func (r *nameRules) credentialNames(text string, toks []token, flags []wordFlag, mixed bool) []Span {
 	var out []Span
-	mixed := docCase(text) == 'm'
 	for c := 1; c < len(toks); c++ {
 		t := toks[c]
 		if !t.isWord() || flags[c]&wCredential == 0 || t.shape != shUpper && !isMixedCredential(text[t.start:t.end]) || t.nl {

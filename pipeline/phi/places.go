@@ -8,9 +8,9 @@ import (
 // cities reports known cities (a dictionary of cities and towns). A city
 // name that is also a person's name or a common word ("Lowell", "Chelsea",
 // "Mobile") needs a location cue before it.
-func (r *locationRules) cities(text string, toks []token, locCue []bool) []Span {
+// mixed is whether the text is in mixed case (docCase).
+func (r *locationRules) cities(text string, toks []token, locCue []bool, mixed bool) []Span {
 	var out []Span
-	mixed := docCase(text) == 'm'
 	for i := 0; i < len(toks); i++ {
 		if !toks[i].isCap() {
 			continue

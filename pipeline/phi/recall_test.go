@@ -134,7 +134,8 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //     build (91.3 / 91.0, 86.5 / 92.8) and with the final 1.13.0, which
 //     adds two guards written for failing unit tests and the retrained
 //     tagger they need, not because of these figures (91.0 / 91.1, 86.4 /
-//     92.7). Its errors were not read.
+//     92.7; the same after the review's change to the organisation
+//     words). Its errors were not read.
 //
 // phi-blind with the final 1.9.0: 86.9 / 94.6 and 89.3 / 93.6 (rules
 // alone 85.4 / 94.9 and 87.4 / 93.8).
