@@ -60,6 +60,11 @@ const (
 	// The generated name lists leave these out, so without it such a word
 	// looks like any other dictionary word (since 1.13.0).
 	wNameWord
+	// wTownWord: a town of the GeoNames lists that is an English word or
+	// made of them ("Hazard", "Saint Cloud"; generated town_words.txt.gz).
+	// Such a town is taken only where the sentence says place (since
+	// 1.14.0); the tagger sees the flag and, for phrases, placePhrases.
+	wTownWord
 )
 
 // lexicon is the built-in detector's read-only dictionary.
@@ -69,6 +74,9 @@ type lexicon struct {
 	// words joined with one space; maxPhrase is the longest, in words.
 	phrases   map[string]wordFlag
 	maxPhrase int
+	// phraseHeads holds the first word of every phrase with the length of
+	// the longest phrase it starts, so a scan tries only those.
+	phraseHeads map[string]uint8
 	// stateAbbr are the two-letter postal abbreviations of states and
 	// provinces.
 	stateAbbr map[string]bool
@@ -104,7 +112,7 @@ var (
 var sharedLexicon = sync.OnceValues(newLexicon)
 
 func newLexicon() (*lexicon, error) {
-	lx := &lexicon{words: map[string]wordFlag{}, phrases: map[string]wordFlag{}, stateAbbr: map[string]bool{}}
+	lx := &lexicon{words: map[string]wordFlag{}, phrases: map[string]wordFlag{}, phraseHeads: map[string]uint8{}, stateAbbr: map[string]bool{}}
 	files := []struct {
 		name string
 		flag wordFlag
@@ -240,13 +248,20 @@ func (lx *lexicon) addGenerated() error {
 		}
 		lx.clusters[w] = uint16(n)
 	}
-	cities, err := readLexicon("cities_ext.txt.gz")
-	if err != nil {
-		return err
-	}
-	for _, c := range cities {
-		if lx.placeFlags(strings.Fields(c))&(wCity|wState|wCountry) == 0 {
-			lx.add(c, wCityExt)
+	// The GeoNames towns, and those of them made of English words, never
+	// override a curated city, state or country.
+	for _, list := range []struct {
+		file string
+		flag wordFlag
+	}{{"cities_ext.txt.gz", wCityExt}, {"town_words.txt.gz", wTownWord}} {
+		towns, err := readLexicon(list.file)
+		if err != nil {
+			return err
+		}
+		for _, c := range towns {
+			if lx.placeFlags(strings.Fields(c))&(wCity|wState|wCountry) == 0 {
+				lx.add(c, list.flag)
+			}
 		}
 	}
 	return nil
@@ -291,6 +306,7 @@ func (lx *lexicon) add(entry string, flag wordFlag) {
 	default:
 		lx.phrases[strings.Join(words, " ")] |= flag
 		lx.maxPhrase = max(lx.maxPhrase, len(words))
+		lx.phraseHeads[words[0]] = max(lx.phraseHeads[words[0]], uint8(len(words)))
 	}
 }
 

@@ -2,6 +2,7 @@ package phi
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -112,6 +113,10 @@ var signOffWords = keySet(`ok na no prn tbd wnl nad fyi asap qa qc re ref id pt 
 // in two or three capitals after a wide gap, none of them a clinical
 // abbreviation, a credential or an English word, make a column of the
 // staff who did each row.
+//
+// Since 1.14.0 a cell of a credential's or an abbreviation's letters
+// ("NP", "MD") neither ends the run nor counts towards its three rows: in
+// a column of people's initials it is one more person ("KB/NP" then "NP").
 func (r *nameRules) initialsColumn(text string) []Span {
 	var out, run []Span
 	rows, gap := 0, 0
@@ -134,11 +139,17 @@ func (r *nameRules) initialsColumn(text string) []Span {
 			flush()
 			continue
 		}
-		ok := true
+		ok, strong := true, false
 		var cells []Span
 		for g := 2; g < len(m) && m[g] >= 0; g += 2 {
-			if !r.columnInitials(ln.s[m[g]:m[g+1]]) {
+			w := ln.s[m[g]:m[g+1]]
+			switch {
+			case r.columnInitials(w):
+				strong = true
+			case !r.columnLetters(w):
 				ok = false
+			}
+			if !ok {
 				break
 			}
 			cells = append(cells, Span{Start: ln.start + m[g], End: ln.start + m[g+1], Category: Name, Confidence: 0.55, Detector: "name-initials-column"})
@@ -148,7 +159,9 @@ func (r *nameRules) initialsColumn(text string) []Span {
 			continue
 		}
 		run = append(run, cells...)
-		rows++
+		if strong {
+			rows++
+		}
 	}
 	flush()
 	return out
@@ -165,6 +178,15 @@ func (r *nameRules) columnInitials(w string) bool {
 	k := strings.ToLower(w)
 	return clinicalAbbrev[k] && !signOffWords[k] && !columnWords[k] &&
 		r.lx.flags(k)&(wEnglish|wCommon|wTitle|wCredential|wMonth|wWeekday|wCountry) == 0
+}
+
+// columnLetters reports a cell that columnInitials refuses but that a
+// column of initials may still hold: a credential's or a clinical
+// abbreviation's letters ("NP", "MD", "AF"), not one of columnWords or
+// signOffWords, nor an English word, month, weekday or country.
+func (r *nameRules) columnLetters(w string) bool {
+	k := strings.ToLower(w)
+	return !columnWords[k] && !signOffWords[k] && r.lx.flags(k)&(wEnglish|wMonth|wWeekday|wCountry) == 0
 }
 
 // columnWords are clinical abbreviations that fill a table's column.
@@ -188,10 +210,21 @@ func parenInitials(text string, found []Span) []Span {
 		name := text[s.Start:end]
 		add := func(start, end int, legend bool) {
 			// "MD - Mark Davis", "Pt: Paula Tran": a label's letters can
-			// match by chance; brackets right after the name cannot.
-			if v := text[start:end]; initialsOf(name, v) && !(legend && clinicalAbbrev[strings.ToLower(v)]) {
-				out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.7, Detector: "name-initials"})
+			// match by chance; brackets right after the name cannot, nor
+			// can an equals sign, which only a legend writes ("MD = Mason
+			// Dvorak", since 1.14.0).
+			v := text[start:end]
+			if !initialsOf(name, v) {
+				return
 			}
+			det := "name-initials"
+			if legend && clinicalAbbrev[strings.ToLower(v)] {
+				if !strings.Contains(text[min(start, s.Start):max(end, s.End)], "=") {
+					return
+				}
+				det = "name-initials-legend"
+			}
+			out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.7, Detector: det})
 		}
 		if m := reParenInitials.FindStringSubmatchIndex(text[end:]); m != nil {
 			add(end+m[2], end+m[3], false)
@@ -221,12 +254,14 @@ func initialsOf(name, v string) bool {
 // initialsMentions finds again the initials the initials rules found
 // (1.11.0): a team list's "pa c. kahsay (ck)" or a sign-off's "- ck" makes
 // "ck sent rx" and "ck thinks" the same person. Only the same letters in
-// the same case, standing alone, and never a clinical abbreviation.
+// the same case, standing alone, and never a clinical abbreviation unless
+// a legend's equals sign gave it to a person ("MS = Mariah Sampson"), and
+// then not where it can be a credential, after a comma or a name.
 func initialsMentions(text string, toks []token, found []Span) []Span {
 	inits := map[string]bool{}
 	for _, s := range found {
 		if s.Category == Name && strings.HasPrefix(s.Detector, "name-initials") && s.End-s.Start >= 2 && s.End-s.Start <= 4 {
-			if v := text[s.Start:s.End]; !clinicalAbbrev[strings.ToLower(v)] {
+			if v := text[s.Start:s.End]; !clinicalAbbrev[strings.ToLower(v)] || s.Detector == "name-initials-legend" {
 				inits[v] = true
 			}
 		}
@@ -235,13 +270,28 @@ func initialsMentions(text string, toks []token, found []Span) []Span {
 		return nil
 	}
 	var out []Span
-	for _, t := range toks {
+	for i, t := range toks {
 		if !t.isWord() || !inits[text[t.start:t.end]] || covered(found, t.start) {
 			continue
+		}
+		if clinicalAbbrev[t.key] && afterName(text, toks, i, found) {
+			continue // "Hope Farve, MD": the credential
 		}
 		out = append(out, Span{Start: t.start, End: t.end, Category: Name, Confidence: 0.55, Detector: "mention-initials"})
 	}
 	return out
+}
+
+// afterName reports whether toks[i] follows a found name, right after it
+// or after a comma: where a credential stands.
+func afterName(text string, toks []token, i int, found []Span) bool {
+	j := i - 1
+	if j > 0 && toks[j].shape == shPunct && text[toks[j].start] == ',' {
+		j--
+	}
+	return j >= 0 && slices.ContainsFunc(found, func(s Span) bool {
+		return s.Category == Name && s.Start <= toks[j].start && toks[j].start < s.End
+	})
 }
 
 // reByInitials: lower-case initials after "by", ending the clause.

@@ -22,6 +22,15 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool, mixed b
 				n = k
 				break
 			}
+			if k >= 2 && pf&wTownWord != 0 && mixed && r.townOfWords(text, toks, i, k, locCue) {
+				out = append(out, Span{Start: toks[i].start, End: toks[i+k-1].end, Category: Location, Confidence: 0.7, Detector: "city-words"})
+				n = -k
+				break
+			}
+		}
+		if n < 0 {
+			i += -n - 1
+			continue
 		}
 		if n == 0 {
 			continue
@@ -71,6 +80,26 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool, mixed b
 		i += n - 1
 	}
 	return out
+}
+
+// townOfWords reports the k words at toks[i] as a town made of English
+// words ("Saint Cloud", "State College", "Winter Haven"; town_words.txt.gz,
+// 1.14.0) where the sentence says place: every word capitalised in text
+// with case, right after "in", "from", "to", "near" or a stronger cue, and
+// neither a capitalised word nor a facility word after them, which would
+// make them an organisation's name ("in Green Valley Assisted Living",
+// "from Red Cloud school"). "At" alone is no cue here: "at Sacred Heart"
+// and "at Cedar Crest" are a church and a nursing home.
+func (r *locationRules) townOfWords(text string, toks []token, i, k int, locCue []bool) bool {
+	if !locCue[i] && (!simpleLocCue(text, toks, i) || toks[i-1].key == "at") || len(keys(toks[i:i+k])) != k || !sameLine(toks[i:i+k]) {
+		return false
+	}
+	for _, t := range toks[i : i+k] {
+		if t.shape != shCap {
+			return false
+		}
+	}
+	return i+k >= len(toks) || toks[i+k].nl || !toks[i+k].isCap() && !r.lx.isFacilityWord(toks[i+k].key)
 }
 
 // sameLine reports whether the tokens are all on the first one's line.

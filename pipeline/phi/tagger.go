@@ -332,6 +332,57 @@ type featurizer struct {
 	caseMode byte
 	// bits is scratch space for flagBits.
 	bits []string
+	// phrase holds, per token, where it stands in a place phrase of the
+	// lexicon (placePhrases); made on the first features call.
+	phrase []phrasePos
+}
+
+// phrasePos is a token's place in a multi-word place of the lexicon: its
+// kind ("c" curated city, "x" GeoNames town, "t" town of English words,
+// "s" state or country) and whether it begins the phrase. Single words
+// reach the tagger through their flags; phrases need this.
+type phrasePos struct {
+	kind  string
+	first bool
+}
+
+// placePhrases finds the longest place phrase starting at each word of
+// one line (1.14.0): "saint cloud", "winter haven", "new mexico".
+func (fx *featurizer) placePhrases(toks []token) []phrasePos {
+	out := make([]phrasePos, len(toks))
+	var b strings.Builder
+	for i := 0; i < len(toks); i++ {
+		h := int(fx.lx.phraseHeads[toks[i].key])
+		if h < 2 || !toks[i].isWord() {
+			continue
+		}
+		b.Reset()
+		b.WriteString(toks[i].key)
+		best, kind := 0, ""
+		for j := i + 1; j < len(toks) && j-i < h && toks[j].isWord() && !toks[j].nl; j++ {
+			b.WriteByte(' ')
+			b.WriteString(toks[j].key)
+			f := fx.lx.phrases[b.String()]
+			switch {
+			case f&(wState|wCountry) != 0:
+				best, kind = j, "s"
+			case f&wCity != 0:
+				best, kind = j, "c"
+			case f&wCityExt != 0:
+				best, kind = j, "x"
+			case f&wTownWord != 0:
+				best, kind = j, "t"
+			}
+		}
+		if best == 0 {
+			continue
+		}
+		for k := i; k <= best; k++ {
+			out[k] = phrasePos{kind: kind, first: k == i}
+		}
+		i = best
+	}
+	return out
 }
 
 func newFeaturizer(lx *lexicon, text string) *featurizer {
@@ -415,7 +466,7 @@ var flagNames = func() [32]string {
 // flagBits lists the lexicon flags a word has, as short strings, into
 // dst.
 func flagBits(dst []string, f wordFlag) []string {
-	for b := 0; b < 20; b++ {
+	for b := 0; b < len(flagNames); b++ {
 		if f&(1<<b) != 0 {
 			dst = append(dst, flagNames[b])
 		}
@@ -469,6 +520,16 @@ func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, p
 		} else {
 			dst = append(dst, feature("c-", sh, mode))
 		}
+	}
+	if len(fx.phrase) != len(toks) {
+		fx.phrase = fx.placePhrases(toks)
+	}
+	if p := fx.phrase[i]; p.kind != "" {
+		pos := "I"
+		if p.first {
+			pos = "B"
+		}
+		dst = append(dst, feature("ph", pos, p.kind), feature("phsh", pos, p.kind, sh, mode))
 	}
 	// Neighbours: two tokens either side, punctuation included, with their
 	// words, shapes and flags.

@@ -1,0 +1,68 @@
+package phi
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDetectPHIRules114 covers the rules of 1.14.0, each beside the
+// look-alike that must stay out. The examples are written for this test.
+func TestDetectPHIRules114(t *testing.T) {
+	b := newTestBuiltin(t)
+	tests := []spanCase{
+		// Towns made of English words, where the sentence says place.
+		{"a town of English words after a cue", "Transplant packet sent to the center in Saint Cloud today. She will study in State College.",
+			[]want{{"Saint Cloud", Location}, {"State College", Location}}, nil},
+		{"the same words naming an organisation or after at", "Bazaar at Sacred Heart on Sunday; hoodie from Red Cloud school.",
+			nil, []string{"Sacred Heart", "Red Cloud"}},
+		{"town words in lower case or capitals are left to the tagger's context", "office in lake wales; THE PLAN IN STATE COLLEGE", nil, []string{"PLAN"}},
+
+		// A legend's equals sign makes even a credential's letters a person.
+		{"a credential after a name stays out", "Key: MD = Mason Dvorak. Read by Hope Farve, MD.",
+			[]want{{"MD", Name}, {"Mason Dvorak", Name}, {"Hope Farve", Name}}, []string{", MD"}},
+		{"a label with a colon is no legend", "MD: Mark Davis reviewed the chart.", []want{{"Mark Davis", Name}}, []string{"MD:"}},
+
+		{"a column of routes is no person", "Ondansetron 4 mg         IV\nAcetaminophen 650 mg     PO\nHeparin 5000 u           SC\n", nil, []string{"IV", "PO", "SC"}},
+	}
+	runSpanCases(t, b, Hints{}, tests)
+
+	// Every occurrence of the letters, not just one, must be the person's.
+	everywhere := []struct{ name, text, letters string }{
+		{"a legend's credential letters in every row", "Staff key: KR = Kari Rausch RN, MD = Mason Dvorak EP.\n" +
+			"1,67,HFrEF,6,MD,wt up 1.1 kg\n2,54,angina,3,MD,stable\nRow 3: MD reviewed", "MD"},
+		{"a credential's letters in a column of initials", "03:42  CPR STARTED, NO PULSE ON MONITOR          TH\n" +
+			"03:43  PADS ON. SHOCK 1, 200 J                   KB\n" +
+			"03:44  CPR RESUMED. BVM WITH O2 15 L             DJ\n" +
+			"03:46  EPINEPHRINE 1 MG IO GIVEN                 KB/NP\n" +
+			"03:48  AMIODARONE 300 MG IO GIVEN                NP\n" +
+			"03:55  ORGANIZED RHYTHM, PULSE PRESENT          AF\n", "NP"},
+	}
+	for _, tc := range everywhere {
+		t.Run(tc.name, func(t *testing.T) {
+			spans, err := b.Detect(t.Context(), tc.text, Hints{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for i := strings.Index(tc.text, tc.letters); i >= 0; i = nextIndex(tc.text, tc.letters, i) {
+				n++
+				if !slices.ContainsFunc(spans, func(s Span) bool { return s.Category == Name && s.Start <= i && s.End >= i+len(tc.letters) }) {
+					t.Errorf("%q at %d is not in a name: %s", tc.letters, i, describe(tc.text, spans))
+				}
+			}
+			if n < 2 {
+				t.Fatalf("test bug: %q occurs %d times", tc.letters, n)
+			}
+		})
+	}
+}
+
+// nextIndex returns the index of sub in s after the one at i, or -1.
+func nextIndex(s, sub string, i int) int {
+	j := strings.Index(s[i+len(sub):], sub)
+	if j < 0 {
+		return -1
+	}
+	return i + len(sub) + j
+}
