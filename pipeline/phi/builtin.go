@@ -203,6 +203,12 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || productShaped(v) || b.medicalTerm(toks, s) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
 				continue
 			}
+		}
+		if (s.Category == Name || s.Category == Location) && (s.Detector == "tagger" || s.Detector == "mention") && b.wordCompound(text[s.Start:s.End]) {
+			continue // "L-spine", "Cold-chain", "Non-contrast", and their mentions
+		}
+		if s.Category == Name && s.Confidence < 1 {
+			v := text[s.Start:s.End]
 			if reSpelledLetters.MatchString(v) {
 				run, kind := spelledRun(text, toks, s)
 				switch kind {
@@ -234,6 +240,32 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 func (b *Builtin) medicalTerm(toks []token, s Span) bool {
 	i, j := tokenAt(toks, s.Start), tokenAt(toks, s.End)
 	return j == i+1 && medicalWord(toks[i].key) && b.lx.flags(toks[i].key)&(wFirst|wLast) == 0
+}
+
+// wordCompound reports a single word joined by hyphens from dictionary
+// words and letters, none of them a name ("L-spine", "Cold-chain",
+// "Non-contrast"): what the tagger takes for a name or place by its
+// capital and shape (1.14.0). "Jean-Robert" and "Smith-Jones" have a name
+// in them, "Oct-Nov" a month that the date rules may want.
+func (b *Builtin) wordCompound(v string) bool {
+	parts := strings.Split(fold(v), "-")
+	if len(parts) < 2 {
+		return false
+	}
+	words := 0
+	for _, p := range parts {
+		f := b.lx.flags(p)
+		switch {
+		case f&(wFirst|wLast|wNameWord|wCity|wCityExt|wTownWord|wMonth) != 0:
+			return false
+		case len(p) == 1 && p[0] >= 'a' && p[0] <= 'z':
+		case len(p) >= 3 && f&(wEnglish|wCommon) != 0:
+			words++
+		default:
+			return false
+		}
+	}
+	return words > 0
 }
 
 // productShaped reports one word with a capital inside that reads as a

@@ -66,3 +66,26 @@ func nextIndex(s, sub string, i int) int {
 	}
 	return i + len(sub) + j
 }
+
+// TestWordCompound checks the guard that keeps the tagger's hyphenated
+// dictionary words out of names and places.
+func TestWordCompound(t *testing.T) {
+	b := newTestBuiltin(t)
+	for _, tc := range []struct {
+		word string
+		want bool
+	}{
+		{"L-spine", true},
+		{"Cold-chain", true},
+		{"Non-contrast", true},
+		{"Jean-Robert", false},
+		{"Smith-Jones", false},
+		{"Oct-Nov", false},
+		{"Walker-Tapsell", false},
+		{"Okafor", false},
+	} {
+		if got := b.wordCompound(tc.word); got != tc.want {
+			t.Errorf("wordCompound(%q) = %v, want %v", tc.word, got, tc.want)
+		}
+	}
+}
