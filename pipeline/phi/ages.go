@@ -10,7 +10,7 @@ var (
 	// reAgeCueBefore are what makes it one: "95 years", "aged 95".
 	reAgeNumber     = regexp.MustCompile(`\b(?:9\d|1[01]\d|12[0-5])\b`)
 	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
+	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
 	reAgeDecade     = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
 	reAgeWords      = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
 	reAgeUnit       = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
@@ -99,6 +99,31 @@ func findKinAges(text string, toks []token) []Span {
 			continue
 		}
 		out = append(out, Span{Start: t.start, End: t.end, Category: Age, Confidence: 0.85, Detector: "age"})
+	}
+	return out
+}
+
+// reAgeAfterName: a number over 89 right after a person's name, between
+// commas or in brackets ("Odessa Pruitt, 97, at home", "Mr Tan (93) was").
+var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])[ \t]*[,;](?:\s|$)|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*\))`)
+
+// agesAfterNames reports the ages written right after a found name
+// (1.14.0): notices, prayer lists and notes put a person's age there.
+func agesAfterNames(text string, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		if s.Category != Name {
+			continue
+		}
+		m := reAgeAfterName.FindStringSubmatchIndex(text[s.End:])
+		if m == nil {
+			continue
+		}
+		g := 2
+		if m[g] < 0 {
+			g = 4
+		}
+		out = append(out, Span{Start: s.End + m[g], End: s.End + m[g+1], Category: Age, Confidence: 0.8, Detector: "age-name"})
 	}
 	return out
 }

@@ -202,6 +202,18 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], conf)
 	}
+	// "9/8/2026-9/29/2026": two dates joined by a hyphen, which the
+	// digit-run guard above refuses (1.14.0).
+	for _, m := range reDateRange.FindAllStringSubmatchIndex(text, -1) {
+		if digitRunBefore(text, m[0]) || m[1] < len(text) && (isDigitByte(text[m[1]]) || isAlphaByte(text[m[1]])) {
+			continue
+		}
+		for g := 2; g <= 4; g += 2 {
+			if numericDateOK(text[m[g]:m[g+1]]) {
+				add(m[g], m[g+1], 0.9)
+			}
+		}
+	}
 	shorts := reDateShort.FindAllStringSubmatchIndex(text, -1)
 	for _, m := range shorts {
 		a, b := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]])
@@ -449,6 +461,21 @@ func isUpperByte(c byte) bool { return 'A' <= c && c <= 'Z' }
 
 // digitRunAround reports whether the match is part of a longer run of
 // digits and separators (a phone number, an identifier, a version).
+// reDateRange: two numeric dates with four-digit years joined by a hyphen
+// or a dash.
+var reDateRange = regexp.MustCompile(`\b(\d{1,2}/\d{1,2}/\d{4})[ \t]?[-–][ \t]?(\d{1,2}/\d{1,2}/\d{4})\b`)
+
+// numericDateOK reports whether "M/D/YYYY" (or "D/M/YYYY") is a valid
+// date of the years the detector takes.
+func numericDateOK(v string) bool {
+	parts := strings.Split(v, "/")
+	if len(parts) != 3 {
+		return false
+	}
+	a, b, y := atoi(parts[0]), atoi(parts[1]), atoi(parts[2])
+	return y >= 1800 && y <= 2199 && (validDate(y, a, b) || validDate(y, b, a))
+}
+
 func digitRunAround(text string, start, end int) bool {
 	if digitRunBefore(text, start) {
 		return true
@@ -481,8 +508,17 @@ func isAlphaByte(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c 
 
 // isScoreContext reports a "3/10" that is a score or ratio rather than a
 // date: a pain score, a strength, a ratio.
+// reScoreRangeTail: a pair and a range word ending the text before
+// another pair.
+var reScoreRangeTail = regexp.MustCompile(`\b\d{1,2}/\d{1,2}[ \t]*(?:to|through|thru|-|–)$`)
+
 func isScoreContext(before, after string) bool {
 	b := strings.ToLower(strings.TrimSpace(before))
+	// The second pair of a range takes the first one's words: "pain 3/10
+	// to 5/10" (1.14.0).
+	if m := reScoreRangeTail.FindStringIndex(b); m != nil {
+		b = strings.TrimSpace(b[:m[0]])
+	}
 	// Since 1.13.0 in any case, and the symptom and effort scales too
 	// ("Borg 3/10", "Energy 7/10", "Mini-Cog 1/5", "distress thermometer
 	// 7/10", "2/6 holosystolic murmur").

@@ -262,6 +262,9 @@ func shortDateNoYear(text string, m []int, months map[int]bool) (month int, conf
 	case monthFirst && strings.HasPrefix(after, ": "):
 		// "BMP 11/11: Na 136": a heading's date (1.11.0).
 		return a, 0.7, "date-heading"
+	case monthFirst && shortRangeStart(text, m[1], a, b):
+		// "covered 6/1 through 11/30": the first day of a range (1.14.0).
+		return a, 0.7, "date-range"
 	case dayFirst && reDateCue.MatchString(before):
 		// "on 20/3": the day-first order of most of the world, after
 		// the same cue words as the month-first form.
@@ -280,4 +283,21 @@ func shortDateNoYear(text string, m []int, months map[int]bool) (month int, conf
 		return b, 0.7, "date-padded"
 	}
 	return 0, 0, ""
+}
+
+// reShortRangeAfter: "through 11/30", "- 12/4" after a short date.
+var reShortRangeAfter = regexp.MustCompile(`^[ \t]*(?:through|thru|to|until|till|-|–)[ \t]*(\d{1,2})/(\d{1,2})\b`)
+
+// shortRangeStart reports whether the short date a/b ending at end opens
+// a range to another valid month and day. Small fractions ("1/2 to 3/4
+// cup") are no range: one of the four numbers must be 5 or more, and no
+// unit may follow the second.
+func shortRangeStart(text string, end, a, b int) bool {
+	m := reShortRangeAfter.FindStringSubmatchIndex(text[end:min(len(text), end+24)])
+	if m == nil {
+		return false
+	}
+	c, d := atoi(text[end+m[2]:end+m[3]]), atoi(text[end+m[4]:end+m[5]])
+	rest := text[end+m[1] : min(len(text), end+m[1]+20)]
+	return validDate(0, c, d) && max(a, b, c, d) >= 5 && !reShortDateRejectAfter.MatchString(rest) && !digitRunAround(text, end+m[2], end+m[5])
 }

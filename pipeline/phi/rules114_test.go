@@ -23,6 +23,13 @@ func TestDetectPHIRules114(t *testing.T) {
 			[]want{{"MD", Name}, {"Mason Dvorak", Name}, {"Hope Farve", Name}}, []string{", MD"}},
 		{"a label with a colon is no legend", "MD: Mark Davis reviewed the chart.", []want{{"Mark Davis", Name}}, []string{"MD:"}},
 
+		// Ages after a name, dates in ranges.
+		{"an age after a name", "Sick & shut-in: Mother Odessa Pruitt, 97, at home. Mr Tan (93) was referred; mrs kowalski, shes 92 and cant drive.",
+			[]want{{"97", Age}, {"93", Age}, {"92", Age}}, nil},
+		{"a number after a name that is no age", "Attn: John Smith, 101 pages faxed. Dr. Okafor (ext 95) called. Ana Ruiz, 45, lives alone.", nil, []string{"101", "95", "45"}},
+		{"two dates joined by a hyphen", "Dates of service 9/8/2026-9/29/2026.", []want{{"9/8/2026", Date}, {"9/29/2026", Date}}, nil},
+		{"the first day of a range", "Certification covered 6/1 through 11/30.", []want{{"6/1", Date}, {"11/30", Date}}, nil},
+		{"fractions and scores in a range are no dates", "Take 1/2 to 3/4 cup. Pain 3/10 to 5/10 after the walk.", nil, []string{"1/2", "3/4", "3/10", "5/10"}},
 		{"a column of routes is no person", "Ondansetron 4 mg         IV\nAcetaminophen 650 mg     PO\nHeparin 5000 u           SC\n", nil, []string{"IV", "PO", "SC"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
