@@ -197,6 +197,7 @@ func (r *locationRules) find(text string, toks []token) []Span {
 	}
 	cued := cuedTokens(append(matchNear(reLocCue, text, toks, isLocCueWord, 4, 3), matchNear(reBeIn, text, toks, keyIn("in", "at"), 2, 1)...), text, toks)
 	out = append(out, r.cities(text, toks, cued, docCase(text) == 'm')...)
+	out = append(out, r.townsAfterFacility(text, toks)...)
 	out = append(out, r.townsBeforeFacilities(text, toks)...)
 	out = append(out, r.lowerPlaces(text, toks)...)
 	out = append(out, r.townShapes(text, toks, cued)...)

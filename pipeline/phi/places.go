@@ -102,6 +102,40 @@ func (r *locationRules) townOfWords(text string, toks []token, i, k int, locCue 
 	return i+k >= len(toks) || toks[i+k].nl || !toks[i+k].isCap() && !r.lx.isFacilityWord(toks[i+k].key)
 }
 
+// townsAfterFacility reports towns typed in lower case after a place of
+// care or business and "in", "near" or "from" ("the pharmacy in crescent
+// city", "the clinic near klamath glen"; 1.14.0): a town of the lists of
+// one to four words, where a single word must be no English word.
+func (r *locationRules) townsAfterFacility(text string, toks []token) []Span {
+	var out []Span
+	for i := 2; i < len(toks); i++ {
+		t := toks[i]
+		if t.shape != shLower || t.nl || toks[i-1].shape != shLower || !r.lx.isFacilityWord(toks[i-2].key) {
+			continue
+		}
+		switch toks[i-1].key {
+		case "in", "near", "from":
+		default:
+			continue
+		}
+		for k := min(r.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
+			ks := keys(toks[i : i+k])
+			if len(ks) != k || !sameLine(toks[i:i+k]) || toks[i+k-1].shape != shLower {
+				continue
+			}
+			f := r.lx.placeFlags(ks)
+			if k == 1 && (f&(wCity|wCityExt) == 0 || f&(wEnglish|wCommon|wFirst|wLast) != 0 || t.end-t.start < 4) ||
+				k > 1 && f&(wCity|wCityExt|wTownWord) == 0 || f&(wState|wCountry) != 0 {
+				continue
+			}
+			out = append(out, Span{Start: t.start, End: toks[i+k-1].end, Category: Location, Confidence: 0.65, Detector: "town-facility-lower"})
+			i += k - 1
+			break
+		}
+	}
+	return out
+}
+
 // sameLine reports whether the tokens are all on the first one's line.
 func sameLine(toks []token) bool {
 	for _, t := range toks[1:] {

@@ -18,6 +18,9 @@ func TestDetectPHIRules114(t *testing.T) {
 			nil, []string{"Sacred Heart", "Red Cloud"}},
 		{"town words in lower case or capitals are left to the tagger's context", "office in lake wales; THE PLAN IN STATE COLLEGE", nil, []string{"PLAN"}},
 
+		{"a town in lower case after a place of care and in", "the pharmacy in crescent city didnt have it. the clinic in town said no. the store in spring is closed.",
+			[]want{{"crescent city", Location}}, []string{"town", "spring"}},
+
 		// A legend's equals sign makes even a credential's letters a person.
 		{"a credential after a name stays out", "Key: MD = Mason Dvorak. Read by Hope Farve, MD.",
 			[]want{{"MD", Name}, {"Mason Dvorak", Name}, {"Hope Farve", Name}}, []string{", MD"}},
