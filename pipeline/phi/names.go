@@ -196,6 +196,7 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	mode := docCase(text)
 	out = append(out, r.credentialNames(text, toks, flags, mode == 'm')...)
 	out = append(out, r.speakerNames(text, toks, flags)...)
+	out = append(out, r.chatSenders(text)...)
 	out = append(out, r.lowerNames(text, toks, flags)...)
 	out = append(out, r.findInitials(text, toks)...)
 	out = append(out, r.initialsColumn(text)...)

@@ -1,6 +1,7 @@
 package phi
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -535,3 +536,76 @@ func dropOrgs(spans []Span, orgs [][2]int) []Span {
 	}
 	return out
 }
+
+// reChatSender: a line of a chat export, its time stamp and the sender's
+// display name before a colon (1.14.0): WhatsApp's "[11/20/26, 9:14:03 PM]
+// oyuka: ..." and "20/11/26, 06:41 - djeca lima: ...", a portal's
+// "[14:44] forrest tripp: ...".
+var reChatSender = regexp.MustCompile(`(?m)^[ \t]*(?:\[[^\]\n]{0,24}\d{1,2}[:.]\d{2}[^\]\n]{0,16}\][ \t]*(?:[-–][ \t]*)?|\d{1,4}[./-]\d{1,2}[./-]\d{2,4},?[ \t]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:[ \t]?[APap]\.?[Mm]\.?)?[ \t]*[-–][ \t]*)([^:\n\[\]]{1,40}?)[ \t]*:[ \t]`)
+
+// chatSenders finds the display names of a chat export's senders: the
+// words between a line's time stamp and its colon, in a text of two such
+// lines or more. A sender that is a phone number is left to the phone
+// rules; credentials and roles at the end stay out ("d. brantley fnp"),
+// and a sender that is only a role ("rn", "Agent", "System") is no name.
+func (r *nameRules) chatSenders(text string) []Span {
+	ms := reChatSender.FindAllStringSubmatchIndex(text, -1)
+	if len(ms) < 2 {
+		return nil
+	}
+	var out []Span
+	for _, m := range ms {
+		start, end := m[2], m[3]
+		name := text[start:end]
+		if c := name[0]; c == '+' || c == '(' || isDigitByte(c) {
+			continue // a phone number, or a number
+		}
+		if k := strings.IndexByte(name, '('); k > 0 {
+			end = start + k // "shay (case mgmt)", "kiet (brightpath)": a role or an employer
+			name = text[start:end]
+		}
+		words := strings.Fields(name)
+		// Drop the titles, roles and kinship words before the name ("dr.
+		// reyes", "nurse kari haugland", "Auntie Maeve", "ma tiff").
+		for len(words) > 1 {
+			k := strings.ToLower(strings.Trim(words[0], ".,"))
+			if r.lx.flags(k)&wTitle == 0 && !senderRoles[k] && !kinTitles[k] {
+				break
+			}
+			start += strings.Index(text[start:end], words[0]) + len(words[0])
+			start += len(text[start:end]) - len(strings.TrimLeft(text[start:end], " \t."))
+			words = words[1:]
+		}
+		// Drop the roles and credentials that end the sender.
+		for len(words) > 0 {
+			k := strings.ToLower(strings.Trim(words[len(words)-1], ".,()"))
+			if f := r.lx.flags(k); f&(wCredential|wTitle|wOccupation) == 0 && !clinicalAbbrev[k] && !senderRoles[k] {
+				break
+			}
+			end = start + strings.LastIndex(text[start:end], words[len(words)-1])
+			words = words[:len(words)-1]
+		}
+		if len(words) == 0 || len(words) > 5 || !strings.ContainsFunc(text[start:end], unicode.IsLetter) || strings.ContainsFunc(text[start:end], unicode.IsDigit) {
+			continue // "pharmacy 5e": a unit
+		}
+		plain := 0
+		for _, w := range words {
+			if f := r.lx.flags(strings.ToLower(w)); f&(wEnglish|wCommon) != 0 && f&(wFirst|wLast|wNameWord) == 0 {
+				plain++
+			}
+		}
+		if plain == len(words) || r.lx.isFacilityWord(strings.ToLower(words[0])) {
+			continue // "Agent", "System", "Reply from", "Pharmacy"
+		}
+		end = start + len(strings.TrimRight(text[start:end], " \t"))
+		out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.75, Detector: "name-chat"})
+	}
+	return out
+}
+
+// senderRoles are roles a chat writes before, after or instead of a
+// sender's name; kinTitles the family words it writes before one.
+var (
+	senderRoles = keySet(`agent caller system admin bot staff nurse doctor dr coordinator scheduler pharmacist worker me you`)
+	kinTitles   = keySet(`auntie aunty aunt uncle ma pa mom mum dad nana nan gran granny grandma grandpa tita tito lola lolo tia tio sis bro cousin ani`)
+)

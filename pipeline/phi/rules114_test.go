@@ -21,6 +21,14 @@ func TestDetectPHIRules114(t *testing.T) {
 		{"a town in lower case after a place of care and in", "the pharmacy in crescent city didnt have it. the clinic in town said no. the store in spring is closed.",
 			[]want{{"crescent city", Location}}, []string{"town", "spring"}},
 
+		// The senders of a chat export.
+		{"senders of a WhatsApp export", "[11/20/26, 9:14:03 PM] oyuka: ok everyone, papers are due monday\n[11/20/26, 9:16:11 PM] bataa: ok what do u need\n" +
+			"20/11/26, 06:41 - djeca lima: bon dia\n20/11/26, 07:10 - +238 555 12 34: número novo",
+			[]want{{"oyuka", Name}, {"bataa", Name}, {"djeca lima", Name}}, []string{"ok everyone", "bon dia"}},
+		{"a sender's title, role and employer stay out", "[14:40] dr. reyes: bp is up\n[14:41] nurse kari haugland: will recheck\n[14:42] shay (case mgmt): ride booked\n[14:43] pharmacy 5e: sent\n[14:44] System: message deleted",
+			[]want{{"reyes", Name}, {"kari haugland", Name}, {"shay", Name}}, []string{"dr.", "nurse", "case mgmt", "pharmacy 5e", "System"}},
+		{"one time stamp is no chat", "[14:40] Note: bring the forms.", nil, []string{"Note"}},
+
 		// A legend's equals sign makes even a credential's letters a person.
 		{"a credential after a name stays out", "Key: MD = Mason Dvorak. Read by Hope Farve, MD.",
 			[]want{{"MD", Name}, {"Mason Dvorak", Name}, {"Hope Farve", Name}}, []string{", MD"}},
