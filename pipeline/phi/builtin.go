@@ -152,7 +152,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findDates(text, toks) },
 		func() []Span { return findAges(text) },
 		func() []Span { return findKinAges(text, toks) },
-		func() []Span { return b.loc.find(text, toks) },
+		func() []Span { return dropClockNumbers(text, toks, b.loc.find(text, toks)) },
 		func() []Span {
 			var names []Span
 			names, orgs = b.names.find(text, toks)
@@ -171,7 +171,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// intersections, building numbers and postal codes after a country
 	// need the streets.
 	found := Merge(all...)
-	all = append(all, b.names.headerNames(text, toks, found), b.names.particleJoins(text, toks, found), b.loc.moreLocations(text, toks, found))
+	all = append(all, b.names.headerNames(text, toks, found), b.names.particleJoins(text, toks, found), dropClockNumbers(text, toks, b.loc.moreLocations(text, toks, found)))
 	// The tagger's spans join last, so that the rules' second pass sees
 	// only the rules' own findings.
 	all = append(all, b.tagged(text, toks, orgs))

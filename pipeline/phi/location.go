@@ -365,3 +365,32 @@ func clauseBreak(text string, start, end int) int {
 	}
 	return end
 }
+
+// dropClockNumbers removes the places whose house number is a log's
+// clock time ("0741  LANDED AT THE BEND"): a time with a leading zero at
+// the start of a line and a column's gap after it (1.14.0). Addresses put
+// one space after the house number, and faked ones may start it with a
+// zero ("0538 15 Millicent Drive"), as may postcodes ("Lajamanu NT 0852").
+func dropClockNumbers(text string, toks []token, spans []Span) []Span {
+	out := spans[:0]
+	for _, s := range spans {
+		first, next := tokenAt(toks, s.Start), tokenAt(toks, s.End)
+		if s.Category == Location && s.Confidence < 1 && next-first > 1 && (first == 0 || toks[first].nl) &&
+			clockNumber(text, toks[first]) && strings.HasPrefix(text[toks[first].end:], "  ") {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// clockNumber reports a number of three or four digits with a leading
+// zero that reads as a time of day ("0741", "030").
+func clockNumber(text string, t token) bool {
+	v := text[t.start:t.end]
+	if t.shape != shNum || len(v) < 3 || len(v) > 4 || v[0] != '0' {
+		return false
+	}
+	n := atoi(v)
+	return n/100 <= 23 && n%100 <= 59
+}

@@ -21,6 +21,11 @@ func TestDetectPHIRules114(t *testing.T) {
 		{"a town in lower case after a place of care and in", "the pharmacy in crescent city didnt have it. the clinic in town said no. the store in spring is closed.",
 			[]want{{"crescent city", Location}}, []string{"town", "spring"}},
 
+		// A log's clock times are no house numbers.
+		{"a log's times at the start of its lines", "0700  FIRST CROSSING FROM THE LANDING.\n0748  INCIDENT ON RAMP. LOADING STOPPED.\n",
+			nil, []string{"0700  FIRST CROSSING", "0748  INCIDENT"}},
+		{"a house number with a leading zero stays", "Send it to 0538 15 Millicent Drive, Muel.", []want{{"0538 15 Millicent Drive, Muel", Location}}, nil},
+
 		// The senders of a chat export.
 		{"senders of a WhatsApp export", "[11/20/26, 9:14:03 PM] oyuka: ok everyone, papers are due monday\n[11/20/26, 9:16:11 PM] bataa: ok what do u need\n" +
 			"20/11/26, 06:41 - djeca lima: bon dia\n20/11/26, 07:10 - +238 555 12 34: número novo",
