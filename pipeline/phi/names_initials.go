@@ -21,7 +21,7 @@ var (
 	// gap and the dictation's dates after it ("BF/kts   D 11/19/2026").
 	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t|\b(?i:typed|dictated|transcribed|transcription|trans|dict)[ \t]*:?[ \t]+)([A-Z]{2,4})[ \t]?[/:][ \t]?([A-Za-z]{2,4})(?:[ \t]*\.?[ \t]*\r?$|[ \t]{2,}\S)`)
 	// reRoleInitials: a role or an act of a person, then initials.
-	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcriptionist|typist|typed\s+by|technologist|tech|witnessed\s+by|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
+	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcriptionist|typist|typed\s+by|technologist|tech|witnessed\s+by|witnessed|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
 	// reSignOffInitials: "- ksm" closing a line after a sentence's end
 	// (not "apixaban 5 mg bid - af", a reason).
 	// Since 1.11.0 two of them may sign together ("- dm/tj").
@@ -33,6 +33,9 @@ var (
 	// reParenInitials: initials in brackets right after a name, "dana
 	// mason (dm)".
 	reParenInitials = regexp.MustCompile(`^[ \t]*\(([A-Za-z]{2,3})\)`)
+	// reRoleParenInitials: a role after the name's comma, then the
+	// initials in brackets, on one line.
+	reRoleParenInitials = regexp.MustCompile(`^,[ \t]*[A-Za-z][A-Za-z .'&/-]{1,40}?[ \t]*\(([A-Za-z]{2,4})\)`)
 	// reLegendAfter and reLegendBefore: a legend's initials and the name
 	// they stand for, "rk = Rosa Kim", "JL: Jana Lund", "Rosa Kim = rk"
 	// (1.12.0).
@@ -227,6 +230,10 @@ func parenInitials(text string, found []Span) []Span {
 			out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.7, Detector: det})
 		}
 		if m := reParenInitials.FindStringSubmatchIndex(text[end:]); m != nil {
+			add(end+m[2], end+m[3], false)
+		} else if m := reRoleParenInitials.FindStringSubmatchIndex(text[end:]); m != nil {
+			// "Joan L. Bouchard, HR generalist (jlb)": the role between
+			// the name and its initials (1.14.0).
 			add(end+m[2], end+m[3], false)
 		}
 		if m := reLegendAfter.FindStringSubmatchIndex(text[s.End:]); m != nil {

@@ -35,6 +35,10 @@ func TestDetectPHIRules114(t *testing.T) {
 		{"one time stamp is no chat", "[14:40] Note: bring the forms.", nil, []string{"Note"}},
 
 		// A legend's equals sign makes even a credential's letters a person.
+		{"initials in brackets after a name and its role", "Signed: Joan L. Bouchard, HR generalist (jlb)   Glen Ouellette, field manager (GO)",
+			[]want{{"jlb", Name}, {"GO", Name}}, []string{"HR generalist"}},
+		{"initials after witnessed", "SIGNED WITH HER MARK, WITNESSED AY.", []want{{"AY", Name}}, nil},
+		{"a role in brackets is no initials", "Dana Mason, charge nurse (ED) called.", nil, []string{"ED"}},
 		{"a credential after a name stays out", "Key: MD = Mason Dvorak. Read by Hope Farve, MD.",
 			[]want{{"MD", Name}, {"Mason Dvorak", Name}, {"Hope Farve", Name}}, []string{", MD"}},
 		{"a label with a colon is no legend", "MD: Mark Davis reviewed the chart.", []want{{"Mark Davis", Name}}, []string{"MD:"}},
