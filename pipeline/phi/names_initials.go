@@ -27,6 +27,9 @@ var (
 	// Since 1.11.0 two of them may sign together ("- dm/tj").
 	// And in capitals after a sentence in capitals ("DEFERRED. -RS/AB").
 	reSignOffInitials = regexp.MustCompile(`(?m)(?:^|[.!][ \t]*)[-–—][ \t]*([a-z]{2,4}|[A-Z]{2,4})(?:/([a-z]{2,4}|[A-Z]{2,4}))?[ \t]*\r?$`)
+	// reSentenceInitials: capitals, or a pair of initials, alone after a
+	// sentence's end at a line's end.
+	reSentenceInitials = regexp.MustCompile(`[a-z0-9)][.!?][ \t]+([A-Z]{2,4})(?:/([A-Za-z]{2,4}))?[ \t]*\r?$`)
 	// reInitialsColumn: a table row, aligned by spaces, that ends in
 	// initials after a wide gap ("01:05  125  ...  second stage  FH/RB").
 	reInitialsColumn = regexp.MustCompile(`\S[ \t]{2,}([A-Z]{2,3})(?:/([A-Z]{2,3}))?[ \t]*$`)
@@ -52,7 +55,7 @@ var clinicalAbbrev = func() map[string]bool {
 		lft ua prn bid tid qid qd qod qhs hs ac pc npo ns lr ivf ng og peg picc ett snf ltc alf hha dme va dr mr ms mrs
 		mx dx tx hx rx sx fx px pmh psh fh sh ros hpi cc ap pe lab labs ok ref re bcc fyi asap eta nos nkda pcp pmd
 		ama dnr dni poa cpr acls bls sob cp ha uti uri copd chf cad dm htn afib dvt pe mi tia cva ckd esrd aki ams
-		loc rom wnl nad perrla eomi cta rrr ntnd bs qa qc id no na tbd wip adl adls iadl agt`) {
+		loc rom wnl nad perrla eomi cta rrr ntnd bs qa qc id no na tbd wip adl adls iadl agt dob dos dlp ctdi ssn mrn npi eob acct`) {
 		m[w] = true
 	}
 	return m
@@ -88,6 +91,17 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 					if w := ln.s[m[g]:m[g+1]]; r.personInitials(w, true) || clinicalAbbrev[strings.ToLower(w)] && !signOffWords[strings.ToLower(w)] {
 						add(ln.start+m[g], ln.start+m[g+1])
 					}
+				}
+			}
+		}
+	}
+	// "Photos rec'd by email. Corrected. GMR": initials in capitals that
+	// end a line after a sentence, a log entry's author (1.14.0).
+	for _, ln := range splitLines(text) {
+		if m := reSentenceInitials.FindStringSubmatchIndex(ln.s); m != nil {
+			for g := 2; g < len(m) && m[g] >= 0; g += 2 {
+				if r.personInitials(ln.s[m[g]:m[g+1]], false) {
+					add(ln.start+m[g], ln.start+m[g+1])
 				}
 			}
 		}

@@ -37,6 +37,8 @@ func TestDetectPHIRules114(t *testing.T) {
 		// A legend's equals sign makes even a credential's letters a person.
 		{"initials in brackets after a name and its role", "Signed: Joan L. Bouchard, HR generalist (jlb)   Glen Ouellette, field manager (GO)",
 			[]want{{"jlb", Name}, {"GO", Name}}, []string{"HR generalist"}},
+		{"initials ending a log line after a sentence", "11/02/26 09:40  Photos rec'd by email. Corrected. GMR\n11/04/26  Recorded stmt. GMR/tk\nPatient seen in clinic. DOB\nCT chest. DLP",
+			[]want{{"GMR", Name}, {"tk", Name}}, []string{"DOB", "DLP"}},
 		{"initials after witnessed", "SIGNED WITH HER MARK, WITNESSED AY.", []want{{"AY", Name}}, nil},
 		{"a role in brackets is no initials", "Dana Mason, charge nurse (ED) called.", nil, []string{"ED"}},
 		{"a credential after a name stays out", "Key: MD = Mason Dvorak. Read by Hope Farve, MD.",
