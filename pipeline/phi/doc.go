@@ -204,8 +204,19 @@
 //     before a credential, product names (productShaped), symptom scores,
 //     holidays without a year, short capitals that only GeoNames calls
 //     towns, and abbreviations as mentions;
+//   - since 1.14.0: towns made of English words (town_words.txt.gz) after
+//     a place cue, and lower-case towns after a place of care and "in"
+//     (townsAfterFacility); the senders of a chat export (chatSenders);
+//     initials after a name's role, after "witnessed" and ending a log
+//     line after a sentence, a legend's "MD = Mason Dvorak" and a column's
+//     credential letters; ages right after a name (agesAfterNames); dates
+//     joined by a hyphen and the first day of a short-date range;
+//     precision: hyphenated dictionary words (wordCompound), a score's
+//     range, a log's clock time as a house number (dropClockNumbers);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
-//     shapes, neighbours, lexicon flags and, since 1.10.0, word clusters
+//     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
+//     word in a multi-word town, state or country: placePhrases) and,
+//     since 1.10.0, word clusters
 //     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora
 //     of model/corpora.txt and embedded; its NAME and LOCATION spans join
 //     the rules' last, at a lower confidence, for any word but an eponym
