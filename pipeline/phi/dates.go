@@ -183,7 +183,7 @@ func findDates(text string, toks []token) []Span {
 		// A two-digit year with dots is a date only with both day and
 		// month written in two digits ("19.11.26"), since 1.11.0: "1.2.26"
 		// is as often a version or a section.
-		if sep != text[m[8]:m[9]] || digitRunAround(text, m[0], m[1]) || (sep == "." && len(ys) == 2 && (m[3]-m[2] != 2 || m[7]-m[6] != 2 || strings.HasPrefix(text[m[1]:], "."))) {
+		if sep != text[m[8]:m[9]] || digitRunAround(text, m[0], m[1]) && !inDateRange(text, m[0], m[1]) || (sep == "." && len(ys) == 2 && (m[3]-m[2] != 2 || m[7]-m[6] != 2 || strings.HasPrefix(text[m[1]:], "."))) {
 			continue
 		}
 		y := atoi(ys)
@@ -201,18 +201,6 @@ func findDates(text string, toks []token) []Span {
 			conf = 0.95
 		}
 		add(m[0], m[1], conf)
-	}
-	// "9/8/2026-9/29/2026": two dates joined by a hyphen, which the
-	// digit-run guard above refuses (1.14.0).
-	for _, m := range reDateRange.FindAllStringSubmatchIndex(text, -1) {
-		if digitRunBefore(text, m[0]) || m[1] < len(text) && (isDigitByte(text[m[1]]) || isAlphaByte(text[m[1]])) {
-			continue
-		}
-		for g := 2; g <= 4; g += 2 {
-			if numericDateOK(text[m[g]:m[g+1]]) {
-				add(m[g], m[g+1], 0.9)
-			}
-		}
 	}
 	shorts := reDateShort.FindAllStringSubmatchIndex(text, -1)
 	for _, m := range shorts {
@@ -461,19 +449,19 @@ func isUpperByte(c byte) bool { return 'A' <= c && c <= 'Z' }
 
 // digitRunAround reports whether the match is part of a longer run of
 // digits and separators (a phone number, an identifier, a version).
-// reDateRange: two numeric dates with four-digit years joined by a hyphen
-// or a dash.
-var reDateRange = regexp.MustCompile(`\b(\d{1,2}/\d{1,2}/\d{4})[ \t]?[-–][ \t]?(\d{1,2}/\d{1,2}/\d{4})\b`)
+// reRangeNext and reRangePrev: a numeric date with a four-digit year
+// joined to this one by a hyphen or a dash, after or before it.
+var (
+	reRangeNext = regexp.MustCompile(`^[ \t]?[-–][ \t]?\d{1,2}/\d{1,2}/\d{4}\b`)
+	reRangePrev = regexp.MustCompile(`\b\d{1,2}/\d{1,2}/\d{4}[ \t]?[-–][ \t]?$`)
+)
 
-// numericDateOK reports whether "M/D/YYYY" (or "D/M/YYYY") is a valid
-// date of the years the detector takes.
-func numericDateOK(v string) bool {
-	parts := strings.Split(v, "/")
-	if len(parts) != 3 {
-		return false
-	}
-	a, b, y := atoi(parts[0]), atoi(parts[1]), atoi(parts[2])
-	return y >= 1800 && y <= 2199 && (validDate(y, a, b) || validDate(y, b, a))
+// inDateRange reports whether the date at text[start:end] is one end of
+// "9/8/2026-9/29/2026", whose hyphen digitRunAround would take for a
+// longer number (1.14.0).
+func inDateRange(text string, start, end int) bool {
+	return strings.Count(text[start:end], "/") == 2 && (end >= len(text) || !isDigitByte(text[end]) && !isAlphaByte(text[end])) &&
+		(reRangeNext.MatchString(text[end:]) || reRangePrev.MatchString(text[max(0, start-16):start]))
 }
 
 func digitRunAround(text string, start, end int) bool {

@@ -15,7 +15,7 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool, mixed b
 		if !toks[i].isCap() {
 			continue
 		}
-		n := 0
+		n, townWords := 0, 0
 		var pf wordFlag
 		for k := min(r.lx.maxPhrase, len(toks)-i); k >= 1; k-- {
 			if pf = r.lx.placeFlags(keys(toks[i : i+k])); pf&(wCity|wCityExt) != 0 && len(keys(toks[i:i+k])) == k && sameLine(toks[i:i+k]) {
@@ -23,13 +23,13 @@ func (r *locationRules) cities(text string, toks []token, locCue []bool, mixed b
 				break
 			}
 			if k >= 2 && pf&wTownWord != 0 && mixed && r.townOfWords(text, toks, i, k, locCue) {
-				out = append(out, Span{Start: toks[i].start, End: toks[i+k-1].end, Category: Location, Confidence: 0.7, Detector: "city-words"})
-				n = -k
+				townWords = k
 				break
 			}
 		}
-		if n < 0 {
-			i += -n - 1
+		if townWords > 0 {
+			out = append(out, Span{Start: toks[i].start, End: toks[i+townWords-1].end, Category: Location, Confidence: 0.7, Detector: "city-words"})
+			i += townWords - 1
 			continue
 		}
 		if n == 0 {
