@@ -10,10 +10,10 @@ var (
 	// reAgeCueBefore are what makes it one: "95 years", "aged 95".
 	reAgeNumber     = regexp.MustCompile(`\b(?:9\d|1[01]\d|12[0-5])\b`)
 	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
+	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
 	reAgeDecade     = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
 	reAgeWords      = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
-	reAgeUnit       = regexp.MustCompile(`(?i)^[\s-]*(?:percent|%|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b`)
+	reAgeUnit       = regexp.MustCompile(`(?i)^[\s-]*(?:%|(?:percent|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b)`)
 )
 
 // findAges reports ages over 89, the only ages Safe Harbor removes (they
@@ -104,24 +104,43 @@ func findKinAges(text string, toks []token) []Span {
 }
 
 // reAgeAfterName: a number over 89 right after a person's name, between
-// commas or in brackets ("Odessa Pruitt, 97, at home", "Mr Tan (93) was").
-var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])[ \t]*[,;](?:\s|$)|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*\))`)
+// commas or in brackets ("Odessa Pruitt, 97, at home", "Mr Tan (93) was"),
+// or since 1.15.0 after "is" or "was" ("Her mother, Ollie Mae Weaver, is
+// 93", "mum (marj) is 90"; reAgeUnit and a decimal rule out a measure).
+var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])[ \t]*[,;](?:\s|$)|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*\)|\)?,?\s+(?:is|was|turned|turns|will\s+be)[ \t]+(9\d|1[01]\d|12[0-5])\b)`)
 
-// agesAfterNames reports the ages written right after a found name
-// (1.14.0): notices, prayer lists and notes put a person's age there.
-func agesAfterNames(text string, found []Span) []Span {
+// reBadgeAfterName: a badge or staff number right after an officer's or
+// agent's name ("SGT M. KING #2903", "P.O. Adriana Zavala #18842"), since
+// 1.15.0.
+var reBadgeAfterName = regexp.MustCompile(`^[ \t]*#[ \t]?(\d{2,6})\b`)
+
+// afterNames reports what is written right after a found name and belongs
+// to that person: an age (1.14.0; notices, prayer lists and notes put it
+// there) or a badge number (1.15.0).
+func afterNames(text string, found []Span) []Span {
 	var out []Span
 	for _, s := range found {
 		if s.Category != Name {
 			continue
 		}
-		m := reAgeAfterName.FindStringSubmatchIndex(text[s.End:])
+		rest := text[s.End:]
+		if m := reBadgeAfterName.FindStringSubmatchIndex(rest); m != nil && !(s.End+m[3] < len(text) && (text[s.End+m[3]] == '.' || text[s.End+m[3]] == '/') && s.End+m[3]+1 < len(text) && isDigitByte(text[s.End+m[3]+1])) {
+			out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: ID, Confidence: 0.75, Detector: "id-badge"})
+			continue
+		}
+		m := reAgeAfterName.FindStringSubmatchIndex(rest)
 		if m == nil {
 			continue
 		}
 		g := 2
-		if m[g] < 0 {
-			g = 4
+		for m[g] < 0 {
+			g += 2
+		}
+		if g == 6 {
+			after := rest[m[g+1]:]
+			if reAgeUnit.MatchString(after) || len(after) > 1 && (after[0] == '.' || after[0] == '/' || after[0] == ':') && isDigitByte(after[1]) {
+				continue
+			}
 		}
 		out = append(out, Span{Start: s.End + m[g], End: s.End + m[g+1], Category: Age, Confidence: 0.8, Detector: "age-name"})
 	}

@@ -182,7 +182,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	merged := Merge(all...)
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged))
 	merged = Merge(all...)
-	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), agesAfterNames(text, merged))
+	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged))
 	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil
 }
 

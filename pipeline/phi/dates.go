@@ -446,6 +446,7 @@ func isFullMonth(mon string) bool {
 }
 
 func isUpperByte(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isLowerByte(c byte) bool { return 'a' <= c && c <= 'z' }
 
 // digitRunAround reports whether the match is part of a longer run of
 // digits and separators (a phone number, an identifier, a version).

@@ -19,17 +19,31 @@ var idKeys = []idKey{
 		// Since 1.7.0: the local record numbers of British, Irish and
 		// Australian hospitals and of hospices ("Hosp No", "Unit number",
 		// "UR number", "Hospice ID", "chart number").
-		`|hosp\.?\s+(?:number|no\.?|#|id)|unit\s+(?:number|no\.?|#)|ur\s+(?:number|no\.?|#)|urn|hospice\s+(?:id|number|no\.?|#)|chart\s+id`, MRN},
+		`|hosp\.?\s+(?:number|no\.?|#|id)|unit\s+(?:number|no\.?|#)|ur\s+(?:number|no\.?|#)|urn|hospice\s+(?:id|number|no\.?|#)|chart\s+id` +
+		// Since 1.15.0: Indian hospitals' unique health ID and West African
+		// hospitals' folder numbers ("UHID: SVHI/2026/118845", "Folder no:").
+		`|uhid|folder\s+(?:number|no\.?|#)`, MRN},
 	{`(?:vehicle\s+identification\s+number|vin|licen[cs]e\s+plate(?:\s+number)?|plate(?:\s+(?:number|no\.?|#))?|tag\s+number)`, Vehicle},
-	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare\s+card(?:,?\s+(?:number|no\.?|#))?|medicare|medical\s+card\s+(?:number|no\.?|#)|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)|policy\b|grp\b`, HealthPlan},
-	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)`, Account},
+	{`member\s+(?:id|number|no\.?|#)|subscriber\s+(?:id|number|no\.?|#)|policy\s+(?:id|number|no\.?|#)|group\s+(?:id|number|no\.?|#)|group|medicaid\s+(?:id|number|no\.?|#)|medicaid|medicare\s+(?:id|number|no\.?|#)|medicare\s+beneficiary\s+identifier|medicare\s+card(?:,?\s+(?:number|no\.?|#))?|medicare|medical\s+card\s+(?:number|no\.?|#)|mbi|hicn?|insurance\s+(?:id|number|no\.?)|plan\s+(?:id|number)|beneficiary\s+(?:id|number)|policy\b|grp\b` +
+		// Since 1.15.0: provincial and national health numbers and cards
+		// ("BC PHN", "Manitoba PHIN", "Sask HSN", "Health Care Card",
+		// "NHF card"), and a benefit plan's participant number.
+		`|phn|phin|hsn|ohip|ramq|health(?:\s+care)?\s+card(?:\s+(?:number|no\.?|#))?|health\s+(?:number|no\.?)|nhf\s+card|participant(?:\s+(?:id|number|no\.?|#))?`, HealthPlan},
+	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)` +
+		// Since 1.15.0: "invoice no. 4471", "Customer # 22417".
+		`|invoice\s*(?:#|no\.?|number)|customer\s*(?:#|no\.?|number|id)`, Account},
 	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)|gmc|nmc\s+pin|bpr\s+(?:number|no\.?|#)` +
 		// Since 1.11.0: registration numbers of doctors and lawyers ("Reg.
 		// No. KMC 88213", "State Bar No. 031877", "IMC 419022").
-		`|reg(?:istration)?\.?\s+no\.?|bar\s+(?:no\.?|number|#)|imc\b|kmc\b|tcmc\b`, License},
-	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei`, Device},
+		`|reg(?:istration)?\.?\s+no\.?|bar\s+(?:no\.?|number|#)|imc\b|kmc\b|tcmc\b` +
+		// Since 1.15.0: a medical council's registration ("Medical Council
+		// reg. SVG-MC 1184"), the colleges of Ontario, New Zealand and
+		// British Columbia ("CPSO 98214", "MCNZ 48213", "cpbc 11284"), a
+		// bar association's number ("OBA No. 21870", "VT bar 5512").
+		`|council\s+reg(?:istration)?\b\.?|cpso|mcnz|cpbc|ahpra|oba\s+no\.?|bar\b`, License},
+	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei|din\b`, Device},
 	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#`, SSN},
-	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking\s+(?:number|no\.?)|prescription\s+(?:number|no\.?|#)|rx\s*#` +
+	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking(?:\s+(?:number|no\.?|#))?|prescription\s+(?:number|no\.?|#)|rx\s*#` +
 		// National identity and health numbers by their usual labels
 		// (not the ones that are also clinical words: CPR, SNS, or
 		// Spanish "sin").
@@ -41,7 +55,18 @@ var idKeys = []idKey{
 		// "record locator HJ4TQZ" (no digit needed for a locator),
 		// "worker # X4Q", "register: 2026/SOW/0339", "NRIC", "access code".
 		`|reference\b|ref\b\.?|id\s*#|id\b|badge\b(?:\s+(?:number|no\.?|#))?|record\s+locator\b|locator\b|pnr\b|booking\s+(?:ref|reference|code)\b|` +
-		`access\s+code\b|register\b|nric\b|worker\s*#|emp(?:loyee)?\s*(?:#|no\.?)|agent\s+(?:id\b|#)|confirmation\b`, ID},
+		`access\s+code\b|register\b|nric\b|worker\s*#|emp(?:loyee)?\s*(?:#|no\.?)|agent\s+(?:id\b|#)|confirmation\b` +
+		// Since 1.15.0, the numbers of offices and services: a transcription
+		// job, a client, a court file, an application, a referral, a request,
+		// a booking, an authorisation, a parcel sent by certified mail, an
+		// interpreter, a call-centre agent, an employee, a prescription and a
+		// ticket ("Job: 448127", "certified mail article nos. 9407 1118 …",
+		// "(agent 44071)", "(emp 004418)", "Rx 8830241"). The bare words
+		// among them want a value of four digits or more (longValueKeys).
+		`|job(?:\s*(?:#|no\.?|number))?|client\s*(?:#|no\.?|number|id)|file\s+(?:#|no\.?|number)|application\s+(?:#|no\.?|number|id)|` +
+		`referral\s+(?:#|no\.?|number|id)|request\s+(?:#|no\.?|number|id)|booking\s+(?:#|no\.?|number)|(?:pre-?)?auth\s*(?:#|no\.?|number)|pre-?auth\b|` +
+		`certified\s+mail(?:\s+(?:article\s+)?(?:nos?\.?|numbers?|#))?|article\s+(?:nos?\.?|numbers?|#)|interpreter\s*(?:#|id|no\.?|number)|` +
+		`agent\b|emp\b|rx\b|ticket(?:\s+(?:#|no\.?|number))?`, ID},
 }
 
 var (
@@ -52,13 +77,28 @@ var (
 		}
 		// key, optional "number"/"#"/":"/"is", an optional two-letter state
 		// ("MA S12345678"), then the value: letters, digits and inner
-		// separators, or digit groups separated by single spaces.
+		// separators, or digit groups separated by single spaces (up to six
+		// since 1.15.0, the groups of a postal tracking number).
 		return regexp.MustCompile(`(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:[A-Z]{2}\s+)?` +
-			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?: \d{3,}){1,3}(?: \d\b)?)?)`)
+			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?: \d{3,}){1,5}(?: \d{1,2}\b){0,2})?)`)
 	}()
 	reSSN       = regexp.MustCompile(`\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b`)
 	reMaskedSSN = regexp.MustCompile(`(?:\*{3}|[Xx]{3})-(?:\*{2}|[Xx]{2})-(\d{4})\b`)
 	reCard      = regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`)
+	// reDigitGroups: five groups of digits or more joined by single spaces,
+	// twenty digits at least (countDigitGroups): a postal tracking number
+	// ("9400 1000 0000 0000 4471 02"), longer than any card or phone.
+	reDigitGroups = regexp.MustCompile(`\b\d{2,6}(?: \d{1,6}){4,}\b`)
+	// reBloodUnit: an ISBT 128 donation identification number ("W0418 26
+	// 044719 7"): facility, year, serial, check character.
+	reBloodUnit = regexp.MustCompile(`\b[A-Z]\d{4} \d{2} \d{6}(?: [0-9A-Z])?\b`)
+	// reNINO: a British National Insurance number ("JY 55 01 92 C"), the
+	// shape alone: two letters, three pairs of digits, a letter A-D.
+	reNINO = regexp.MustCompile(`\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b`)
+	// rePlateKeyed: a registration plate after its key ("AR TAG 941 KBT",
+	// "registration BMN 447 K", "WA REG: WN 4471 LB", "(rego CXL-48Q)"),
+	// since 1.15.0; plateValueOK wants letters and two digits.
+	rePlateKeyed = regexp.MustCompile(`(?i:\b(?:tag|registration|reg|rego|registered)\b\.?(?:[ \t]+(?:no\.?|number|#))?[ \t]*[:#]?[ \t]*)([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,3})\b`)
 	reIBAN      = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
 	reVIN       = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
 	reMBI       = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
@@ -68,11 +108,13 @@ var (
 	// still PHI.
 	// Without the name before it, "ending 6602" is read the same way,
 	// its kind from the words on its line.
-	reEndsIn = regexp.MustCompile(`(?i)(?:\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct|visa|mastercard|amex|debit|phone|cell|mobile)\b[^.\n]{0,40}?)?\b(?:ends?|ending)(?:\s+(?:in|with))?\s+(\d{3,4})\b`)
+	reEndsIn = regexp.MustCompile(`(?i)(?:\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct|visa|mastercard|amex|debit|phone|cell|mobile)\b[^.\n]{0,40}?)?\b(?:ends?|ending)(?:\s+(?:in|with))?\s+(\d{3,6})\b`)
 	// reLastFour: the last four digits read back to confirm a number
 	// (since 1.9.0), "LAST 4: 6612", "the last 4 digits of her phone are
 	// 0183"; its kind is named around it (partialKind).
-	reLastFour = regexp.MustCompile(`(?i)\blast[ \t]+(?:4|four)(?:[ \t]+digits)?(?:[ \t]+(?:of|on)[ \t]+([^.:\n]{0,30}?))?(?:[ \t]*[:#]|[ \t]+(?:are|is|was))?[ \t]+(\d{4})\b`)
+	// Since 1.15.0 also in brackets after the number's name and read back
+	// with "its": "SSN (last 4): 0928", "her ssn last 4, its 0418".
+	reLastFour = regexp.MustCompile(`(?i)\blast[ \t]+(?:4|four)(?:[ \t]+digits)?(?:[ \t]+(?:of|on)[ \t]+([^.:\n]{0,30}?))?\)?(?:[ \t]*[:#]|,?[ \t]+(?:are|is|was|it'?s))?[ \t]+(\d{4})\b`)
 	reSSNKin   = regexp.MustCompile(`(?i)\b(?:ssn|social|sin)\b`)
 	reCardKin  = regexp.MustCompile(`(?i)\b(?:card|account|acct|visa|mastercard|amex|debit|credit)\b`)
 	rePhoneKin = regexp.MustCompile(`(?i)\b(?:phone|cell|mobile|number|tel|line)\b`)
@@ -137,6 +179,9 @@ func findIDs(text string, toks []token) []Span {
 		add(m[2], m[3], SSN, 0.9, "ssn-masked")
 	}
 	for _, m := range reCard.FindAllStringIndex(text, -1) {
+		if groupsGoOn(text, m[0], m[1]) {
+			continue // the first groups of a longer number (reDigitGroups)
+		}
 		if d := digitsOf(text[m[0]:m[1]]); len(d) >= 13 && len(d) <= 19 && luhn(d) {
 			add(m[0], m[1], Account, 0.85, "card")
 		}
@@ -192,12 +237,79 @@ func findIDs(text string, toks []token) []Span {
 	for _, m := range reUDI.FindAllStringIndex(text, -1) {
 		add(m[0], m[1], Device, 0.95, "udi")
 	}
+	for _, m := range reDigitGroups.FindAllStringIndex(text, -1) {
+		if len(digitsOf(text[m[0]:m[1]])) >= 20 && !groupsGoOn(text, m[0], m[1]) {
+			add(m[0], m[1], ID, 0.6, "id-digit-groups")
+		}
+	}
+	for _, m := range reBloodUnit.FindAllStringIndex(text, -1) {
+		add(m[0], m[1], Device, 0.8, "blood-unit")
+	}
+	for _, m := range reNINO.FindAllStringIndex(text, -1) {
+		add(m[0], m[1], SSN, 0.8, "nino")
+	}
+	for _, m := range matchNear(rePlateKeyed, text, toks, isPlateKeyWord, 0, 8) {
+		if plateValueOK(text[m[2]:m[3]]) && plateKeyOK(text, m[0]) {
+			add(m[2], m[3], Vehicle, 0.8, "plate-keyed")
+		}
+	}
 	for _, m := range genericIDCandidates(text, toks) {
 		if genericIDOK(text, m[0], m[1]) {
 			add(m[0], m[1], ID, 0.4, "id-generic")
 		}
 	}
 	return out
+}
+
+// groupsGoOn reports digits joined to text[start:end] by a space or a
+// hyphen on either side: the match is part of a longer number.
+func groupsGoOn(text string, start, end int) bool {
+	return end+1 < len(text) && (text[end] == ' ' || text[end] == '-') && isDigitByte(text[end+1]) ||
+		start >= 2 && (text[start-1] == ' ' || text[start-1] == '-') && isDigitByte(text[start-2])
+}
+
+// A registration, a tag or a "reg #" is a vehicle's only where a vehicle
+// is named before it on its line or the line above ("2011 CHEVROLET
+// IMPALA, SILVER, AR TAG 941 KBT", "Quad bike (registration BMN 447 K)"),
+// (within 100 bytes), where a state's code stands before it ("dc tag GF 4417", "WA REG:"), or
+// for the Australian "rego": a doctor's registration, a sample's tag and a
+// registry's number are not plates.
+var (
+	reVehicleNear  = regexp.MustCompile(`(?i)\b(?:car|cars|vehicle|van|truck|pickup|sedan|suv|jeep|bike|motorbike|motorcycle|rider|boat|skiff|trailer|tractor|quad|scooter|atv|vin|toyota|ford|honda|chevrolet|chevy|nissan|dodge|hyundai|kia|subaru|plates?|drives?|drove|driving|parked)\b`)
+	reStateBefore  = regexp.MustCompile(`(?:^|[^A-Za-z])[A-Za-z]{2}[ \t]+$`)
+	reNotPlateTag  = regexp.MustCompile(`(?i)\b(?:asset|camera|equipment|inventory|name|price|property|luggage|bag|sample|specimen)\s*$`)
+	reRegoKeyStart = regexp.MustCompile(`(?i)^rego\b`)
+)
+
+// plateKeyOK reports whether the key at keyStart announces a plate.
+func plateKeyOK(text string, keyStart int) bool {
+	before := text[max(0, keyStart-20):keyStart]
+	if reNotPlateTag.MatchString(before) {
+		return false
+	}
+	if reRegoKeyStart.MatchString(text[keyStart:]) || reStateBefore.MatchString(before) {
+		return true
+	}
+	return reVehicleNear.MatchString(lowerBefore(text, keyStart, 100))
+}
+
+// isPlateKeyWord triggers rePlateKeyed.
+var isPlateKeyWord = keyIn("tag", "registration", "reg", "rego", "registered")
+
+// plateValueOK accepts a keyed plate: capitals and digits, two digits or
+// more and a letter, five characters at least ("941 KBT", "P 4417",
+// "CXL-48Q"), and not a year or a date.
+func plateValueOK(v string) bool {
+	d, letters := 0, 0
+	for i := 0; i < len(v); i++ {
+		switch {
+		case isDigitByte(v[i]):
+			d++
+		case isAlphaByte(v[i]):
+			letters++
+		}
+	}
+	return d >= 2 && letters >= 1 && d+letters >= 5
 }
 
 // isVehicleWord triggers the plate patterns (reVehicleCue's words).
@@ -211,7 +323,8 @@ var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patien
 	subject confirmation tracking prescription rx matrícula matricula crm gmc national identity id dni nif cpf curp pesel bsn
 	aadhaar personnummer henkilötunnus henkilotunnus codice tessera ppsn steuer steuerid utente hosp unit ur urn hospice chi ihi
 	nmc bpr reg registration bar imc kmc tcmc ref reference badge locator pnr booking access register nric worker emp agent
-	confirmation grp`)...)
+	confirmation grp uhid folder phn phin hsn ohip ramq health nhf participant invoice customer council cpso mcnz cpbc ahpra
+	oba din job client file application referral request pre preauth auth certified article interpreter ticket`)...)
 
 // genericIDCandidates returns the runs of ASCII letters and digits joined
 // by hyphens that hold a digit: "SP-24-004417", "22D0987654".
@@ -278,7 +391,14 @@ func bareKey(key string) string {
 // weakIDKeys are keys that also start ordinary phrases ("ref to
 // cardiology", "id the lesion", "policy on visitors"): their values need
 // three digits.
-var weakIDKeys = keySet(`ref reference id register policy grp confirmation`)
+var weakIDKeys = keySet(`ref reference id register policy grp confirmation job agent emp rx ticket bar tracking participant pre-auth preauth`)
+
+// rePhoneShaped: a North American number's 3-3-4 digit groups.
+var rePhoneShaped = regexp.MustCompile(`^\(?\d{3}\)?[-. ]\d{3}[-. ]\d{4}$`)
+
+// longValueKeys are bare words that also start ordinary phrases ("group
+// therapy", "the agent 2", "bar 3"): their values need four digits.
+var longValueKeys = keySet(`group medicare medicaid case account lot job agent emp rx ticket bar tracking participant`)
 
 // idValueOK rejects values after a key that are not identifiers: words,
 // short numbers, dates.
@@ -300,9 +420,12 @@ func idValueOK(v, key string) bool {
 	case weakIDKeys[k] && d < 3:
 		// The weak keys of 1.11.0 ("ref", "id", "policy") want a number.
 		return false
-	case key == "group" || key == "medicare" || key == "medicaid" || key == "case" || key == "account" || key == "lot":
-		// Bare words that also start ordinary phrases need a longer value.
-		if d < 4 {
+	case (k == "phn" || k == "phin" || k == "hsn") && rePhoneShaped.MatchString(v):
+		return false // "PHN" is also a public health nurse: "phn: 651-555-0109"
+	case longValueKeys[k]:
+		// Bare words that also start ordinary phrases need a longer value,
+		// or for a lot a code of letters and digits ("lot 7X3KL").
+		if d < 4 && !(k == "lot" && alnum >= 5 && alnum > d) {
 			return false
 		}
 	case strings.HasPrefix(key, "card ending"):

@@ -17,6 +17,14 @@ var (
 	reHandle   = regexp.MustCompile(`\b[A-Za-z0-9]+(?:[._][A-Za-z0-9]+)+\b`)
 	// rePostCue: words before a handle in a forum or social feed.
 	rePostCue = regexp.MustCompile(`(?i)(?:posted\s+by|reply\s+from|replied|reply\s+to|username|user\s*name|user|handle|screen\s+name|login|venmo|cash\s*app|instagram|insta|ig|tiktok|twitter|reddit|\bu/)\s*:?\s*\(?$`)
+	// reNamedHandle: a handle after words that say it is one, since
+	// 1.15.0: "portal username confirmed as okovalenko79", "handles:
+	// nadia_hr and khaddad1979", "exported … by akowalczyk2", "reply from
+	// MaggieInBendigo", "Resident portal user: kpointerames". The value
+	// may be a single word (namedHandleOK).
+	reNamedHandle = regexp.MustCompile(`(?i:\b(?:user\s*names?|user\s+id|portal\s+user\b|handles?|screen\s+names?|login|exported(?:\s+[^\n;.,]{0,40}?)?\s+by|proxy\s+account|cash\s*app|venmo|reply\s+from|posted\s+by)(?:\s+(?:is|was|shows\s+as|confirmed\s+as|as))?\s*:?\s*\(?[ \t]*)([$@]?[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])`)
+	// reHandleListNext: another handle after the first ("… and khaddad1979").
+	reHandleListNext = regexp.MustCompile(`^\s*(?:,|and|or|&)\s*([$@]?[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])\b`)
 	// reTLDEnd: a dotted name that ends in a top-level domain is a host,
 	// the URL rules' business.
 	reTLDEnd = regexp.MustCompile(`(?i)\.(?:com|org|net|edu|gov|mil|int|io|co|uk|ie|au|nz|ca|us|info|biz|test|example|local|txt|pdf|doc|docx|csv|jpg|png|html?)$`)
@@ -29,6 +37,11 @@ func findHandles(text string, lx *lexicon) []Span {
 	var out []Span
 	add := func(start, end int) {
 		out = append(out, Span{Start: start, End: end, Category: ID, Confidence: 0.55, Detector: "id-handle"})
+	}
+	// A handle its name announces outranks what the tagger makes of the
+	// word ("reply from MaggieInBendigo" is no place).
+	addNamed := func(start, end int) {
+		out = append(out, Span{Start: start, End: end, Category: ID, Confidence: 0.7, Detector: "id-handle"})
 	}
 	// Both patterns run only on the words that can hold a handle.
 	hasAt := func(f string) bool { return strings.IndexByte(f, '@') >= 0 }
@@ -62,7 +75,43 @@ func findHandles(text string, lx *lexicon) []Span {
 			add(m[0], m[1])
 		}
 	}
+	for _, m := range reNamedHandle.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[3]
+		for namedHandleOK(text, start, end, lx) {
+			addNamed(start, end)
+			next := reHandleListNext.FindStringSubmatchIndex(text[end:])
+			if next == nil {
+				break
+			}
+			start, end = end+next[2], end+next[3]
+		}
+	}
 	return out
+}
+
+// namedHandleOK accepts the word after a handle's name as a handle: one
+// with a digit, an underscore, a dot, a "$" or "@", or a capital inside
+// ("MaggieInBendigo"); or a lower-case word no list knows
+// ("kpointerames"). An English word, a name or a field name is not one
+// ("posted by admin", "exported by Maria", "user_id").
+func namedHandleOK(text string, start, end int, lx *lexicon) bool {
+	v := text[start:end]
+	if end < len(text) && text[end] == '@' || reTLDEnd.MatchString(v) {
+		return false // an e-mail address or a host
+	}
+	if strings.ContainsAny(v, "_.") && fieldName(v, lx) {
+		return false
+	}
+	if strings.ContainsAny(v, "0123456789_.$@") {
+		return true
+	}
+	for i := 1; i < len(v); i++ {
+		if isLowerByte(v[i-1]) && isUpperByte(v[i]) {
+			return true
+		}
+	}
+	lower := strings.ToLower(v)
+	return lower == v && len(v) >= 6 && lx.flags(lower)&(wEnglish|wCommon|wFirst|wLast|wExtName) == 0
 }
 
 // lineStartsAt reports whether only spaces stand between the line's start

@@ -1,0 +1,53 @@
+package phi
+
+import "testing"
+
+// TestDetectPHIRules115 covers the rules of 1.15.0, each beside the
+// look-alike that must stay out. The examples are written for this test.
+func TestDetectPHIRules115(t *testing.T) {
+	b := newTestBuiltin(t)
+	tests := []spanCase{
+		// The numbers of offices and services, by their keys.
+		{"a postal tracking number and a certified-mail article", "Statement mailed, tracking 9400 1000 0000 0000 4471 02.\nVIA CERTIFIED MAIL 9407 1118 9956 2210 4473 05\nServed by certified mail article nos. 9589 0710 5270 0417 2263 19 and 9589 0710 5270 0417 2263 26.",
+			[]want{{"9400 1000 0000 0000 4471 02", ID}, {"9407 1118 9956 2210 4473 05", ID}, {"9589 0710 5270 0417 2263 19", ID}, {"9589 0710 5270 0417 2263 26", ID}}, nil},
+		{"keys of offices and services", "Job: 448127. Client # 204417. File No. 26-00931-GA. Referral no. HH-5512093. (agent 44071) (emp 004418) Rx 8830241. Interpreter # 318842.",
+			[]want{{"448127", ID}, {"204417", ID}, {"26-00931-GA", ID}, {"HH-5512093", ID}, {"44071", ID}, {"004418", ID}, {"8830241", ID}, {"318842", ID}}, nil},
+		{"the same words before short numbers or words", "Great job 2 days ago. The agent 81 mg daily. Rx 2 refills. Ticket to ride. Grab bar 3.", nil, []string{"2", "81", "ride", "3"}},
+		{"health cards, councils and bars", "bc phn: 9876 543 210. Sask health card is 401 887 226. Medical Council reg. SVG-MC 1184. CPSO 98214. VT bar 5512. Invoice no. 4471.",
+			[]want{{"9876 543 210", HealthPlan}, {"401 887 226", HealthPlan}, {"SVG-MC 1184", License}, {"98214", License}, {"5512", License}, {"4471", Account}}, nil},
+		{"a public health nurse's phone is no health number", "phn: 651-555-0109", []want{{"651-555-0109", Phone}}, nil},
+		{"a lot of letters and digits, a blood unit, a National Insurance number", "Boostrix lot 7T3PX. Unit 1: DIN W0367 26 118842 7. Social Security number: JY 55 01 92 C.",
+			[]want{{"7T3PX", Device}, {"W0367 26 118842 7", Device}, {"JY 55 01 92 C", SSN}}, nil},
+		{"the last four in brackets and read back", "SSN (last 4): 0928. her ssn last 4, its 0418. acct ending 60418.",
+			[]want{{"0928", SSN}, {"0418", SSN}, {"60418", Account}}, nil},
+
+		// Plates after a registration or a tag, where a vehicle is named.
+		{"plates after their keys", "2011 CHEVROLET IMPALA, SILVER, AR TAG 941 KBT.\nQuad bike (registration BMN 447 K). dc tag GF 4417. (rego CXL-48Q)",
+			[]want{{"941 KBT", Vehicle}, {"BMN 447 K", Vehicle}, {"GF 4417", Vehicle}, {"CXL-48Q", Vehicle}}, nil},
+
+		// After a person's name: a badge, an age after "is".
+		{"badge numbers after officers' names", "Reporting officers: P.O. Adriana Zavala #18842, Sgt. Pacheco #1421.", []want{{"18842", ID}, {"1421", ID}}, nil},
+		{"ages after a name and is", "Her mother, Ollie Mae Weaver, is 93 and lives alone. Mum (Marj) is 90 now. She drove until she was 91. Age at death:     96",
+			[]want{{"93", Age}, {"90", Age}, {"91", Age}, {"96", Age}}, nil},
+		{"measures after a name and is are no ages", "Mr. Smith is 95 kg. Maria was 98.6 this morning. Ana is 92% saturated.", nil, []string{"95", "98", "92"}},
+
+		// Handles its words name.
+		{"handles after their names", "portal username confirmed as okovalenko79.\nBoth will use the app (handles: nadia_hr and khaddad1979).\nexported 2026-11-23 07:41 by akowalczyk2\nreply from MaggieInBendigo\nResident portal user: kpointerames",
+			[]want{{"okovalenko79", ID}, {"nadia_hr", ID}, {"khaddad1979", ID}, {"akowalczyk2", ID}, {"MaggieInBendigo", ID}, {"kpointerames", ID}}, nil},
+		{"words after the same names are no handles", "Posted by admin. The username field is required. Exported by the system.", nil, []string{"admin", "field", "system"}},
+	}
+	runSpanCases(t, b, Hints{}, tests)
+
+	// A doctor's registration, a sample's and an asset's tag are no plates
+	// (they may be other identifiers).
+	text := "Dr Bwalya, council registration MB-3391-P. Sample tag ENV-26-3391. Wheelchair (asset tag MOH-WC-118). Reg # MCSN-26-0417."
+	spans, err := b.Detect(t.Context(), text, Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range spans {
+		if s.Category == Vehicle {
+			t.Errorf("%q is no plate, but VEHICLE %q covers it (%s)", text, text[s.Start:s.End], s.Detector)
+		}
+	}
+}
