@@ -99,9 +99,9 @@ var (
 	// "registration BMN 447 K", "WA REG: WN 4471 LB", "(rego CXL-48Q)"),
 	// since 1.15.0; plateValueOK wants letters and two digits.
 	rePlateKeyed = regexp.MustCompile(`(?i:\b(?:tag|registration|reg|rego|registered)\b\.?(?:[ \t]+(?:no\.?|number|#))?[ \t]*[:#]?[ \t]*)([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,3})\b`)
-	reIBAN      = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
-	reVIN       = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
-	reMBI       = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
+	reIBAN       = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
+	reVIN        = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
+	reMBI        = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
 	// reEndsIn: the last digits of a number quoted after the number's
 	// name, "SSN on file ends in 0392", "card ending in 4417", "the SIN
 	// we hold ends in 337", "phone ending 4418": a partial identifier is
