@@ -186,21 +186,34 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil
 }
 
+// guessedName reports a name found by the learned tagger, as another
+// mention of a found name or by a rule for text without case: the finders
+// whose names a clinical abbreviation can fool ("OPAT", "neph").
+func guessedName(s Span) bool {
+	switch s.Detector {
+	case "tagger", "mention", "name-caseless", "name-lower":
+		return true
+	}
+	return false
+}
+
 // dropNotNames removes the names no person can have, whichever rule or
 // the tagger found them (1.11.0): a state's or country's name ("Puerto
 // Rico", "North Dakota"), a letter alone that only the tagger or another
 // mention found, an abbreviation in the plural
-// ("PVCs", "METs"); the places that are part of a state's or country's
+// ("PVCs", "METs"), a clinical abbreviation that only a guess found
+// ("OPAT", "LKW", 1.15.0); the places that are part of a state's or country's
 // name, and towns that name a scale. Patient-aware spans stay.
 func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 	out := spans[:0]
 	for _, s := range spans {
+		s = b.trimNameRoles(text, s)
 		if s.Category == Location && s.Confidence < 1 && (b.insideStateOrCountry(toks, s) || reScaleAfter.MatchString(text[s.End:]) || productShaped(text[s.Start:s.End])) {
 			continue // "Isle" of "Isle of Man"; "Epworth Sleepiness Scale", "Amsterdam criteria"; "PantryTrak"
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || productShaped(v) || b.medicalTerm(toks, s) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
+			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || b.lx.abbreviation(v) && guessedName(s) || productShaped(v) || b.medicalTerm(toks, s) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
 				continue
 			}
 		}

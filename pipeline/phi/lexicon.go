@@ -80,6 +80,9 @@ type lexicon struct {
 	// stateAbbr are the two-letter postal abbreviations of states and
 	// provinces.
 	stateAbbr map[string]bool
+	// abbrevs are clinical and administrative abbreviations
+	// (abbreviations.txt): in capitals or lower case, no person.
+	abbrevs map[string]bool
 	// morphemes are the street-name endings folded; morphemesRaw the
 	// same in lower case with their diacritics.
 	morphemes, morphemesRaw []string
@@ -112,7 +115,7 @@ var (
 var sharedLexicon = sync.OnceValues(newLexicon)
 
 func newLexicon() (*lexicon, error) {
-	lx := &lexicon{words: map[string]wordFlag{}, phrases: map[string]wordFlag{}, phraseHeads: map[string]uint8{}, stateAbbr: map[string]bool{}}
+	lx := &lexicon{words: map[string]wordFlag{}, phrases: map[string]wordFlag{}, phraseHeads: map[string]uint8{}, stateAbbr: map[string]bool{}, abbrevs: map[string]bool{}}
 	files := []struct {
 		name string
 		flag wordFlag
@@ -145,6 +148,15 @@ func newLexicon() (*lexicon, error) {
 		name, abbr, _ := strings.Cut(l, "|")
 		lx.add(name, wState)
 		lx.stateAbbr[abbr] = true
+	}
+	abbrevs, err := readLexicon("abbreviations.txt")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range abbrevs {
+		for _, w := range strings.Fields(l) {
+			lx.abbrevs[w] = true
+		}
 	}
 	if err := lx.addGenerated(); err != nil {
 		return nil, err
@@ -473,4 +485,14 @@ func medicalWord(w string) bool {
 		}
 	}
 	return false
+}
+
+// abbreviation reports a word written as an abbreviation of
+// abbreviations.txt: in capitals, in lower case or with an inner capital
+// ("OPAT", "neph", "HBsAg"), not in Title Case ("Tia" may be a person).
+func (lx *lexicon) abbreviation(w string) bool {
+	if !lx.abbrevs[strings.ToLower(w)] {
+		return false
+	}
+	return len(w) < 2 || !(isUpperByte(w[0]) && strings.ToLower(w[1:]) == w[1:])
 }

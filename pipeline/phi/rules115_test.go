@@ -34,6 +34,17 @@ func TestDetectPHIRules115(t *testing.T) {
 		// Handles its words name.
 		{"handles after their names", "portal username confirmed as okovalenko79.\nBoth will use the app (handles: nadia_hr and khaddad1979).\nexported 2026-11-23 07:41 by akowalczyk2\nreply from MaggieInBendigo\nResident portal user: kpointerames",
 			[]want{{"okovalenko79", ID}, {"nadia_hr", ID}, {"khaddad1979", ID}, {"akowalczyk2", ID}, {"MaggieInBendigo", ID}, {"kpointerames", ID}}, nil},
+		// Names without the roles and credentials around them, and the
+		// clinical abbreviations a guess takes for a name.
+		{"roles before a name and credentials after it stay out", "Examiner T. Okonjo called. Judge Okonkwo-Lindahl presided. Per Landlord Gary Lindqvist, rent is due. Read by Carla Dill, MSc.",
+			[]want{{"T. Okonjo", Name}, {"Okonkwo-Lindahl", Name}, {"Gary Lindqvist", Name}, {"Carla Dill", Name}}, []string{"Examiner", "Judge", "Per Landlord", "MSc"}},
+		{"a given name that starts like a kinship word stays whole", "Pa Houa Vang was absent.", []want{{"Pa Houa Vang", Name}}, nil},
+		{"the verb will ends a name", "ok so lina will call the clinic tomorrow", []want{{"lina", Name}}, []string{"will call"}},
+		{"the verb will ends a name in capitals", "ROSA WILL DECIDE ON THE DATE.", []want{{"ROSA", Name}}, []string{"WILL DECIDE"}},
+		{"clinical abbreviations are no names", "Seen in OPAT clinic; HBsAg negative, LKW 0800, ZIKA IgM pending.\nspoke w neph and surg, bili recheck am",
+			nil, []string{"OPAT", "HBsAg", "LKW", "ZIKA", "neph", "surg", "bili"}},
+		{"the same letters in Title Case may be a person", "Tia Holloway called about her mother.", []want{{"Tia Holloway", Name}}, nil},
+
 		{"words after the same names are no handles", "Posted by admin. The username field is required. Exported by the system.", nil, []string{"admin", "field", "system"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
