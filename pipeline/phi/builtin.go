@@ -183,7 +183,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged))
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged))
-	return tidy(text, b.dropNotNames(text, toks, Merge(all...))), nil
+	return tidy(text, b.dropNotNames(text, toks, b.saintPlaces(text, toks, Merge(all...)))), nil
 }
 
 // guessedName reports a name found by the learned tagger, as another

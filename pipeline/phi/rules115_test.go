@@ -45,6 +45,13 @@ func TestDetectPHIRules115(t *testing.T) {
 			nil, []string{"OPAT", "HBsAg", "LKW", "ZIKA", "neph", "surg", "bili"}},
 		{"the same letters in Title Case may be a person", "Tia Holloway called about her mother.", []want{{"Tia Holloway", Name}}, nil},
 
+		// Towns and streets named after saints; a saint is no person.
+		{"saints' towns and streets", "She moved back to St. George's last year. He lives in St. John's, Newfoundland. Her sister lives on St. Clair Avenue West.\nMarigot, St. Andrew      Tel. 555-0148\n12 Le Marchant Street, St Peter Port, Guernsey",
+			[]want{{"St. George's", Location}, {"St. John's", Location}, {"St. Clair Avenue West", Location}, {"St. Andrew", Location}, {"St Peter Port", Location}}, nil},
+		{"saints' organisations are neither people nor places", "Admitted to St. Joseph's Hospital. Mass at St. Boniface Church. Prayer at St. Mary's tonight.",
+			nil, []string{"Joseph", "Boniface", "Mary"}},
+		{"a family name after St. stays a name", "Marie St. Clair called. Parked on 47th St. The owner left.", []want{{"Marie St. Clair", Name}}, []string{"The owner"}},
+
 		{"words after the same names are no handles", "Posted by admin. The username field is required. Exported by the system.", nil, []string{"admin", "field", "system"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
