@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.14.0"
+const BuiltinVersion = "1.15.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -100,12 +100,16 @@ func (b *Builtin) tagged(text string, toks []token, orgs [][2]int) []Span {
 	return dropOrgs(out, orgs)
 }
 
+// reIsAThing: a subject the sentence calls a thing ("Vultrano is a design
+// agency", "Kestrova was the app we used"), 1.15.0.
+var reIsAThing = regexp.MustCompile(`(?i)^[ \t]+(?:is|was)[ \t]+(?:a|an|the)[ \t]+(?:[a-z-]+[ \t]+){0,2}(?:agency|company|firm|brand|startup|band|restaurant|app|platform|product|store|shop|hotel|business|organi[sz]ation|charity|nonprofit|studio|bakery|cafe|club|team|service|website|site|software|tool|device|drug|medication|vaccine|supplement|pharmacy|clinic|hospital|village|town|city|river|lake|mountain)\b`)
+
 // notPersonHere reports a name span that the words around it make
 // something else: an eponym before its noun, a genus before its species
 // or a species after its genus, the value of an organisation field.
 func (b *Builtin) notPersonHere(text string, toks []token, s Span, caseless bool) bool {
 	first, next := tokenAt(toks, s.Start), tokenAt(toks, s.End)
-	if reEponymNoun.MatchString(text[s.End:]) || b.names.speciesAfter(text, toks, next) {
+	if reEponymNoun.MatchString(text[s.End:]) || b.names.speciesAfter(text, toks, next) || reIsAThing.MatchString(text[s.End:]) {
 		return true
 	}
 	if first > 0 && toks[first-1].isWord() && b.names.speciesAfter(text, toks, first) {

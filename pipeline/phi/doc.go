@@ -209,10 +209,22 @@
 //     (townsAfterFacility); the senders of a chat export (chatSenders);
 //     initials after a name's role, after "witnessed" and ending a log
 //     line after a sentence, a legend's "MD = Mason Dvorak" and a column's
-//     credential letters; ages right after a name (agesAfterNames); dates
+//     credential letters; ages right after a name (afterNames); dates
 //     joined by a hyphen and the first day of a short-date range;
 //     precision: hyphenated dictionary words (wordCompound), a score's
 //     range, a log's clock time as a house number (dropClockNumbers);
+//   - since 1.15.0: identifiers by more keys (job, client, file, referral,
+//     agent, employee, prescription, ticket, certified mail, health cards,
+//     councils, bar numbers, invoices), postal tracking numbers
+//     (reDigitGroups), blood-unit numbers, National Insurance numbers,
+//     plates after a registration or a tag where a vehicle is named
+//     (plateKeyOK), badges and ages after a name and "is" (afterNames),
+//     handles their words name (reNamedHandle), streets typed in lower
+//     case (lowerPlaces), towns and streets named after saints
+//     (saintPlaces); precision: clinical abbreviations that only a guess
+//     took for a name (lexicon/abbreviations.txt), titles, roles and
+//     credentials cut off a name and the verb "will" ending one
+//     (trimNameRoles);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases) and,

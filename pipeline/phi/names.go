@@ -126,6 +126,9 @@ func nextWord(text string, toks []token, i int) int {
 // ("Brennan, Whitlock and Hale"), which no other name finder may call
 // people either.
 func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
+	// A column of initials is read in the text as written: in capitals
+	// too, a run of rows ending in two or three letters is one.
+	cased := text
 	if isAllUpper(text) {
 		// Text all in capitals carries no case signal either: every word
 		// looks like a name or a heading. It is read as caseless text
@@ -199,7 +202,7 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	out = append(out, r.chatSenders(text)...)
 	out = append(out, r.lowerNames(text, toks, flags)...)
 	out = append(out, r.findInitials(text, toks)...)
-	out = append(out, r.initialsColumn(text)...)
+	out = append(out, r.initialsColumn(cased)...)
 	out = dropOrgs(out, orgs)
 	out = append(out, r.listNames(text, toks, flags, out, orgs)...)
 	out = append(out, dropOrgs(r.foreignNames(text, toks, flags, out), orgs)...)

@@ -161,6 +161,8 @@ func (r *nameRules) initialsColumn(text string) []Span {
 		for g := 2; g < len(m) && m[g] >= 0; g += 2 {
 			w := ln.s[m[g]:m[g+1]]
 			switch {
+			case shortWords[strings.ToLower(w)]:
+				ok = false // a column's heading ("BY") or a word in capitals
 			case r.columnInitials(w):
 				strong = true
 			case !r.columnLetters(w):
@@ -183,6 +185,10 @@ func (r *nameRules) initialsColumn(text string) []Span {
 	flush()
 	return out
 }
+
+// shortWords are English words of two letters, which the word list (three
+// letters or more) does not hold: in capitals they look like initials.
+var shortWords = keySet(`by of to in on at an as is it or no so up we he me my go do be us am if`)
 
 // columnInitials reports initials in a column of them: a person's
 // initials, or the letters of a clinical abbreviation no table puts in a

@@ -52,6 +52,9 @@ func TestDetectPHIRules115(t *testing.T) {
 			nil, []string{"Joseph", "Boniface", "Mary"}},
 		{"a family name after St. stays a name", "Marie St. Clair called. Parked on 47th St. The owner left.", []want{{"Marie St. Clair", Name}}, []string{"The owner"}},
 
+		{"a column's heading BY is no initials", "TIME   EVENT                          BY\n0342   CPR STARTED                    TH\n0343   PADS ON                        KB\n0344   EPI GIVEN                      DJ\n",
+			[]want{{"TH", Name}, {"KB", Name}, {"DJ", Name}}, []string{"BY"}},
+
 		{"words after the same names are no handles", "Posted by admin. The username field is required. Exported by the system.", nil, []string{"admin", "field", "system"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
