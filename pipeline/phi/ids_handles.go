@@ -33,7 +33,7 @@ var (
 // findHandles reports online handles. A name made only of English words
 // ("first_name", "member_id", "submitted_at") is a form's or an export's
 // field, whatever its place.
-func findHandles(text string, lx *lexicon) []Span {
+func findHandles(text string, toks []token, lx *lexicon) []Span {
 	var out []Span
 	add := func(start, end int) {
 		out = append(out, Span{Start: start, End: end, Category: ID, Confidence: 0.55, Detector: "id-handle"})
@@ -75,7 +75,7 @@ func findHandles(text string, lx *lexicon) []Span {
 			add(m[0], m[1])
 		}
 	}
-	for _, m := range reNamedHandle.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range matchNear(reNamedHandle, text, toks, isHandleNameWord, 0, 14) {
 		start, end := m[2], m[3]
 		for namedHandleOK(text, start, end, lx) {
 			addNamed(start, end)
@@ -88,6 +88,10 @@ func findHandles(text string, lx *lexicon) []Span {
 	}
 	return out
 }
+
+// isHandleNameWord triggers reNamedHandle: the first word of its names.
+var isHandleNameWord = keyIn("user", "username", "usernames", "portal", "handle", "handles", "screen", "login", "exported",
+	"proxy", "cash", "cashapp", "venmo", "reply", "posted")
 
 // namedHandleOK accepts the word after a handle's name as a handle: one
 // with a digit, an underscore, a dot, a "$" or "@", or a capital inside
