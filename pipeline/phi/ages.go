@@ -124,7 +124,7 @@ func afterNames(text string, found []Span) []Span {
 			continue
 		}
 		rest := text[s.End:]
-		if m := reBadgeAfterName.FindStringSubmatchIndex(rest); m != nil && !(s.End+m[3] < len(text) && (text[s.End+m[3]] == '.' || text[s.End+m[3]] == '/') && s.End+m[3]+1 < len(text) && isDigitByte(text[s.End+m[3]+1])) {
+		if m := reBadgeAfterName.FindStringSubmatchIndex(rest); m != nil && !numberGoesOn(rest[m[3]:]) {
 			out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: ID, Confidence: 0.75, Detector: "id-badge"})
 			continue
 		}
@@ -136,13 +136,18 @@ func afterNames(text string, found []Span) []Span {
 		for m[g] < 0 {
 			g += 2
 		}
-		if g == 6 {
-			after := rest[m[g+1]:]
-			if reAgeUnit.MatchString(after) || len(after) > 1 && (after[0] == '.' || after[0] == '/' || after[0] == ':') && isDigitByte(after[1]) {
-				continue
-			}
+		// After "is" (the third group) the number may be a measure: "is 95
+		// kg", "was 98.6", "is 92%", "was 95/60".
+		if g == 6 && (reAgeUnit.MatchString(rest[m[g+1]:]) || numberGoesOn(rest[m[g+1]:])) {
+			continue
 		}
 		out = append(out, Span{Start: s.End + m[g], End: s.End + m[g+1], Category: Age, Confidence: 0.8, Detector: "age-name"})
 	}
 	return out
+}
+
+// numberGoesOn reports a decimal point, a slash or a colon and a digit at
+// the start of after: the number before it is part of a longer one.
+func numberGoesOn(after string) bool {
+	return len(after) > 1 && (after[0] == '.' || after[0] == '/' || after[0] == ':') && isDigitByte(after[1])
 }

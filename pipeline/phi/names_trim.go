@@ -15,8 +15,9 @@ var (
 	nameLeadRoles = keySet(`judge examiner landlord landlady foreman forewoman process server pharm po ptl patrolman named counsel
 		caseworker advocate interpreter notary magistrate clerk bailiff mama papa`)
 	// nameTailCredentials are credentials after a name besides the
-	// lexicon's ("Carla Dill, MSc", "Mason Dvorak EP").
-	nameTailCredentials = keySet(`msc ep emt emt-p frcpc frcsc franzcp mbchb mbbs fracp rph cnp rnc ccrn cen ma mba jd`)
+	// lexicon's ("Carla Dill, MSc", "Mason Dvorak EP"); not "MA", which
+	// ends Chinese names ("Li Ma").
+	nameTailCredentials = keySet(`msc ep emt emt-p frcpc frcsc franzcp mbchb mbbs fracp rph cnp rnc ccrn cen mba jd`)
 )
 
 // trimNameRoles returns s without the title, role and kinship words that
