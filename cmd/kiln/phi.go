@@ -277,7 +277,8 @@ same corpora and options give the same file. make phi-model rebuilds the embedde
 	cmd.Flags().StringVar(&out, "out", "", "file to write the model to")
 	cmd.Flags().IntVar(&opts.Epochs, "epochs", 8, "passes over the documents")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 0, "seed of the document order")
+	cmd.Flags().IntVar(&opts.Orders, "orders", 5, "document orders (seeds from --seed on) whose models are averaged")
 	cmd.Flags().Float64Var(&opts.Threshold, "threshold", 0.5, "least probability for which the tagger reports a span")
-	cmd.Flags().Float64Var(&opts.MinWeight, "min-weight", 0.01, "drop features whose averaged weights are all smaller")
+	cmd.Flags().Float64Var(&opts.MinWeight, "min-weight", 0.3, "drop features whose averaged weights are all smaller")
 	return cmd
 }

@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.15.0"
+const BuiltinVersion = "1.16.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -187,7 +187,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged))
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged))
-	return tidy(text, b.dropNotNames(text, toks, b.saintPlaces(text, toks, Merge(all...)))), nil
+	return tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), nil
 }
 
 // guessedName reports a name found by the learned tagger, as another

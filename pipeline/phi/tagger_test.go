@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,47 @@ func TestTrainTaggerIsDeterministicAndRoundTrips(t *testing.T) {
 	}
 	if !bytes.Equal(a.Bytes(), again.Bytes()) {
 		t.Fatal("a model read and written again changed")
+	}
+}
+
+// TestTrainTaggerAveragesOrders: the model of two document orders is the
+// mean of the two models each order gives alone.
+func TestTrainTaggerAveragesOrders(t *testing.T) {
+	docs := trainingDocs([]string{"Maria", "Thomas", "Aisha", "Kwame"}, []string{"Springfield", "Dayton", "Lorain"})
+	train := func(seed uint64, orders int) *taggerModel {
+		t.Helper()
+		var buf bytes.Buffer
+		if _, err := TrainTagger(context.Background(), docs, TrainOptions{Epochs: 2, Seed: seed, Orders: orders, MinWeight: 1e-9}, &buf); err != nil {
+			t.Fatal(err)
+		}
+		m, err := readTaggerModel(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, b, both := train(0, 1), train(1, 1), train(0, 2)
+	weight := func(m *taggerModel, f uint64, c int) float32 {
+		if i, ok := m.index[f]; ok {
+			return m.weights[int(i)*nTaggerClasses+c]
+		}
+		return 0
+	}
+	if len(both.index) < max(len(a.index), len(b.index)) {
+		t.Fatalf("the averaged model has %d features, the single orders %d and %d", len(both.index), len(a.index), len(b.index))
+	}
+	differ := false
+	for f := range both.index {
+		for c := range nTaggerClasses {
+			wa, wb, got := weight(a, f, c), weight(b, f, c), weight(both, f, c)
+			differ = differ || wa != wb
+			if want := (wa + wb) / 2; math.Abs(float64(got-want)) > 2e-5 {
+				t.Fatalf("feature %x class %d: averaged weight %v, want the mean of %v and %v", f, c, got, wa, wb)
+			}
+		}
+	}
+	if !differ {
+		t.Fatal("the two orders gave the same model: the test shows nothing")
 	}
 }
 

@@ -2,10 +2,13 @@ package phi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 )
 
 // TrainingDoc is a labelled text for TrainTagger: Spans are the gold PHI
@@ -27,8 +30,13 @@ type TrainOptions struct {
 	// reports a span (default 0.5).
 	Threshold float64
 	// MinWeight drops features whose averaged weights are all smaller in
-	// magnitude: they change no decision worth keeping (default 0.01).
+	// magnitude: they change no decision worth keeping (default 0.3; with
+	// the context pairs of 1.16.0, 0.01 kept a 3 MB model that measured the
+	// same as the 2 MB one).
 	MinWeight float64
+	// Orders is the number of document orders (seeds Seed, Seed+1, ...)
+	// whose models are averaged (default 5).
+	Orders int
 }
 
 // TrainStats describes a training run.
@@ -49,24 +57,21 @@ func TrainTagger(ctx context.Context, docs []TrainingDoc, opts TrainOptions, w i
 	if opts.Threshold <= 0 {
 		opts.Threshold = 0.5
 	}
+	if opts.Orders <= 0 {
+		opts.Orders = 5
+	}
 	if opts.MinWeight <= 0 {
-		opts.MinWeight = 0.01
+		opts.MinWeight = 0.3
 	}
 	lx, err := sharedLexicon()
 	if err != nil {
 		return TrainStats{}, fmt.Errorf("phi: train tagger: %w", err)
 	}
-	type example struct {
-		text string
-		toks []token
-		gold []uint8
-		fx   *featurizer
-	}
-	examples := make([]example, 0, len(docs))
+	examples := make([]trainExample, 0, len(docs))
 	stats := TrainStats{Documents: len(docs)}
 	for _, d := range docs {
 		toks := tokenize(d.Text)
-		examples = append(examples, example{text: d.Text, toks: toks, gold: goldClasses(toks, d.Spans), fx: newFeaturizer(lx, d.Text)})
+		examples = append(examples, trainExample{text: d.Text, toks: toks, gold: goldClasses(toks, d.Spans)})
 		for _, t := range toks {
 			if t.shape != shPunct {
 				stats.Tokens++
@@ -74,39 +79,36 @@ func TrainTagger(ctx context.Context, docs []TrainingDoc, opts TrainOptions, w i
 		}
 	}
 
-	p := newPerceptron()
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x6b696c6e))
-	order := make([]int, len(examples))
-	for i := range order {
-		order[i] = i
-	}
-	var feats []uint64
-	for epoch := 0; epoch < opts.Epochs; epoch++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		errs := 0
-		for _, e := range order {
-			if err := ctx.Err(); err != nil {
-				return stats, fmt.Errorf("phi: train tagger: %w", err)
-			}
-			ex := examples[e]
-			prev1, prev2 := uint8(0), uint8(0)
-			for i, t := range ex.toks {
-				if t.shape == shPunct {
-					continue
-				}
-				feats = ex.fx.features(feats[:0], ex.text, ex.toks, i, prev1, prev2)
-				guess := p.predict(feats)
-				if guess != ex.gold[i] {
-					errs++
-					p.update(feats, ex.gold[i], guess)
-				}
-				p.tick()
-				prev2, prev1 = prev1, guess
-			}
+	// Models learned from several orders of the same documents are
+	// averaged (1.16.0): one order's model depends on the order more than
+	// it should (seeds moved held-out place recall by 0.6 points), and the
+	// average is steadier and, on the development sets, half a point more
+	// precise on names.
+	// The orders train side by side, each with its own featurizers (they
+	// keep per-text scratch state).
+	models := make([]*taggerModel, opts.Orders)
+	errs := make([][]int, opts.Orders)
+	fails := make([]error, opts.Orders)
+	var wg sync.WaitGroup
+	for r := range opts.Orders {
+		own := slices.Clone(examples)
+		for i := range own {
+			own[i].fx = newFeaturizer(lx, own[i].text)
 		}
-		stats.Errors = append(stats.Errors, errs)
+		wg.Go(func() {
+			models[r], errs[r], fails[r] = trainOrder(ctx, own, opts, opts.Seed+uint64(r))
+		})
 	}
-	m := p.average(float32(opts.MinWeight))
+	wg.Wait()
+	if err := errors.Join(fails...); err != nil {
+		return stats, err
+	}
+	stats.Errors = errs[0]
+	var sum *taggerModel
+	for _, m := range models {
+		sum = addModels(sum, m)
+	}
+	m := sum.scaled(1/float32(opts.Orders), float32(opts.MinWeight))
 	m.threshold = float32(opts.Threshold)
 	stats.Features = len(m.index)
 	if err := m.writeTo(w); err != nil {
@@ -202,30 +204,108 @@ func (p *perceptron) add(k int, v float64) {
 
 func (p *perceptron) tick() { p.clock++ }
 
-// average returns the model of averaged weights, without the features
-// whose weights all stay under minWeight in magnitude.
-func (p *perceptron) average(minWeight float32) *taggerModel {
-	m := &taggerModel{index: map[uint64]int32{}}
+// average returns the model of averaged weights.
+func (p *perceptron) average() *taggerModel {
+	m := &taggerModel{index: make(map[uint64]int32, len(p.index)), weights: make([]float32, len(p.index)*nTaggerClasses)}
 	for f, i := range p.index {
-		var row [nTaggerClasses]float32
-		keep := false
+		m.index[f] = int32(i)
 		for c := range nTaggerClasses {
 			k := i*nTaggerClasses + c
 			total := p.total[k] + float64(p.clock-p.stamp[k])*p.w[k]
-			v := float32(total / float64(max(p.clock, 1)))
-			// Round so that the stored model does not depend on the last
-			// bits of float summation order.
-			v = float32(math.Round(float64(v)*1e5) / 1e5)
-			row[c] = v
-			if v >= minWeight || v <= -minWeight {
-				keep = true
-			}
+			m.weights[k] = float32(total / float64(max(p.clock, 1)))
 		}
-		if !keep {
-			continue
-		}
-		m.index[f] = int32(len(m.index))
-		m.weights = append(m.weights, row[:]...)
 	}
 	return m
+}
+
+// trainExample is a training document, tokenised, with its gold classes.
+type trainExample struct {
+	text string
+	toks []token
+	gold []uint8
+	fx   *featurizer
+}
+
+// trainOrder trains one perceptron, visiting examples in the order seed
+// gives, and returns its averaged weights (none dropped) and its mistakes
+// per epoch.
+func trainOrder(ctx context.Context, examples []trainExample, opts TrainOptions, seed uint64) (*taggerModel, []int, error) {
+	var epochErrs []int
+	p := newPerceptron()
+	rng := rand.New(rand.NewPCG(seed, 0x6b696c6e))
+	order := make([]int, len(examples))
+	for i := range order {
+		order[i] = i
+	}
+	var feats []uint64
+	for epoch := 0; epoch < opts.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		errs := 0
+		for _, e := range order {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, fmt.Errorf("phi: train tagger: %w", err)
+			}
+			ex := examples[e]
+			prev1, prev2 := uint8(0), uint8(0)
+			for i, t := range ex.toks {
+				if t.shape == shPunct {
+					continue
+				}
+				feats = ex.fx.features(feats[:0], ex.text, ex.toks, i, prev1, prev2)
+				guess := p.predict(feats)
+				if guess != ex.gold[i] {
+					errs++
+					p.update(feats, ex.gold[i], guess)
+				}
+				p.tick()
+				prev2, prev1 = prev1, guess
+			}
+		}
+		epochErrs = append(epochErrs, errs)
+	}
+	return p.average(), epochErrs, nil
+}
+
+// addModels adds b's weights into sum (a new model when sum is nil).
+func addModels(sum, b *taggerModel) *taggerModel {
+	if sum == nil {
+		sum = &taggerModel{index: map[uint64]int32{}}
+	}
+	for f, i := range b.index {
+		j, ok := sum.index[f]
+		if !ok {
+			j = int32(len(sum.index))
+			sum.index[f] = j
+			sum.weights = append(sum.weights, make([]float32, nTaggerClasses)...)
+		}
+		for c := range nTaggerClasses {
+			sum.weights[int(j)*nTaggerClasses+c] += b.weights[int(i)*nTaggerClasses+c]
+		}
+	}
+	return sum
+}
+
+// scaled returns m's weights times k, without the features whose weights
+// all stay under minWeight in magnitude.
+func (m *taggerModel) scaled(k, minWeight float32) *taggerModel {
+	out := &taggerModel{index: map[uint64]int32{}}
+	for f, i := range m.index {
+		var row [nTaggerClasses]float32
+		keep := false
+		for c := range nTaggerClasses {
+			row[c] = roundWeight(m.weights[int(i)*nTaggerClasses+c] * k)
+			keep = keep || row[c] >= minWeight || row[c] <= -minWeight
+		}
+		if keep {
+			out.index[f] = int32(len(out.index))
+			out.weights = append(out.weights, row[:]...)
+		}
+	}
+	return out
+}
+
+// roundWeight rounds a weight so that the stored model does not depend on
+// the last bits of float summation order.
+func roundWeight(v float32) float32 {
+	return float32(math.Round(float64(v)*1e5) / 1e5)
 }
