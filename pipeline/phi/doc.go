@@ -225,12 +225,16 @@
 //     took for a name (lexicon/abbreviations.txt), titles, roles and
 //     credentials cut off a name and the verb "will" ending one
 //     (trimNameRoles);
+//   - since 1.16.0: a name that a kind of place follows is that place
+//     ("Big Horn County", "Hopkins Village": placeHeads);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
-//     word in a multi-word town, state or country: placePhrases) and,
-//     since 1.10.0, word clusters
-//     of GloVe vectors (lexicon/clusters.txt.gz), trained on the corpora
-//     of model/corpora.txt and embedded; its NAME and LOCATION spans join
+//     word in a multi-word town, state or country: placePhrases; since
+//     1.16.0 the word pairs on either side) and, since 1.10.0, word
+//     clusters of GloVe vectors (lexicon/clusters.txt.gz), trained on the
+//     corpora of model/corpora.txt in five document orders whose models
+//     are averaged (1.16.0) and embedded; a word is PHI unless "not PHI"
+//     wins by notPHIMargin; its NAME and LOCATION spans join
 //     the rules' last, at a lower confidence, for any word but an eponym
 //     or drug brand (a state or country is no place), and pass the
 //     rules' guards for organisations, eponyms and species (WithoutTagger

@@ -237,12 +237,14 @@ func TestPHIRecallFloorOnPresidio(t *testing.T) {
 	// retrained the tagger with 44 more documents (phi-train/r, s and
 	// held12): LOCATION here 96.3 -> 95.7 %, six tokens of 934, while the
 	// rules with 1.14.0's tagger still give 96.3; trained with seeds 1-4
-	// instead, 95.4-96.0 %, so the floor sits at 95 %.)
+	// instead, 95.4-96.0 %, so the floor sits at 95 %. 1.16.0's tagger
+	// averages five document orders, reads the word pairs around a token and
+	// leans to recall: LOCATION 95.7 -> 97.1, NAME 98.4 -> 98.9.)
 	held := evaluate(t, path+"#1000:1500")
 	floors = append(floors,
 		floor{"held-out NAME token recall", held.ByCategory[phi.Name].TokenRecall(), 0.98},
 		floor{"held-out NAME token precision", held.ByCategory[phi.Name].TokenPrecision(), 0.91},
-		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.95},
+		floor{"held-out LOCATION token recall", held.ByCategory[phi.Location].TokenRecall(), 0.965},
 		floor{"held-out LOCATION token precision", held.ByCategory[phi.Location].TokenPrecision(), 0.97},
 		floor{"held-out PHONE token recall", held.ByCategory[phi.Phone].TokenRecall(), 0.99},
 	)
