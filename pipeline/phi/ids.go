@@ -70,6 +70,8 @@ var idKeys = []idKey{
 }
 
 var (
+	// reKeyedID is anchored at the start of its input: findIDs runs it at
+	// word starts near a key's first word (atWordStarts).
 	reKeyedID = func() *regexp.Regexp {
 		parts := make([]string, len(idKeys))
 		for i, k := range idKeys {
@@ -79,7 +81,7 @@ var (
 		// ("MA S12345678"), then the value: letters, digits and inner
 		// separators, or digit groups separated by single spaces (up to six
 		// since 1.15.0, the groups of a postal tracking number).
-		return regexp.MustCompile(`(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:[A-Z]{2}\s+)?` +
+		return regexp.MustCompile(`^(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:[A-Z]{2}\s+)?` +
 			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?: \d{3,}){1,5}(?: \d{1,2}\b){0,2})?)`)
 	}()
 	reSSN       = regexp.MustCompile(`\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b`)
@@ -136,7 +138,7 @@ func findIDs(text string, toks []token) []Span {
 	add := func(start, end int, c Category, conf float64, rule string) {
 		out = append(out, Span{Start: start, End: end, Category: c, Confidence: conf, Detector: rule})
 	}
-	for _, m := range matchNear(reKeyedID, text, toks, isIDKeyWord, 0, 12) {
+	for _, m := range findNear(text, toks, isIDKeyWord, 0, 12, atWordStarts(reKeyedID)) {
 		vs, ve := m[len(m)-2], m[len(m)-1]
 		cat := Category("")
 		key, keyEnd := "", 0

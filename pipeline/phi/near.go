@@ -10,13 +10,19 @@ import "regexp"
 // which is what keeps the detector's throughput up. The results are
 // re.FindAllStringSubmatchIndex's, in offsets of text.
 func matchNear(re *regexp.Regexp, text string, toks []token, trigger func(token) bool, back, fwd int) [][]int {
+	return findNear(text, toks, trigger, back, fwd, func(window string) [][]int { return re.FindAllStringSubmatchIndex(window, -1) })
+}
+
+// findNear is matchNear with any finder: find returns the matches in one
+// window, in the window's offsets.
+func findNear(text string, toks []token, trigger func(token) bool, back, fwd int, find func(window string) [][]int) [][]int {
 	var out [][]int
 	winStart, winEnd := -1, -1
 	flush := func() {
 		if winStart < 0 {
 			return
 		}
-		for _, m := range re.FindAllStringSubmatchIndex(text[winStart:winEnd], -1) {
+		for _, m := range find(text[winStart:winEnd]) {
 			for k := range m {
 				if m[k] >= 0 {
 					m[k] += winStart
@@ -45,6 +51,42 @@ func matchNear(re *regexp.Regexp, text string, toks []token, trigger func(token)
 	flush()
 	return out
 }
+
+// atWordStarts returns a finder that gives what
+// re.FindAllStringSubmatchIndex(window, -1) gives for a pattern re that
+// starts with \b and an ASCII letter, anchored being "^" + re's pattern.
+// Such a match can only start where an ASCII letter follows a byte that
+// is no word character, so the finder runs the anchored pattern there and
+// nowhere else, and goes on after each match as FindAll does: the same
+// leftmost, non-overlapping matches for a few tries per word instead of
+// one per byte (the keyed identifiers' long alternation, 1.16.0).
+func atWordStarts(anchored *regexp.Regexp) func(window string) [][]int {
+	return func(window string) [][]int {
+		var out [][]int
+		for p := 0; p < len(window); p++ {
+			if !isASCIILetter(window[p]) || p > 0 && isWordByte(window[p-1]) {
+				continue
+			}
+			m := anchored.FindStringSubmatchIndex(window[p:])
+			if m == nil {
+				continue
+			}
+			for k := range m {
+				if m[k] >= 0 {
+					m[k] += p
+				}
+			}
+			out = append(out, m)
+			p = max(p, m[1]-1)
+		}
+		return out
+	}
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// isWordByte reports an ASCII word character, as regexp's \b sees it.
+func isWordByte(c byte) bool { return isASCIILetter(c) || c >= '0' && c <= '9' || c == '_' }
 
 // keyIn returns a trigger for tokens whose folded key is one of words.
 func keyIn(words ...string) func(token) bool {
