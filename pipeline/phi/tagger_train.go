@@ -43,7 +43,7 @@ type TrainOptions struct {
 type TrainStats struct {
 	Documents, Tokens, Features int
 	// Errors is the number of token mistakes in each epoch, before the
-	// update that corrects them.
+	// update that corrects them, in the first document order.
 	Errors []int
 }
 
