@@ -31,9 +31,9 @@ func capitalWordAfter(text string, toks []token, j, end int) bool {
 // placeHeads turns a name that a kind of place follows, one space away on
 // its line and capitalised, into a place that takes the head in ("Big
 // Horn County", "Stann Creek District"), unless another capitalised word
-// goes on after the head. A name after a title stays a
-// person ("Dr. Lake" aside, "Mrs. Hopkins Village" is nobody's), and so
-// does what the patient's own record names.
+// goes on after the head. A name after a title stays a person ("seen
+// with Dr. Hopkins Village nurse present"), and so does a name the
+// patient's own record gives (confidence 1).
 func (b *Builtin) placeHeads(text string, toks []token, found []Span) []Span {
 	changed := false
 	for k, s := range found {
