@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.16.0"
+const BuiltinVersion = "1.17.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -217,7 +217,7 @@ func (b *Builtin) dropNotNames(text string, toks []token, spans []Span) []Span {
 		}
 		if s.Category == Name && s.Confidence < 1 {
 			v := text[s.Start:s.End]
-			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || b.lx.abbreviation(v) && guessedName(s) || productShaped(v) || b.medicalTerm(toks, s) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) {
+			if len(v) == 1 && (s.Detector == "tagger" || s.Detector == "mention") || rePluralAcronym.MatchString(v) || b.lx.abbreviation(v) && guessedName(s) || productShaped(v) || b.medicalTerm(toks, s) || b.listMarkerWord(text, toks, s) || b.placeNotName(toks, s) || routeAfterDose(text, s) {
 				continue
 			}
 		}
@@ -459,6 +459,25 @@ func (b *Builtin) insideStateOrCountry(toks []token, s Span) bool {
 	}
 	return false
 }
+
+// routeAfterDose reports a route's letters after a dose ("Heparin 5000 u
+// SC", "650 mg   PO"), 1.17.0: where a medication list puts its route,
+// "SC" or "IM" is no one's initials.
+func routeAfterDose(text string, s Span) bool {
+	if !routes[strings.ToLower(text[s.Start:s.End])] {
+		return false
+	}
+	line := text[:s.Start]
+	if i := strings.LastIndexByte(line, '\n'); i >= 0 {
+		line = line[i+1:]
+	}
+	return reDoseEnd.MatchString(line)
+}
+
+var (
+	routes    = keySet(`iv po sc sq im sl pr ng gt pv top inh neb id`)
+	reDoseEnd = regexp.MustCompile(`(?i)\d[ \t]*(?:mg|mcg|g|u|units?|ml|meq|mmol|iu|puffs?|tabs?|caps?|drops?)\.?[ \t]*$`)
+)
 
 // listMarkerWord reports "B. Immunoblasts" at a line's start, and since
 // 1.12.0 a unit or grade ending a sentence before the next one ("108 F. He

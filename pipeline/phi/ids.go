@@ -500,11 +500,17 @@ func letterCode(v string, digits, letters int) bool {
 	if digits < 4 || letters == 0 || letters > 4 || i <= 0 || !isUpperByte(v[0]) || strings.ToUpper(v) != v {
 		return false
 	}
-	switch v[:i] {
+	return !formPrefix(v[:i])
+}
+
+// formPrefix reports the prefix of a form's, edition's or standard's name
+// ("CMS-1500", "FY-2026", "ISO-9001"), which no person's number has.
+func formPrefix(p string) bool {
+	switch p {
 	case "CMS", "HCFA", "FY", "ISO", "ICD", "DSM", "SF", "UB", "NUCC", "HL", "IEC", "EN", "AD", "BC", "CE":
-		return false
+		return true
 	}
-	return true
+	return false
 }
 
 // partialKind returns the category of a partial number from the words

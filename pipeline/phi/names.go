@@ -216,10 +216,21 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 // cues marks the tokens that follow a name cue with its strength. Each
 // cue pattern runs once over the whole text; a token is cued when a match
 // ends where it starts.
+// The cue patterns all start with \b and an ASCII letter, so they run
+// only at word starts (atWordStarts, 1.17.0). Where reStrongCue's
+// optional prefix is absent FindAll's match may start at the spaces
+// before "name:"; the end, which is all cues reads, is the same.
+var (
+	findWeakCue   = atWordStarts(anchored(reWeakCue))
+	findMediumCue = atWordStarts(anchored(reMediumCue))
+	findSignOff   = atWordStarts(anchored(reSignOff))
+	findStrongCue = atWordStarts(anchored(reStrongCue))
+)
+
 func (r *nameRules) cues(text string, toks []token, flags []wordFlag) []cueStrength {
 	cue := make([]cueStrength, len(toks))
-	mark := func(re *regexp.Regexp, strength cueStrength, acrossLines bool) {
-		for _, m := range matchNear(re, text, toks, isNameCueWord, 4, 2) {
+	mark := func(find func(window string) [][]int, strength cueStrength, acrossLines bool) {
+		for _, m := range findNear(text, toks, isNameCueWord, 4, 2, find) {
 			i := tokenAt(toks, m[1])
 			if i >= len(toks) || toks[i].start != m[1] || !toks[i].isWord() {
 				continue
@@ -230,10 +241,10 @@ func (r *nameRules) cues(text string, toks []token, flags []wordFlag) []cueStren
 			cue[i] = max(cue[i], strength)
 		}
 	}
-	mark(reWeakCue, cueWeak, false)
-	mark(reMediumCue, cueMedium, false)
-	mark(reSignOff, cueMedium, true)
-	mark(reStrongCue, cueStrong, false)
+	mark(findWeakCue, cueWeak, false)
+	mark(findMediumCue, cueMedium, false)
+	mark(findSignOff, cueMedium, true)
+	mark(findStrongCue, cueStrong, false)
 	for i, t := range toks {
 		if !t.isWord() || t.nl {
 			continue

@@ -21,7 +21,13 @@ var (
 	// gap and the dictation's dates after it ("BF/kts   D 11/19/2026").
 	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t|\b(?i:typed|dictated|transcribed|transcription|trans|dict)[ \t]*:?[ \t]+)([A-Z]{2,4})[ \t]?[/:][ \t]?([A-Za-z]{2,4})(?:[ \t]*\.?[ \t]*\r?$|[ \t]{2,}\S)`)
 	// reRoleInitials: a role or an act of a person, then initials.
-	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcriptionist|typist|typed\s+by|technologist|tech|witnessed\s+by|witnessed|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
+	// Since 1.17.0 also the bare acts of a dictation's staff: "typed
+	// sgh", "Co-signed CW".
+	reRoleInitials = regexp.MustCompile(`(?i)\b(?:scribe|transcribed\s+by|transcribed|transcriptionist|typist|typed\s+by|typed|dictated\s+by|dictated|co-?signed|countersigned|technologist|tech|witnessed\s+by|witnessed|witness|grossed\s+by|reviewed\s+by|reviewed|verified\s+by|entered\s+by|initials|initialled|initialed|corrected\s+by\s+qa|qa)\s*:?[ \t]*\(?([A-Za-z]{2,4})\b`)
+	// reCuedTypistCode: a typist code right after the act it records,
+	// wherever the line goes on ("typed by CC/jk at 14:50", "Typed
+	// PIH/mw 18.11.2026"), 1.17.0; reTypistCode wants the line's end.
+	reCuedTypistCode = regexp.MustCompile(`(?i:\b(?:typed|dictated|transcribed|transcription|trans|dict)(?:[ \t]+by)?)[ \t]*:?[ \t]+([A-Z]{2,4})[ \t]?/[ \t]?([A-Za-z]{2,4})\b`)
 	// reSignOffInitials: "- ksm" closing a line after a sentence's end
 	// (not "apixaban 5 mg bid - af", a reason).
 	// Since 1.11.0 two of them may sign together ("- dm/tj").
@@ -104,6 +110,13 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 					add(ln.start+m[g], ln.start+m[g+1])
 				}
 			}
+		}
+	}
+	for _, m := range matchNear(reCuedTypistCode, text, toks, isDictationAct, 0, 6) {
+		a, b := text[m[2]:m[3]], text[m[4]:m[5]]
+		if r.personInitials(a, true) && r.personInitials(b, true) {
+			add(m[2], m[3])
+			add(m[4], m[5])
 		}
 	}
 	for _, m := range matchNear(reRoleInitials, text, toks, isRoleWord, 0, 6) {
@@ -330,7 +343,10 @@ var byWords = keySet(`me you him her them us it mom dad car bus air foot hand tt
 // isRoleWord triggers reRoleInitials.
 var isRoleWord = keyIn("scribe", "transcribed", "transcriptionist", "typist", "typed", "technologist", "tech",
 	"witnessed", "witness", "grossed", "reviewed", "verified", "entered", "initials", "initialled", "initialed",
-	"corrected", "qa")
+	"corrected", "qa", "dictated", "co-signed", "cosigned", "countersigned")
+
+// isDictationAct triggers reCuedTypistCode.
+var isDictationAct = keyIn("typed", "dictated", "transcribed", "transcription", "trans", "dict")
 
 // personInitials reports whether s (two to four letters in one case) can
 // be a person's initials: no clinical abbreviation, no English or common

@@ -83,6 +83,11 @@ func atWordStarts(anchored *regexp.Regexp) func(window string) [][]int {
 	}
 }
 
+// anchored is re anchored at the start of its input, for atWordStarts.
+func anchored(re *regexp.Regexp) *regexp.Regexp {
+	return regexp.MustCompile(`^(?:` + re.String() + `)`)
+}
+
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
 // isWordByte reports an ASCII word character, as regexp's \b sees it.

@@ -27,20 +27,7 @@ func TestAtWordStartsFindsWhatFindAllFinds(t *testing.T) {
 		"policy",
 		"",
 	}
-	notes, err := filepath.Glob("../../testdata/phi/notes/*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(notes) == 0 {
-		t.Fatal("no notes in testdata/phi")
-	}
-	for _, f := range notes {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts = append(texts, regexp.MustCompile(`\{\{[A-Z_]+:((?s:.*?))\}\}`).ReplaceAllString(string(b), "$1"))
-	}
+	texts = append(texts, phiNoteTexts(t)...)
 	found := 0
 	for _, text := range texts {
 		toks := tokenize(text)
@@ -54,4 +41,64 @@ func TestAtWordStartsFindsWhatFindAllFinds(t *testing.T) {
 	if found < 50 {
 		t.Fatalf("only %d keyed identifiers in all the texts: the comparison shows little", found)
 	}
+}
+
+// TestNameCuesAtWordStartsEndWhereFindAllEnds: the name cues run at word
+// starts (1.17.0) and must end where FindAll's matches end, the only
+// offset cues reads, on edge cases and every note of testdata/phi.
+func TestNameCuesAtWordStartsEndWhereFindAllEnds(t *testing.T) {
+	texts := []string{
+		"Her  name: Ana Ruiz. Patient name: Bo Li; named Cy; spoke with Dee; Dear Eve,",
+		"Sincerely,\n\nFay Gill\ncc: Hal Ito; attn Ida Jo",
+		"xname: Kai; name is Lu; my name is Mo; pt: Ned; guardian: Ola",
+		"ſon Pia; Kelvin Kid Quy",
+		"",
+	}
+	texts = append(texts, phiNoteTexts(t)...)
+	found := 0
+	for _, pair := range []struct {
+		re   *regexp.Regexp
+		find func(string) [][]int
+	}{{reWeakCue, findWeakCue}, {reMediumCue, findMediumCue}, {reSignOff, findSignOff}, {reStrongCue, findStrongCue}} {
+		for _, text := range texts {
+			toks := tokenize(text)
+			ends := func(ms [][]int) []int {
+				var out []int
+				for _, m := range ms {
+					out = append(out, m[1])
+				}
+				return out
+			}
+			want := ends(matchNear(pair.re, text, toks, isNameCueWord, 4, 2))
+			got := ends(findNear(text, toks, isNameCueWord, 4, 2, pair.find))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s on %.60q: atWordStarts ends %v, FindAll %v", pair.re.String()[:30], text, got, want)
+			}
+			found += len(want)
+		}
+	}
+	if found < 100 {
+		t.Fatalf("only %d cues in all the texts: the comparison shows little", found)
+	}
+}
+
+// phiNoteTexts returns the notes of testdata/phi without their labels.
+func phiNoteTexts(t *testing.T) []string {
+	t.Helper()
+	notes, err := filepath.Glob("../../testdata/phi/notes/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) == 0 {
+		t.Fatal("no notes in testdata/phi")
+	}
+	var texts []string
+	for _, f := range notes {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, regexp.MustCompile(`\{\{[A-Z_]+:((?s:.*?))\}\}`).ReplaceAllString(string(b), "$1"))
+	}
+	return texts
 }

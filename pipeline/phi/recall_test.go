@@ -152,6 +152,12 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //     86.5 general before three guards written for unit tests the
 //     retrained tagger failed. Its errors were not read.
 //
+//   - testdata/phi-blind14: written blind during 1.17.0 while phi-train/t
+//     and u were written (states and countries kept apart by the brief),
+//     measured once with 1.16.0 (89.5 / 95.6 clinical, 90.7 / 93.1
+//     general) and once with the final 1.17.0 (90.1 / 95.3, 91.5 / 93.2).
+//     Its errors were not read.
+//
 // phi-blind with the final 1.9.0: 86.9 / 94.6 and 89.3 / 93.6 (rules
 // alone 85.4 / 94.9 and 87.4 / 93.8).
 //
@@ -187,7 +193,9 @@ func TestPHIFloorOnWrittenSets(t *testing.T) {
 		{"../../testdata/phi-blind12/clinical", 0.90, 0.895},
 		{"../../testdata/phi-blind12/general", 0.84, 0.935},
 		{"../../testdata/phi-blind13/clinical", 0.91, 0.91},
-		{"../../testdata/phi-blind13/general", 0.86, 0.92},
+		{"../../testdata/phi-blind13/general", 0.88, 0.92},
+		{"../../testdata/phi-blind14/clinical", 0.895, 0.945},
+		{"../../testdata/phi-blind14/general", 0.905, 0.925},
 	} {
 		rep := evaluate(t, c.dir)
 		if r := rep.All.TokenRecall(); r.Value() < c.recall {

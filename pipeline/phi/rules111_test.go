@@ -37,7 +37,7 @@ func TestDetectPHIRules111(t *testing.T) {
 		// Identifiers after weak keys.
 		{"weak keys with numbers", "An outside EEG (ref 44817); interp id 40417; TECH ID 0442; record locator HJ4TQZ; badge 4471; Reg. No. KMC 88213; State Bar No. 031877; TB register: 2026/SOW/0339",
 			[]want{{"44817", ID}, {"40417", ID}, {"0442", ID}, {"HJ4TQZ", ID}, {"4471", ID}, {"031877", License}, {"2026/SOW/0339", ID}}, nil},
-		{"weak keys without an identifier", "ref to cardiology; policy on visitors; ID the lesion; policy issued 1998; ref # on transfer 88213; per policy\n118209,C-002276",
+		{"weak keys without an identifier", "ref to cardiology; policy on visitors; ID the lesion; policy issued 1998; ref # on transfer 88213; per policy\nthe 118209 boxes",
 			nil, []string{"cardiology", "issued", "transfer", "118209"}},
 
 		// Initials.
@@ -119,4 +119,16 @@ func TestDetectPHIRules111(t *testing.T) {
 		{"eponymous scales", "Barthel index 60; Berg balance 41/56; Snellen chart; Mohs surgery.", nil, []string{"Barthel", "Berg", "Snellen", "Mohs"}},
 	}
 	runSpanCases(t, b, Hints{}, tests)
+
+	// A weak key's value is not looked for on the next line. (A number
+	// starting a CSV row, "118209,C-002276", is left to the tagger since
+	// 1.17.0: it learned from exports whose first column is a record number
+	// as often as a row count, so the rules alone are checked here.)
+	rules, err := NewBuiltin(WithoutTagger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSpanCases(t, rules, Hints{}, []spanCase{
+		{"a weak key's value is on its own line", "per policy\n118209,C-002276", nil, []string{"118209"}},
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 
 // The tagger is the built-in detector's learned part: an averaged
 // perceptron that labels each word or number of a text NAME, LOCATION,
-// DATE or nothing, from features of the token, its neighbours, the
+// DATE, an identifier or nothing, from features of the token, its neighbours, the
 // lexicon's flags and the two labels it gave before (greedy decoding left
 // to right, as in Collins 2002 and the taggers of NLTK and spaCy 1.x).
 //
@@ -35,9 +36,10 @@ import (
 // embedded, so the detector needs no file at run time.
 
 // taggerClasses are the labels the tagger predicts; index 0 is "not PHI".
-var taggerClasses = []Category{"", Name, Location, Date}
+// ID stands for every identifier category (see classOf), 1.17.0.
+var taggerClasses = []Category{"", Name, Location, Date, ID}
 
-const nTaggerClasses = 4
+const nTaggerClasses = 5
 
 // taggerModel is a trained perceptron: per hashed feature, one weight per
 // class.
@@ -60,7 +62,9 @@ var sharedTagger = sync.OnceValues(func() (*taggerModel, error) {
 	return readTaggerModel(bytes.NewReader(embeddedTagger))
 })
 
-const taggerMagic = "KILNTAG1"
+// taggerMagic heads a model file; KILNTAG2 (1.17.0) has five classes a
+// row, KILNTAG1 had four.
+const taggerMagic = "KILNTAG2"
 
 // writeTo stores the model: magic, threshold, count, then (hash, weights)
 // rows sorted by hash, gzipped, so the same model gives the same bytes.
@@ -202,12 +206,13 @@ func (m *taggerModel) tag(fx *featurizer, text string, toks []token) ([]uint8, [
 // joined by at most two characters of punctuation or space on one line
 // ("St. Louis", "12 Main St"), reported when the run's mean probability
 // reaches the model's threshold and the run holds a word that can carry
-// the category (see carries). Only NAME and LOCATION are reported: the
-// rules' patterns and calendar checks do better on dates and numbers
-// than a model that has seen few of them, and DATE stays a class so that
-// the tagger's history features know a date from the rest.
+// the category (see carries). NAME, LOCATION and, since 1.17.0,
+// identifiers are reported (see idSpan); the rules' patterns and calendar
+// checks do better on dates than the model, and DATE stays a class so
+// that the tagger's history features know a date from the rest.
 func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []uint8, probs []float32) []Span {
 	var out []Span
+	var lower []bool // per token, whether its line is written without case (lowerCaseLines)
 	for i := 0; i < len(toks); i++ {
 		c := labels[i]
 		if c == 0 || toks[i].shape == shPunct {
@@ -215,7 +220,14 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		}
 		last := i
 		sum, n := probs[i], 1
-		carried := fx.carries(toks[i], taggerClasses[c])
+		if lower == nil && fx.caseMode == 'm' {
+			lower = lowerCaseLines(text, toks)
+		}
+		mode := fx.caseMode
+		if lower != nil && lower[i] {
+			mode = 'l'
+		}
+		carried := fx.carries(toks[i], taggerClasses[c], mode)
 		for k := i + 1; k < len(toks); k++ {
 			t := toks[k]
 			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/:", rune(text[t.start])) ||
@@ -237,11 +249,19 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 				break
 			}
 			last, sum, n = k, sum+probs[k], n+1
-			carried = carried || fx.carries(t, taggerClasses[c])
+			carried = carried || fx.carries(t, taggerClasses[c], mode)
 		}
 		cat := taggerClasses[c]
-		if mean := sum / float32(n); mean >= m.threshold && carried && (cat == Name || cat == Location) {
+		if mean := sum / float32(n); mean >= m.threshold && carried && cat != Date {
 			start, end := i, last
+			if cat == ID {
+				for _, s := range idSpans(text, toks, start, end, fx) {
+					s.Confidence = taggerConfidence(mean)
+					out = append(out, s)
+				}
+				i = last
+				continue
+			}
 			// Numbers at a name's edges are something else's, and a year
 			// beside a town is no part of it ("Boston 2019").
 			for start < end && (cat == Name && toks[start].shape >= shNum || isYear(text, toks[start])) {
@@ -252,7 +272,7 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 			}
 			// In mixed case a name starts with a capital ("ª Inês" after
 			// "Dr." is the title's ordinal and the name).
-			for start < end && cat == Name && fx.caseMode == 'm' && !toks[start].isCap() {
+			for start < end && cat == Name && mode == 'm' && !toks[start].isCap() {
 				start++
 			}
 			// Without case, a dictionary word that no list calls a name
@@ -267,6 +287,121 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 	}
 	return out
 }
+
+// lowerCaseLines reports, per token, whether its line of a mixed-case
+// text is itself written without capitals (1.17.0): a chat message typed
+// in lower case under a capitalised sender ("[9:05 AM] Leilani K.: kai
+// you ready"), where a lower-case word may be a name as in a text with no
+// capitals at all. What counts is the line after a chat or label prefix
+// (up to its first ": " in the first 60 bytes): three words or more, none
+// capitalised.
+func lowerCaseLines(text string, toks []token) []bool {
+	out := make([]bool, len(toks))
+	for i := 0; i < len(toks); {
+		j := i + 1
+		for j < len(toks) && !toks[j].nl {
+			j++
+		}
+		body := i
+		lineStart := toks[i].start
+		for k := i; k < j && toks[k].start-lineStart < 60; k++ {
+			if toks[k].shape == shPunct && text[toks[k].start:toks[k].end] == ":" && k+1 < j && toks[k+1].start > toks[k].end {
+				body = k + 1
+				break
+			}
+		}
+		words, caps := 0, 0
+		for k := body; k < j; k++ {
+			switch toks[k].shape {
+			case shLower:
+				words++
+			case shCap, shUpper:
+				caps++
+			}
+		}
+		if caps == 0 && words >= 3 {
+			for k := i; k < j; k++ {
+				out[k] = true
+			}
+		}
+		i = j
+	}
+	return out
+}
+
+// idSpans makes the tagger's identifier spans of the run toks[start..end]:
+// a bracket parts a key's note from the value ("(AARP) 39018227-11") and a
+// gap of two spaces or more parts a table's columns ("0450  99284"), and
+// each part is a span if idSpan keeps it.
+func idSpans(text string, toks []token, start, end int, fx *featurizer) []Span {
+	var out []Span
+	from := start
+	for k := start; k <= end; k++ {
+		bracket := toks[k].shape == shPunct && strings.ContainsAny(text[toks[k].start:toks[k].end], "()[]{}")
+		gap := k < end && toks[k+1].start-toks[k].end >= 2
+		if !bracket && !gap && k < end {
+			continue
+		}
+		to := k
+		if bracket {
+			to = k - 1
+		}
+		if from <= to {
+			if s, ok := idSpan(text, toks, from, to, fx); ok {
+				out = append(out, s)
+			}
+		}
+		from = k + 1
+	}
+	return out
+}
+
+// idSpan makes the tagger's identifier span of toks[start..end]: words at
+// its edges are the key's ("serial", "No", "LKW"), not the value's, and
+// what is left must hold three digits and five letters or digits in all,
+// as the identifiers of the labelled corpora do, so that a count, a dose
+// or a room number next to a key word is no identifier.
+func idSpan(text string, toks []token, start, end int, fx *featurizer) (Span, bool) {
+	// A word in lower or mixed case apart from the rest is the key's
+	// ("pass 77102458"), while capitals may be a plate's letters ("941
+	// KBT"); a year apart from the rest is a date's ("VL 2026/10/14"),
+	// while one glued to it is the identifier's ("2026-004417").
+	keyWord := func(t token) bool {
+		return t.isWord() && (t.shape == shLower || t.shape == shCap && t.end-t.start > 1 || fx.plainWord(t) || fx.lx.abbreviation(text[t.start:t.end]))
+	}
+	for start < end && (toks[start+1].start > toks[start].end && (keyWord(toks[start]) || isYear(text, toks[start])) || toks[start].shape == shPunct) {
+		start++
+	}
+	for end > start && (toks[end-1].end < toks[end].start && (keyWord(toks[end]) || isYear(text, toks[end])) || toks[end].shape == shPunct) {
+		end--
+	}
+	digits, alnum := 0, 0
+	for _, r := range text[toks[start].start:toks[end].end] {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+			alnum++
+		case isLetter(r):
+			alnum++
+		}
+	}
+	v := text[toks[start].start:toks[end].end]
+	if prefix, _, ok := strings.Cut(v, "-"); ok && formPrefix(prefix) || digits < 3 || alnum < 5 || reStandardCode.MatchString(v) || reClockTimes.MatchString(v) {
+		return Span{}, false
+	}
+	return Span{Start: toks[start].start, End: toks[end].end, Category: ID, Detector: "tagger"}, true
+}
+
+// reStandardCode matches the public codes a note's numbers are as often
+// as an identifier: a CPT code or a ZIP code alone (five digits), a HCPCS
+// code ("E0431", "J0178"), an NDC ("61314-0454-02") and an obstetric
+// history ("G3P1011"). None of them names a person; nor does a form's
+// name ("CMS-1500", formPrefix) or a schedule's times.
+// reClockTimes matches a row of 24-hour clock times, a schedule's
+// ("0600 1200 1800 2400").
+var reClockTimes = regexp.MustCompile(`^(?:(?:[01]\d|2[0-4])[0-5]\d[ \t]+)+(?:[01]\d|2[0-4])[0-5]\d$`)
+
+var reStandardCode = regexp.MustCompile(`^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4}|\d{4,5}-\d{3,4}-\d{1,2}|G\d{1,2}P\d{1,4})$`)
 
 // stateOrCountry reports a state, province or country word, which the
 // labelling guidelines leave out of a place ("calgary alberta").
@@ -296,8 +431,11 @@ func (fx *featurizer) plainWord(t token) bool {
 // (phi-train/g, h, i) and the held-out Presidio records, letting every
 // word carry raised token recall by 1.1–2.3 points for 0.1–0.7 of
 // precision.
-func (fx *featurizer) carries(t token, cat Category) bool {
-	if !t.isWord() || fx.plainWord(t) || fx.caseMode == 'm' && t.shape == shLower {
+func (fx *featurizer) carries(t token, cat Category, mode byte) bool {
+	if cat == ID {
+		return t.shape == shNum || t.shape == shAlnum
+	}
+	if !t.isWord() || fx.plainWord(t) || mode == 'm' && t.shape == shLower {
 		// In mixed case a lower-case word is an ordinary one ("Plan:
 		// selma to follow up" is a typo's doing).
 		return false
@@ -306,7 +444,7 @@ func (fx *featurizer) carries(t token, cat Category) bool {
 	if t.sent && f&wAmbiguous != 0 {
 		return false // a name that is a word, where a capital says nothing: "Hope is that..."
 	}
-	if fx.caseMode != 'm' && f&wStreetSuffix != 0 && f&wEnglish != 0 {
+	if mode != 'm' && f&wStreetSuffix != 0 && f&wEnglish != 0 {
 		return false // without case, street words are ordinary words: "2 lane road"
 	}
 	return f&wEponym == 0 && (cat != Location || f&(wCountry|wState) == 0)
@@ -461,6 +599,31 @@ func tokenWord(text string, t token) string {
 	return t.key
 }
 
+// charPattern is w's letters and digits as "A", "a" and "9", runs of one
+// kind written once, at most eight long: "NM88412" is "A9", "3b" "9a".
+func charPattern(w string) string {
+	var b [8]byte
+	n := 0
+	for _, r := range w {
+		c := byte('a')
+		switch {
+		case r >= '0' && r <= '9':
+			c = '9'
+		case r >= 'A' && r <= 'Z':
+			c = 'A'
+		}
+		if n > 0 && b[n-1] == c {
+			continue
+		}
+		if n == len(b) {
+			break
+		}
+		b[n] = c
+		n++
+	}
+	return string(b[:n])
+}
+
 // wordAt is tokenWord of toks[k], or "<>" beyond the text's ends.
 func wordAt(text string, toks []token, k int) string {
 	if k < 0 || k >= len(toks) {
@@ -469,7 +632,7 @@ func wordAt(text string, toks []token, k int) string {
 	return tokenWord(text, toks[k])
 }
 
-var classNames = [nTaggerClasses]string{"O", "N", "L", "D"}
+var classNames = [nTaggerClasses]string{"O", "N", "L", "D", "I"}
 
 // flagNames are the lexicon flags' bit numbers as strings, made once:
 // features name flags on every word of every text.
@@ -538,6 +701,14 @@ func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, p
 		} else {
 			dst = append(dst, feature("c-", sh, mode))
 		}
+	}
+	if t.shape == shNum || t.shape == shAlnum {
+		// An identifier is told from other numbers by its make-up (1.17.0):
+		// its length, its pattern of letters and digits ("A9", "9"), and
+		// whether it is glued to the tokens beside it ("NM-88412").
+		tl, tr := i > 0 && toks[i-1].end == t.start, i+1 < len(toks) && toks[i+1].start == t.end
+		dst = append(dst, feature("dl", strconv.Itoa(min(t.end-t.start, 16))), feature("pat", charPattern(text[t.start:t.end])),
+			feature("tight", strconv.FormatBool(tl), strconv.FormatBool(tr)))
 	}
 	if len(fx.phrase) != len(toks) {
 		fx.phrase = fx.placePhrases(toks)

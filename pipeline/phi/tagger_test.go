@@ -118,9 +118,12 @@ func TestReadTaggerModelRejectsBadFiles(t *testing.T) {
 	raw := gunzipForTest(t, good.Bytes())
 	truncated := gzipForTest(t, raw[:len(raw)-3])
 	for name, file := range map[string][]byte{
-		"not gzip":      []byte("KILNTAG1"),
-		"wrong magic":   gzipForTest(t, []byte("SOMETHING ELSE ENTIRELY")),
-		"truncated row": truncated,
+		"not gzip":    []byte("KILNTAG1"),
+		"wrong magic": gzipForTest(t, []byte("SOMETHING ELSE ENTIRELY")),
+		// A model of four classes a row (before 1.17.0) is refused by
+		// its magic rather than read with its rows misaligned.
+		"four-class model": gzipForTest(t, append([]byte("KILNTAG1"), raw[len(taggerMagic):]...)),
+		"truncated row":    truncated,
 	} {
 		if _, err := readTaggerModel(bytes.NewReader(file)); err == nil {
 			t.Errorf("%s: read without error", name)
@@ -180,6 +183,71 @@ func TestTaggerLearnsContext(t *testing.T) {
 	}
 }
 
+// TestTaggerLearnsIdentifiers: identifiers of every kind teach one
+// class (1.17.0), so a number after a key the training text gave to
+// several kinds is found after that key in new text, while a dose beside
+// it is not; and idSpan keeps only the value of a run.
+func TestTaggerLearnsIdentifiers(t *testing.T) {
+	kinds := []Category{Vehicle, Device, Account, License, HealthPlan, ID}
+	var docs []TrainingDoc
+	for i := range 24 {
+		var b strings.Builder
+		var spans []Span
+		b.WriteString("Visit note.\nMember pass ")
+		start := b.Len()
+		fmt.Fprintf(&b, "%08d", 31000000+i*7919)
+		spans = append(spans, Span{Start: start, End: b.Len(), Category: kinds[i%len(kinds)]})
+		fmt.Fprintf(&b, " renewed at the desk. Took %d mg of ibuprofen and %d tablets.\n", 200+i*50, 2+i%3)
+		docs = append(docs, TrainingDoc{Text: b.String(), Spans: spans})
+	}
+	var model bytes.Buffer
+	if _, err := TrainTagger(context.Background(), docs, TrainOptions{}, &model); err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBuiltin(WithTaggerModel(bytes.NewReader(model.Bytes())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Visit note.\nMember pass 77102458 renewed at the desk. Took 1200 mg of ibuprofen and 3 tablets.\n"
+	got := b.tagged(text, tokenize(text), nil)
+	if len(got) != 1 || text[got[0].Start:got[0].End] != "77102458" || got[0].Category != ID || got[0].Detector != "tagger" {
+		t.Fatalf("tagger spans %s, want the pass number alone as ID", describe(text, got))
+	}
+
+	lx, err := sharedLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text, run, want string // want: the spans' texts joined by "|", "" for none
+	}{
+		{"Member pass 77102458 renewed.", "pass 77102458", "77102458"},           // the key's word is not the value
+		{"Plan (AARP) 39018227-11 on file.", "AARP) 39018227-11", "39018227-11"}, // a bracket parts note and value
+		{"Case 2026-004417 opened.", "2026-004417", "2026-004417"},               // a year glued to the number is part of it
+		{"VL 2026 high.", "VL 2026", ""},                                         // a year apart is a date's; "VL" alone no value
+		{"Billed CPT 97110 twice.", "97110", ""},                                 // a CPT code
+		{"Ordered E0431 today.", "E0431", ""},                                    // a HCPCS code
+		{"NDC 61314-0454-02 dispensed.", "61314-0454-02", ""},                    // an NDC
+		{"Gravida G3P1011 now.", "G3P1011", ""},                                  // an obstetric history
+		{"Doses at 0600 1200 1800 2400 daily.", "0600 1200 1800 2400", ""},       // clock times
+		{"Budget FY-2026 set.", "FY-2026", ""},                                   // a form's or year's name
+		{"Bus 14 stop.", "14", ""},                                               // too short for an identifier
+		{"Seen 0450  99284  QX7-22K9 ok", "0450  99284  QX7-22K9", "QX7-22K9"},   // table columns part a run
+		{"Code: LKW 0800 today", "LKW 0800", ""},                                 // an abbreviation is a key; 0800 alone is too short
+	} {
+		toks := tokenize(tc.text)
+		at := strings.Index(tc.text, tc.run)
+		first, last := tokenAt(toks, at), tokenAt(toks, at+len(tc.run))-1
+		var got []string
+		for _, s := range idSpans(tc.text, toks, first, last, newFeaturizer(lx, tc.text)) {
+			got = append(got, tc.text[s.Start:s.End])
+		}
+		if strings.Join(got, "|") != tc.want {
+			t.Errorf("idSpans(%q in %q) = %q, want %q", tc.run, tc.text, got, tc.want)
+		}
+	}
+}
+
 func TestTaggerCarries(t *testing.T) {
 	lx, err := sharedLexicon()
 	if err != nil {
@@ -200,6 +268,9 @@ func TestTaggerCarries(t *testing.T) {
 		{"He lives in Texas with Hope.", "Texas", Location, false},  // a state is not PHI
 		{"He lives in Texas with Hope.", "Texas", Name, true},       // ... though a name may be
 		{"Labs: CRP 184, Na 131.", "184", Name, false},              // a number
+		{"Member pass 48213907 renewed.", "48213907", ID, true},     // a number may be an identifier
+		{"Member pass QX7-22K9 renewed.", "QX7", ID, true},          // ... and so may a code of letters and digits
+		{"Member pass renewed by Hope.", "Hope", ID, false},         // a word alone never is
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tc.word, tc.cat), func(t *testing.T) {
@@ -207,7 +278,7 @@ func TestTaggerCarries(t *testing.T) {
 			toks := tokenize(tc.text)
 			for _, tok := range toks {
 				if tc.text[tok.start:tok.end] == tc.word {
-					if got := fx.carries(tok, tc.cat); got != tc.want {
+					if got := fx.carries(tok, tc.cat, fx.caseMode); got != tc.want {
 						t.Errorf("carries(%q, %s) = %v, want %v", tc.word, tc.cat, got, tc.want)
 					}
 					return
