@@ -227,6 +227,10 @@
 //     (trimNameRoles);
 //   - since 1.16.0: a name that a kind of place follows is that place
 //     ("Big Horn County", "Hopkins Village": placeHeads);
+//   - since 1.17.0: typist codes after their act wherever the line goes
+//     on ("typed by RQ/jk at 14:50": reCuedTypistCode) and initials after
+//     the bare act ("typed sgh", "Co-signed TKW"); precision: a route after
+//     a dose is no one's initials (routeAfterDose);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since
@@ -234,7 +238,11 @@
 //     clusters of GloVe vectors (lexicon/clusters.txt.gz), trained on the
 //     corpora of model/corpora.txt in five document orders whose models
 //     are averaged (1.16.0) and embedded; a word is PHI unless "not PHI"
-//     wins by notPHIMargin; its NAME and LOCATION spans join
+//     wins by notPHIMargin; since 1.17.0 identifiers of every kind are
+//     one class of it, whose spans keep only a value of three digits or
+//     more that is no public code (idSpans), and a lower-case line of a
+//     mixed-case text is read as caseless (lowerCaseLines); its NAME,
+//     LOCATION and ID spans join
 //     the rules' last, at a lower confidence, for any word but an eponym
 //     or drug brand (a state or country is no place), and pass the
 //     rules' guards for organisations, eponyms and species (WithoutTagger
