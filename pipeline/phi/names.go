@@ -213,9 +213,6 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	return out, orgs
 }
 
-// cues marks the tokens that follow a name cue with its strength. Each
-// cue pattern runs once over the whole text; a token is cued when a match
-// ends where it starts.
 // The cue patterns all start with \b and an ASCII letter, so they run
 // only at word starts (atWordStarts, 1.17.0). Where reStrongCue's
 // optional prefix is absent FindAll's match may start at the spaces
@@ -227,6 +224,9 @@ var (
 	findStrongCue = atWordStarts(anchored(reStrongCue))
 )
 
+// cues marks the tokens that follow a name cue with its strength. Each
+// cue pattern runs around the words it contains (findNear); a token is
+// cued when a match ends where it starts.
 func (r *nameRules) cues(text string, toks []token, flags []wordFlag) []cueStrength {
 	cue := make([]cueStrength, len(toks))
 	mark := func(find func(window string) [][]int, strength cueStrength, acrossLines bool) {

@@ -375,8 +375,9 @@ func idSpan(text string, toks []token, start, end int, fx *featurizer) (Span, bo
 	for end > start && (toks[end-1].end < toks[end].start && (keyWord(toks[end]) || isYear(text, toks[end])) || toks[end].shape == shPunct) {
 		end--
 	}
+	v := text[toks[start].start:toks[end].end]
 	digits, alnum := 0, 0
-	for _, r := range text[toks[start].start:toks[end].end] {
+	for _, r := range v {
 		switch {
 		case r >= '0' && r <= '9':
 			digits++
@@ -385,7 +386,6 @@ func idSpan(text string, toks []token, start, end int, fx *featurizer) (Span, bo
 			alnum++
 		}
 	}
-	v := text[toks[start].start:toks[end].end]
 	if prefix, _, ok := strings.Cut(v, "-"); ok && formPrefix(prefix) || digits < 3 || alnum < 5 || reStandardCode.MatchString(v) || reClockTimes.MatchString(v) {
 		return Span{}, false
 	}
