@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.17.0"
+const BuiltinVersion = "1.18.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -123,7 +123,17 @@ func (b *Builtin) notPersonHere(text string, toks []token, s Span, caseless bool
 		// need their own cues.
 		return true
 	}
-	return afterOrgLabel(text, toks, first)
+	// The span may start inside the field's value, the tagger having
+	// taken only its last word for a name ("Insurance: Harvard Pilgrim").
+	for k := first; k > first-4; k-- {
+		if afterOrgLabel(text, toks, k) {
+			return true
+		}
+		if k == 0 || toks[k].nl || !toks[k-1].isCap() {
+			break
+		}
+	}
+	return false
 }
 
 // Name implements Detector.
@@ -184,7 +194,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// initials in brackets after a name are that person's, and a ZIP code
 	// after a place is an address's.
 	merged := Merge(all...)
-	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged))
+	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged), saintNames(text, toks, merged))
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged))
 	return tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), nil

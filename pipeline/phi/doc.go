@@ -231,6 +231,10 @@
 //     on ("typed by RQ/jk at 14:50": reCuedTypistCode) and initials after
 //     the bare act ("typed sgh", "Co-signed TKW"); precision: a route after
 //     a dose is no one's initials (routeAfterDose);
+//   - since 1.18.0: a name after "St." or "Ste." joins the given name
+//     before it ("Marie St. Clair": saintNames); an organisation field's
+//     guard holds where the tagger took only the value's last word
+//     ("Insurance: Harvard Pilgrim": notPersonHere);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since
@@ -241,10 +245,12 @@
 //     wins by notPHIMargin; since 1.17.0 identifiers of every kind are
 //     one class of it, whose spans keep only a value of three digits or
 //     more that is no public code (idSpans), and a lower-case line of a
-//     mixed-case text is read as caseless (lowerCaseLines); its NAME,
-//     LOCATION and ID spans join
+//     mixed-case text is read as caseless (lowerCaseLines); since 1.18.0
+//     it tags in two passes, left to right and right to left, and takes
+//     the mean of their scores (tag); its NAME, LOCATION and ID spans join
 //     the rules' last, at a lower confidence, for any word but an eponym
-//     or drug brand (a state or country is no place), and pass the
+//     or drug brand (a state or country is no place; a plain English word
+//     only where the tagger is sure, since 1.18.0: carries), and pass the
 //     rules' guards for organisations, eponyms and species (WithoutTagger
 //     leaves it out);
 //   - other mentions (mentions.go): every name and place found, by rule

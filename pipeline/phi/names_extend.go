@@ -81,3 +81,40 @@ func (r *nameRules) extendsName(t token, sh shape) bool {
 	}
 	return true
 }
+
+// saintNames joins a name and the name after "St." or "Ste." into one
+// family name ("Marie St. Clair", "Luc Ste. Croix") when both sides were
+// found as names, whether the saint's word was taken with the first name
+// ("Marie St" by the tagger) or as a street's ("Marie St." by the street
+// rules). found are the merged spans.
+func saintNames(text string, toks []token, found []Span) []Span {
+	var out []Span
+	for a, sa := range found {
+		if sa.Category != Name {
+			continue
+		}
+		k := tokenAt(toks, sa.End) // the token after the name
+		switch {
+		case k > 0 && k < len(toks) && saintWord(toks[k-1]) && text[toks[k].start:toks[k].end] == ".":
+			k-- // the name holds the saint's word
+		case k >= len(toks) || !saintWord(toks[k]) || toks[k].nl:
+			continue
+		}
+		if k+2 >= len(toks) || text[toks[k+1].start:toks[k+1].end] != "." || toks[k+2].nl || !toks[k+2].isCap() {
+			continue
+		}
+		for _, sb := range found[a+1:] {
+			if sb.Start > toks[k+2].start {
+				break
+			}
+			if sb.Start == toks[k+2].start && sb.Category == Name {
+				out = append(out, Span{Start: sa.Start, End: sb.End, Category: Name, Confidence: max(sa.Confidence, sb.Confidence), Detector: "name-saint"})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// saintWord reports "St" or "Ste" with its capital.
+func saintWord(t token) bool { return t.shape == shCap && (t.key == "st" || t.key == "ste") }

@@ -62,9 +62,10 @@ var sharedTagger = sync.OnceValues(func() (*taggerModel, error) {
 	return readTaggerModel(bytes.NewReader(embeddedTagger))
 })
 
-// taggerMagic heads a model file; KILNTAG2 (1.17.0) has five classes a
-// row, KILNTAG1 had four.
-const taggerMagic = "KILNTAG2"
+// taggerMagic heads a model file; KILNTAG3 (1.18.0) holds the weights of
+// both passes (see tag), KILNTAG2 (1.17.0) only the left-to-right one's,
+// and KILNTAG1 had four classes a row instead of five.
+const taggerMagic = "KILNTAG3"
 
 // writeTo stores the model: magic, threshold, count, then (hash, weights)
 // rows sorted by hash, gzipped, so the same model gives the same bytes.
@@ -172,34 +173,96 @@ func softmax(s [nTaggerClasses]float32) [nTaggerClasses]float32 {
 // On the development sets (phi-train/g, h, i and l held out of training,
 // five orders each) a margin of 2 gave +0.2 points of token recall at the
 // same precision; 3 and 4 gave a little more recall for more precision.
+// With two passes (1.18.0) 1 and 3 moved recall and precision by 0.1 at
+// most.
 const notPHIMargin = 2
 
 // tag labels the word and number tokens of text: class index and its
-// probability per token (0 for punctuation).
+// probability per token (0 for punctuation). Two greedy passes score each
+// token, one left to right that knows the labels it gave before the token
+// and one right to left that knows those it gave after it (1.18.0); the
+// label is the best of their mean scores. Why: a greedy pass decides a
+// word before it sees the labels of the words after it ("Lone Tree ,
+// Iowa"). On the development sets the two passes gave +0.05 points of
+// token recall and +0.2 of precision over the left-to-right one alone
+// (+0.7 on phi-train/g), for twice the tagger's time and model size.
 func (m *taggerModel) tag(fx *featurizer, text string, toks []token) ([]uint8, []float32) {
 	labels := make([]uint8, len(toks))
 	probs := make([]float32, len(toks))
-	var feats []uint64
-	var s [nTaggerClasses]float32
-	prev1, prev2 := uint8(0), uint8(0)
+	// The features that do not depend on the labels given before are
+	// computed once for both passes.
+	var shared []uint64
+	at := make([]int, len(toks)+1)
+	for i, t := range toks {
+		at[i] = len(shared)
+		if t.shape != shPunct {
+			shared = fx.tokenFeatures(shared, text, toks, i)
+		}
+	}
+	at[len(toks)] = len(shared)
+	fwd := m.pass(text, toks, shared, at, false)
+	bwd := m.pass(text, toks, shared, at, true)
 	for i, t := range toks {
 		if t.shape == shPunct {
 			continue
 		}
-		feats = fx.features(feats[:0], text, toks, i, prev1, prev2)
-		m.scores(feats, &s)
-		s[0] -= notPHIMargin
-		p := softmax(s)
+		var s [nTaggerClasses]float32
+		for c := range s {
+			s[c] = (fwd[i][c] + bwd[i][c]) / 2
+		}
 		best := 0
 		for c := 1; c < nTaggerClasses; c++ {
 			if s[c] > s[best] {
 				best = c
 			}
 		}
-		labels[i], probs[i] = uint8(best), p[best]
-		prev2, prev1 = prev1, uint8(best)
+		labels[i], probs[i] = uint8(best), softmax(s)[best]
 	}
 	return labels, probs
+}
+
+// pass scores every word and number token greedily in one direction,
+// feeding each decision to the next token's history features; the "not
+// PHI" score already has notPHIMargin taken off. shared[at[i]:at[i+1]]
+// are token i's features that do not depend on the history.
+func (m *taggerModel) pass(text string, toks []token, shared []uint64, at []int, backward bool) [][nTaggerClasses]float32 {
+	out := make([][nTaggerClasses]float32, len(toks))
+	var feats []uint64
+	prev1, prev2 := uint8(0), uint8(0)
+	for j := range toks {
+		i := j
+		if backward {
+			i = len(toks) - 1 - j
+		}
+		if toks[i].shape == shPunct {
+			continue
+		}
+		feats = append(historyFeatures(feats[:0], text, toks[i], prev1, prev2), shared[at[i]:at[i+1]]...)
+		if backward {
+			feats = backwardFeatures(feats)
+		}
+		s := &out[i]
+		m.scores(feats, s)
+		s[0] -= notPHIMargin
+		best := 0
+		for c := 1; c < nTaggerClasses; c++ {
+			if s[c] > s[best] {
+				best = c
+			}
+		}
+		prev2, prev1 = prev1, uint8(best)
+	}
+	return out
+}
+
+// backwardFeatures rehashes features in place into the right-to-left
+// pass's own space: both passes' weights live in one table.
+func backwardFeatures(feats []uint64) []uint64 {
+	const prime = 1099511628211
+	for k, f := range feats {
+		feats[k] = (f ^ 0x9e3779b97f4a7c15) * prime
+	}
+	return feats
 }
 
 // spans turns token labels into spans: runs of one class whose words are
@@ -227,7 +290,6 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		if lower != nil && lower[i] {
 			mode = 'l'
 		}
-		carried := fx.carries(toks[i], taggerClasses[c], mode)
 		for k := i + 1; k < len(toks); k++ {
 			t := toks[k]
 			if t.nl || t.start-toks[last].end > 2 || t.shape == shPunct && strings.ContainsRune(",;/:", rune(text[t.start])) ||
@@ -249,10 +311,19 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 				break
 			}
 			last, sum, n = k, sum+probs[k], n+1
-			carried = carried || fx.carries(t, taggerClasses[c], mode)
 		}
 		cat := taggerClasses[c]
-		if mean := sum / float32(n); mean >= m.threshold && carried && cat != Date {
+		mean := sum / float32(n)
+		// A lone word is sure only with a capital that says name or
+		// place: in mixed case an upper-case word is an acronym ("by
+		// EMS"), and without case one English word after "in" is a word
+		// as often as a town ("the store in spring").
+		sure := mean >= sureProb && (n > 1 || toks[i].shape == shCap || mode == 'u')
+		carried := false
+		for k := i; k <= last && !carried; k++ {
+			carried = fx.carries(toks[k], cat, mode, sure)
+		}
+		if mean >= m.threshold && carried && cat != Date {
 			start, end := i, last
 			if cat == ID {
 				for _, s := range idSpans(text, toks, start, end, fx) {
@@ -431,11 +502,17 @@ func (fx *featurizer) plainWord(t token) bool {
 // (phi-train/g, h, i) and the held-out Presidio records, letting every
 // word carry raised token recall by 1.1–2.3 points for 0.1–0.7 of
 // precision.
-func (fx *featurizer) carries(t token, cat Category, mode byte) bool {
+//
+// sure is set when the tagger's mean probability for the run reaches
+// sureProb (and a lone word has a capital, see spans): then an English
+// word carries too (1.18.0). The tagger is most
+// often right about towns and people named with words ("Liberal", "Lone
+// Tree", "Colt Harms"), and the list held them back.
+func (fx *featurizer) carries(t token, cat Category, mode byte, sure bool) bool {
 	if cat == ID {
 		return t.shape == shNum || t.shape == shAlnum
 	}
-	if !t.isWord() || fx.plainWord(t) || mode == 'm' && t.shape == shLower {
+	if !t.isWord() || !sure && fx.plainWord(t) || mode == 'm' && t.shape == shLower {
 		// In mixed case a lower-case word is an ordinary one ("Plan:
 		// selma to follow up" is a typo's doing).
 		return false
@@ -449,6 +526,12 @@ func (fx *featurizer) carries(t token, cat Category, mode byte) bool {
 	}
 	return f&wEponym == 0 && (cat != Location || f&(wCountry|wState) == 0)
 }
+
+// sureProb is the tagger's mean probability over a run from which an
+// English word carries it (see carries). On the development sets it gave
+// +0.2 to +0.9 points of token recall for −0.1 of precision; 0.9, 0.97 and
+// 0.999 measured within 0.1 of it.
+const sureProb = 0.99
 
 // isZIP reports a number of five digits: a postal code, which the
 // labelling guidelines keep apart from the town before it.
@@ -658,6 +741,22 @@ func flagBits(dst []string, f wordFlag) []string {
 // features appends the hashed features of toks[i] to dst. prev1 and
 // prev2 are the classes given to the two word tokens before it.
 func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, prev1, prev2 uint8) []uint64 {
+	return fx.tokenFeatures(historyFeatures(dst, text, toks[i], prev1, prev2), text, toks, i)
+}
+
+// historyFeatures appends the features of the classes given to the two
+// word tokens before t, in the pass's direction.
+func historyFeatures(dst []uint64, text string, t token, prev1, prev2 uint8) []uint64 {
+	return append(dst,
+		feature("p1", classNames[prev1]),
+		feature("p12", classNames[prev1], classNames[prev2]),
+		feature("p1sh", classNames[prev1], shapeCode(text, t)),
+	)
+}
+
+// tokenFeatures appends the features of toks[i] that do not depend on the
+// classes given before it, which both passes share.
+func (fx *featurizer) tokenFeatures(dst []uint64, text string, toks []token, i int) []uint64 {
 	t := toks[i]
 	w := tokenWord(text, t)
 	sh := shapeCode(text, t)
@@ -666,9 +765,6 @@ func (fx *featurizer) features(dst []uint64, text string, toks []token, i int, p
 		feature("b"),
 		feature("w", w),
 		feature("sh", sh, mode),
-		feature("p1", classNames[prev1]),
-		feature("p12", classNames[prev1], classNames[prev2]),
-		feature("p1sh", classNames[prev1], sh),
 	)
 	if t.sent {
 		dst = append(dst, feature("sent", sh))

@@ -123,7 +123,10 @@ func TestReadTaggerModelRejectsBadFiles(t *testing.T) {
 		// A model of four classes a row (before 1.17.0) is refused by
 		// its magic rather than read with its rows misaligned.
 		"four-class model": gzipForTest(t, append([]byte("KILNTAG1"), raw[len(taggerMagic):]...)),
-		"truncated row":    truncated,
+		// A one-pass model (before 1.18.0) has no right-to-left weights:
+		// read, it would score every token at half its strength.
+		"one-pass model": gzipForTest(t, append([]byte("KILNTAG2"), raw[len(taggerMagic):]...)),
+		"truncated row":  truncated,
 	} {
 		if _, err := readTaggerModel(bytes.NewReader(file)); err == nil {
 			t.Errorf("%s: read without error", name)
@@ -256,21 +259,29 @@ func TestTaggerCarries(t *testing.T) {
 	tests := []struct {
 		text, word string
 		cat        Category
+		sure       bool // the tagger's mean probability reached sureProb
 		want       bool
 	}{
-		{"Seen with Hope today.", "Hope", Name, true},
-		{"Seen with Tukema Selilse today.", "Selilse", Name, true},  // no list knows it: the model decides
-		{"Gave 5000 Units of heparin.", "Units", Location, false},   // an English word no list calls a place
-		{"History of Crohn disease.", "Crohn", Name, false},         // an eponym
-		{"Switched to Eliquis.", "Eliquis", Name, false},            // a drug brand
-		{"He moved to Springfield.", "Springfield", Location, true}, // a town
-		{"Drove from Wanblee today.", "Wanblee", Location, true},    // a town no list knows
-		{"He lives in Texas with Hope.", "Texas", Location, false},  // a state is not PHI
-		{"He lives in Texas with Hope.", "Texas", Name, true},       // ... though a name may be
-		{"Labs: CRP 184, Na 131.", "184", Name, false},              // a number
-		{"Member pass 48213907 renewed.", "48213907", ID, true},     // a number may be an identifier
-		{"Member pass QX7-22K9 renewed.", "QX7", ID, true},          // ... and so may a code of letters and digits
-		{"Member pass renewed by Hope.", "Hope", ID, false},         // a word alone never is
+		{"Seen with Hope today.", "Hope", Name, false, true},
+		{"Seen with Tukema Selilse today.", "Selilse", Name, false, true},    // no list knows it: the model decides
+		{"Gave 5000 Units of heparin.", "Units", Location, false, false},     // an English word no list calls a place
+		{"History of Crohn disease.", "Crohn", Name, false, false},           // an eponym
+		{"Switched to Eliquis.", "Eliquis", Name, false, false},              // a drug brand
+		{"He moved to Springfield.", "Springfield", Location, false, true},   // a town
+		{"Drove from Wanblee today.", "Wanblee", Location, false, true},      // a town no list knows
+		{"He lives in Texas with Hope.", "Texas", Location, false, false},    // a state is not PHI
+		{"He lives in Texas with Hope.", "Texas", Name, false, true},         // ... though a name may be
+		{"Labs: CRP 184, Na 131.", "184", Name, false, false},                // a number
+		{"Member pass 48213907 renewed.", "48213907", ID, false, true},       // a number may be an identifier
+		{"Member pass QX7-22K9 renewed.", "QX7", ID, false, true},            // ... and so may a code of letters and digits
+		{"Member pass renewed by Hope.", "Hope", ID, false, false},           // a word alone never is
+		{"Moved back to Liberal in May.", "Liberal", Location, false, false}, // an English word no list calls a place ...
+		{"Moved back to Liberal in May.", "Liberal", Location, true, true},   // ... carries where the tagger is sure
+		{"ASSESSMENT: COLT HARMS, 9 Y", "HARMS", Name, true, true},           // and so does one no list calls a name
+		{"History of Crohn disease.", "Crohn", Name, true, false},            // an eponym never does
+		{"He lives in Texas with Hope.", "Texas", Location, true, false},     // nor a state
+		{"Plan: selma to follow up.", "selma", Name, true, false},            // nor, in mixed case, a lower-case word
+		{"Member pass renewed by Hope.", "Hope", ID, true, false},            // nor a word as an identifier
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tc.word, tc.cat), func(t *testing.T) {
@@ -278,8 +289,8 @@ func TestTaggerCarries(t *testing.T) {
 			toks := tokenize(tc.text)
 			for _, tok := range toks {
 				if tc.text[tok.start:tok.end] == tc.word {
-					if got := fx.carries(tok, tc.cat, fx.caseMode); got != tc.want {
-						t.Errorf("carries(%q, %s) = %v, want %v", tc.word, tc.cat, got, tc.want)
+					if got := fx.carries(tok, tc.cat, fx.caseMode, tc.sure); got != tc.want {
+						t.Errorf("carries(%q, %s, sure %v) = %v, want %v", tc.word, tc.cat, tc.sure, got, tc.want)
 					}
 					return
 				}
