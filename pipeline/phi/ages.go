@@ -8,12 +8,18 @@ import (
 var (
 	// reAgeNumber is a number an age over 89 can be; reAgeYearsAfter and
 	// reAgeCueBefore are what makes it one: "95 years", "aged 95".
-	reAgeNumber     = regexp.MustCompile(`\b(?:9\d|1[01]\d|12[0-5])\b`)
-	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:years?|yrs?|y/o|y\.o\.|yo)\b`)
-	reAgeCueBefore  = regexp.MustCompile(`(?i)\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at)\s*:?\s*$`)
-	reAgeDecade     = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
-	reAgeWords      = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
-	reAgeUnit       = regexp.MustCompile(`(?i)^[\s-]*(?:%|(?:percent|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b)`)
+	reAgeNumber = regexp.MustCompile(`\b(9\d|1[01]\d|12[0-5])(?:\b|(?i:y|yo|yrs?)\b)`)
+	// Since 1.18.0 also a Y glued to the number ("AGE 91Y") and the word
+	// for years of the languages the labelled sets hold ("93 años", "95
+	// jaar", "94 ans", "91 год").
+	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:(?:years?|yrs?|y/o|y\.o\.|yo|y|años|anos|ans|anys|jaar|jahre|ani|anni|tahun|gadu|gadi|yaşında)\b|(?:år|ár|лет|года|год|жашта)(?:[^\p{L}]|$))`)
+	// Since 1.18.0 also an age field of more words ("Age at start of
+	// season:", "Age on Dec. 31:"), the field in other languages ("Edad:",
+	// "Âge:", "Возраст:") and the speaker's own age ("I am 91").
+	reAgeCueBefore = regexp.MustCompile(`(?i)(?:\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|age\s+(?:at|on|as\s+of)\s[^:\n]{1,25}:|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at|i am|i'm|edad|alter|idade|leeftijd|wiek|alder)|(?:^|[^\p{L}])(?:âge|età|ålder|vârsta|возраст))\s*:?\s*$`)
+	reAgeDecade    = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
+	reAgeWords     = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
+	reAgeUnit      = regexp.MustCompile(`(?i)^[\s-]*(?:%|(?:percent|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b)`)
 )
 
 // findAges reports ages over 89, the only ages Safe Harbor removes (they
@@ -27,8 +33,8 @@ func findAges(text string) []Span {
 	// The year and cue patterns are tried only around the numbers from 90
 	// to 125 (1.11.0): the same matches, without running case-folded
 	// alternations over the whole text.
-	for _, m := range reAgeNumber.FindAllStringIndex(text, -1) {
-		start, end := m[0], m[1]
+	for _, m := range reAgeNumber.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[3] // the number without a glued Y
 		rest := text[end:]
 		if reAgeYearsAfter.MatchString(rest) && !digitRunBefore(text, start) {
 			add(start, end, 0.9, "age")
@@ -67,6 +73,14 @@ func findAges(text string) []Span {
 // number still rules out a weight or a distance ("Dad is 95 kg").
 var reKinIs = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s+(?:is|was)\s*:?\s*$`)
 
+// reKinComma and reClauseEnd: a relative's age after a comma that ends
+// the clause ("a quote for his father, 91.", since 1.18.0); a number the
+// text goes on from is a street's or a count's ("her mother, 95 Elm St").
+var (
+	reKinComma  = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s*,\s*$`)
+	reClauseEnd = regexp.MustCompile(`^\s*(?:[.;)]|$)`)
+)
+
 // kinAgeWords are the relatives whose age follows them; since 1.11.0 also
 // in brackets ("his mum (94)") and in other languages' family words
 // ("lola is 93").
@@ -95,7 +109,11 @@ func findKinAges(text string, toks []token) []Span {
 			continue
 		}
 		n := atoi(text[t.start:t.end])
-		if n < 90 || n > 125 || reAgeUnit.MatchString(text[t.end:]) || !reKinIs.MatchString(lowerBefore(text, t.start, 30)) {
+		if n < 90 || n > 125 || reAgeUnit.MatchString(text[t.end:]) {
+			continue
+		}
+		before := lowerBefore(text, t.start, 30)
+		if !reKinIs.MatchString(before) && !(reKinComma.MatchString(before) && reClauseEnd.MatchString(text[t.end:])) {
 			continue
 		}
 		out = append(out, Span{Start: t.start, End: t.end, Category: Age, Confidence: 0.85, Detector: "age"})
@@ -106,8 +124,9 @@ func findKinAges(text string, toks []token) []Span {
 // reAgeAfterName: a number over 89 right after a person's name, between
 // commas or in brackets ("Odessa Pruitt, 97, at home", "Mr Tan (93) was"),
 // or since 1.15.0 after "is" or "was" ("Her mother, Ollie Mae Weaver, is
-// 93", "mum (marj) is 90"; reAgeUnit and a decimal rule out a measure).
-var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])[ \t]*[,;](?:\s|$)|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*\)|\)?,?\s+(?:is|was|turned|turns|will\s+be)[ \t]+(9\d|1[01]\d|12[0-5])\b)`)
+// 93", "mum (marj) is 90"; reAgeUnit and a decimal rule out a measure);
+// since 1.18.0 also between a comma and a bracket ("Mr. Ames, 93 (DOB").
+var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])(?:[ \t]*[,;](?:\s|$)|[ \t]+\()|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*\)|\)?,?\s+(?:is|was|turned|turns|will\s+be)[ \t]+(9\d|1[01]\d|12[0-5])\b)`)
 
 // reBadgeAfterName: a badge or staff number right after an officer's or
 // agent's name ("SGT M. KING #2903", "P.O. Adriana Zavala #18842"), since

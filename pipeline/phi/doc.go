@@ -234,7 +234,11 @@
 //   - since 1.18.0: a name after "St." or "Ste." joins the given name
 //     before it ("Marie St. Clair": saintNames); an organisation field's
 //     guard holds where the tagger took only the value's last word
-//     ("Insurance: Harvard Pilgrim": notPersonHere);
+//     ("Insurance: Harvard Pilgrim": notPersonHere); ages with a glued
+//     Y ("91Y"), the word for years in other languages ("93 años"), age
+//     fields of several words or languages ("Edad:"), "I am 91", between
+//     a name's comma and a bracket and after a relative's comma at the
+//     clause's end;
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since

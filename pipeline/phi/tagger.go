@@ -318,7 +318,9 @@ func (m *taggerModel) spans(fx *featurizer, text string, toks []token, labels []
 		// place: in mixed case an upper-case word is an acronym ("by
 		// EMS"), and without case one English word after "in" is a word
 		// as often as a town ("the store in spring").
-		sure := mean >= sureProb && (n > 1 || toks[i].shape == shCap || mode == 'u')
+		// Nor is a lone word sure that names a kind of place ("The County
+		// agreed", "the Falls").
+		sure := mean >= sureProb && (n > 1 || (toks[i].shape == shCap || mode == 'u') && !placeHeadWords[toks[i].key])
 		carried := false
 		for k := i; k <= last && !carried; k++ {
 			carried = fx.carries(toks[k], cat, mode, sure)
