@@ -261,10 +261,7 @@ func trainOrder(ctx context.Context, examples []trainExample, opts TrainOptions,
 			ex := examples[e]
 			prev1, prev2 := uint8(0), uint8(0)
 			for j := range ex.toks {
-				i := j
-				if backward {
-					i = len(ex.toks) - 1 - j
-				}
+				i := passIndex(len(ex.toks), j, backward)
 				if ex.toks[i].shape == shPunct {
 					continue
 				}
