@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.18.0"
+const BuiltinVersion = "1.19.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -184,10 +184,12 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// A name line above an address or phone block needs the blocks found;
 	// intersections, building numbers and postal codes after a country
 	// need the streets.
+	dropPlacesAroundDates(text, all)
 	found := Merge(all...)
 	all = append(all, b.names.headerNames(text, toks, found), b.names.particleJoins(text, toks, found), dropClockNumbers(text, toks, b.loc.moreLocations(text, toks, found)))
 	// The tagger's spans join last, so that the rules' second pass sees
 	// only the rules' own findings.
+	dropPlacesAroundDates(text, all)
 	all = append(all, b.tagged(text, toks, orgs))
 	// "LAST, First M" fields are completed from either side, whoever
 	// found it,
@@ -198,6 +200,55 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged))
 	return tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), nil
+}
+
+// dropPlacesAroundDates removes the places the address rules built
+// around a date ("Seit März 2025", "15 Kasım 2026" read as a street and a
+// number): a place that holds a whole confident date with a month's name
+// is none (since 1.19.0). The spans are removed in place, from every stage's list.
+func dropPlacesAroundDates(text string, all [][]Span) {
+	var dates []Span
+	for _, spans := range all {
+		for _, s := range spans {
+			// Only a date with a month's name: numbers alone ("2-5-14
+			// Umeda", a Japanese block address) are as often a place's.
+			if s.Category == Date && s.Confidence >= 0.8 && hasLetter(text[s.Start:s.End]) {
+				dates = append(dates, s)
+			}
+		}
+	}
+	if len(dates) == 0 {
+		return
+	}
+	for k, spans := range all {
+		out := spans[:0]
+		for _, s := range spans {
+			if s.Category != Location || !holdsSpan(s, dates) {
+				out = append(out, s)
+			}
+		}
+		all[k] = out
+	}
+}
+
+// hasLetter reports whether s holds a letter of any script.
+func hasLetter(s string) bool {
+	for _, r := range s {
+		if isLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsSpan reports whether s covers one of spans whole.
+func holdsSpan(s Span, spans []Span) bool {
+	for _, d := range spans {
+		if s.Start <= d.Start && d.End <= s.End {
+			return true
+		}
+	}
+	return false
 }
 
 // guessedName reports a name found by the learned tagger, as another

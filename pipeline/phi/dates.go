@@ -1,7 +1,9 @@
 package phi
 
 import (
+	"cmp"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -26,94 +28,58 @@ var (
 	// ("1939. 05. 04.") and Korea ("2024. 3. 12."): the closing period
 	// sets it apart from a list of numbers.
 	reDateYMDSpaced = regexp.MustCompile(`\b(\d{4})\.[ \t](\d{1,2})\.[ \t](\d{1,2})\.`)
-	// reDateForeign: a day and a month named in another European
-	// language, with the year or the Iberian "de" ("7 de mayo de 2024",
-	// "14. März 2024", "21 febbraio 2024", "3 września 2023"): a number
-	// before a month name is a date in every one of them. reDateHU is
-	// the Hungarian year-first form ("2024. március 12.").
-	reDateForeign = regexp.MustCompile(`(?i)\b(\d{1,2})(\.|er|º)?[ \t]+(de[ \t]+)?(` + foreignMonthRE + `)\b(?:[ \t]+(?:de[ \t]+)?(\d{4})\b)?`)
-	reDateHU      = regexp.MustCompile(`(?i)\b(\d{4})\.[ \t]+(` + foreignMonthRE + `)[ \t]+(\d{1,2})\b\.?`)
-	reDateShort   = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
+	reDateShort     = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
+	// reDateCompact: the day, month and year run together as airline
+	// and military records write them, "02NOV26", "21NOV26 0615 HST",
+	// "09MAR2024", "22NOV" (since 1.19.0).
+	reDateCompact = regexp.MustCompile(`\b(\d{1,2})(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(\d{4}|\d{2})?\b`)
 	// reDateMDY: "Nov 20, 2026", "APR 2,1951", and a range within one
-	// month, "Sept 3-6" (group 3, checked by rangeEndOK).
-	reDateMDY = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:[ \t]*[-–][ \t]*(\d{1,2})(?:st|nd|rd|th)?\b)?(?:(?:,[ \t]*|[ \t]+)(\d{4})\b)?`)
+	// month, "Sept 3-6" (group 3, checked by rangeEndOK); since 1.19.0 a
+	// year cut to its last two digits, "Nov 15, '26", and "the" before
+	// the day, "october the 20th".
+	reDateMDY = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]+(?:the[ \t]+)?(\d{1,2})(?:st|nd|rd|th)?\b(?:[ \t]*[-–][ \t]*(\d{1,2})(?:st|nd|rd|th)?\b)?(?:(?:,[ \t]*|[ \t]+)(\d{4}\b|['\x{2019}]\d{2}\b))?`)
 	// reDateDMY: "3rd of March 2024", and a range within one month written
 	// day first, "12-19 July 2025", "7 and 8 August" (group 1).
 	// Since 1.13.0 also a court's "15TH DAY OF DECEMBER, 2026", and a line
 	// break between the day and the month or before the year ("8th\nNovember",
 	// "3rd December\n2026"), as letters wrap them.
-	reDateDMY   = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?(?:[ \t]+|[ \t]*\n[ \t]*)(?:day[ \t]+of[ \t]+|of[ \t]+)?` + monthRE + `\b\.?(?:,?(?:[ \t]+|[ \t]*\n[ \t]*)(\d{4})\b)?`)
-	reDateMY    = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4})\b`)
-	reDateDMonY = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
-	reMonthCue  = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each|diagnosed|started|stopped|began|born|died|moved|seen|admitted|discharged|scheduled|due|your|our|his|her|their)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
-	reHoliday   = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day),?\s+\d{4}\b`)
+	reDateDMY = regexp.MustCompile(`(?i)\b(?:(\d{1,2})(?:st|nd|rd|th)?[ \t]*(?:[-–&]|and)[ \t]*)?(\d{1,2})(?:st|nd|rd|th)?(?:[ \t]+|[ \t]*\n[ \t]*)(?:day[ \t]+of[ \t]+|of[ \t]+)?` + monthRE + `\b\.?(?:,?(?:[ \t]+|[ \t]*\n[ \t]*)(\d{4})\b)?`)
+	// reDateMY: "March 2024", and since 1.19.0 "Mar '24" and the second
+	// month of a range, "Jan-Feb 2024" (widenHyphenated takes the first).
+	reDateMY = regexp.MustCompile(`(?i)\b` + monthRE + `\.?,?[ \t]+(\d{4}\b|['\x{2019}]\d{2}\b)`)
+	// reDateDMonNoYear: a day and an abbreviated month joined by a hyphen
+	// and no year, "4-Sept", "12-Jan" (since 1.19.0); reDateDMonY takes
+	// the ones with a year.
+	reDateDMonNoYear = regexp.MustCompile(`(?i)\b(\d{1,2})-` + monthRE + `\b\.?`)
+	reDateDMonY      = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
+	reMonthCue       = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each|diagnosed|started|stopped|began|born|died|moved|seen|admitted|discharged|scheduled|due|your|our|his|her|their)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
+	reHoliday        = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day),?\s+\d{4}\b`)
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
 	// time zone ("14:22 PT"); a 24-hour time without a colon ("3/14 0722")
 	// only one space away, as a table's next column is further. Since
 	// 1.11.0 a numeric offset ends it too, as e-mail headers write it
-	// ("16 Nov 2026 21:14:07 -0500").
-	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?|[AaPp]\b)?|[ \t]+\d{1,2}[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b)?)(?:[ \t]+(?:[ECMP][SD]?T|UTC|GMT|[+-](?:0\d|1[0-4])[0-5]\d)\b)?\b`)
+	// ("16 Nov 2026 21:14:07 -0500"); since 1.19.0 the zones of Alaska,
+	// Hawaii, the Atlantic, Europe, Africa, Asia and Oceania, and the
+	// aviation "Z" ("1940Z").
+	reTimeAfter = regexp.MustCompile(`^(?:(?:\s+|T|[ \t]*@[ \t]*)\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?|[AaPp]\b)?|[ \t]+\d{1,2}(?:\.[0-5]\d)?[ \t]?[AaPp]\.?[Mm]\b\.?|(?:[ \t]|[ \t]*@[ \t]*)(?:[01]\d|2[0-3])[0-5]\d(?:[ \t]*(?:h|hrs?)\b|Z)?)(?:[ \t]+(?:[ECMPA][SD]?T|AK[SD]T|H[SD]?T|ChST|SST|NZ[SD]T|AE[SD]T|AC[SD]T|AWST|BST|IST|CES?T|EES?T|WES?T|[WCE]AT|SAST|JST|KST|SGT|PHT|HKT|WIB|UTC|GMT|Z|[+-](?:0\d|1[0-4])[0-5]\d)\b)?\b`)
 	// reDateTimeISO: an ISO 8601 date and time, "2026-11-23T08:00:14-06:00".
 	reDateTimeISO = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`)
 	// reShortDateRange: two short dates joined as a range, "10/6-10/30",
 	// "1/1 - 12/31"; each is a date (the digits around one would refuse
 	// it alone).
+	reSlashYear      = regexp.MustCompile(`^/(?:\d{4}|\d{2})\b`)
 	reShortDateRange = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})[ \t]*[-–][ \t]*(\d{1,2})/(\d{1,2})\b`)
 	// reDateCue are the words that make a bare "3/6" a date. Since 1.11.0
 	// a weekday ("next tues 12/1", "Sat 12/5": an oxygen saturation is no
 	// valid month and day), a relative day ("today 11/19"), the start or
 	// end of a schedule ("starting 12/7") and an act done on a day
 	// ("given 11/3", "cleared 10/10") are cues too.
-	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|given|exam|cleared|drawn|collected|done|performed|placed|removed|resulted|received|sent|faxed|signed|last|prior|previous)\W{0,3}$`)
+	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|given|exam|cleared|drawn|collected|done|performed|placed|removed|resulted|received|sent|faxed|signed|last|prior|previous|ends|ended|expires|expired|expiry|renews|closes|deadline)\W{0,3}$`)
 )
-
-// foreignMonths maps the month names of Spanish, Portuguese, French,
-// Italian, German, Dutch, Hungarian and Polish (genitive, as dates write
-// them) to 1-12; foreignMonthRE matches any of them.
-var foreignMonths = func() map[string]int {
-	m := map[string]int{}
-	for _, lang := range []string{
-		"enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-		"janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
-		"janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-		"gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-		"januar februar märz april mai juni juli august september oktober november dezember",
-		"januari februari maart april mei juni juli augustus september oktober november december",
-		"január február március április május június július augusztus szeptember október november december",
-		"stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
-	} {
-		for i, w := range strings.Fields(lang) {
-			m[w] = i + 1
-		}
-	}
-	m["setiembre"], m["jänner"] = 9, 1
-	return m
-}()
-
-// foldedForeignMonths are foreignMonths' names folded as token keys are.
-var foldedForeignMonths = func() map[string]bool {
-	m := make(map[string]bool, len(foreignMonths))
-	for w := range foreignMonths {
-		m[fold(w)] = true
-	}
-	return m
-}()
-
-// isForeignMonth triggers the foreign date patterns (matchNear).
-func isForeignMonth(t token) bool { return t.isWord() && foldedForeignMonths[t.key] }
 
 // isYearToken triggers the year-first spaced date: four digits.
 func isYearToken(t token) bool { return t.shape == shNum && t.end-t.start == 4 }
-
-var foreignMonthRE = func() string {
-	ws := make([]string, 0, len(foreignMonths))
-	for w := range foreignMonths {
-		ws = append(ws, regexp.QuoteMeta(w))
-	}
-	sortByLenDesc(ws)
-	return "(?:" + strings.Join(ws, "|") + ")"
-}()
 
 // findDates reports dates with a day or month element (a year alone is
 // not PHI under Safe Harbor) in numeric, ISO and spelled-out forms, with a
@@ -134,12 +100,17 @@ func findDates(text string, toks []token) []Span {
 	}
 	for _, m := range reShortDateRange.FindAllStringSubmatchIndex(text, -1) {
 		a, b, c, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]]), atoi(text[m[8]:m[9]])
-		if digitRunAround(text, m[0], m[1]) {
+		// "11/21-11/22/26": the range's end carries the year, and is a
+		// numeric date of its own.
+		yearAfter := reSlashYear.MatchString(text[m[1]:])
+		if digitRunBefore(text, m[0]) || digitRunAround(text, m[0], m[1]) && !yearAfter {
 			continue
 		}
 		if validDate(0, a, b) && validDate(0, c, d) || validDate(0, b, a) && validDate(0, d, c) {
-			out = append(out, Span{Start: m[2], End: m[5], Category: Date, Confidence: 0.75, Detector: "date-range"},
-				Span{Start: m[6], End: m[9], Category: Date, Confidence: 0.75, Detector: "date-range"})
+			out = append(out, Span{Start: m[2], End: m[5], Category: Date, Confidence: 0.75, Detector: "date-range"})
+			if !yearAfter {
+				out = append(out, Span{Start: m[6], End: m[9], Category: Date, Confidence: 0.75, Detector: "date-range"})
+			}
 		}
 	}
 	for _, m := range reDateISO.FindAllStringSubmatchIndex(text, -1) {
@@ -152,24 +123,7 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[2], m[11], 0.95)
 	}
-	for _, m := range matchNear(reDateForeign, text, toks, isForeignMonth, 3, 3) {
-		d, mo, y := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[8]:m[9]])], 0
-		if m[10] >= 0 {
-			y = atoi(text[m[10]:m[11]])
-		}
-		// Without a year only "de" or the German ordinal period says date.
-		if m[10] < 0 && m[6] < 0 && (m[4] < 0 || text[m[4]:m[5]] != ".") || !validDate(y, mo, d) || digitRunBefore(text, m[0]) {
-			continue
-		}
-		add(m[0], m[1], 0.9)
-	}
-	for _, m := range matchNear(reDateHU, text, toks, isForeignMonth, 3, 2) {
-		y, mo, d := atoi(text[m[2]:m[3]]), foreignMonths[strings.ToLower(text[m[4]:m[5]])], atoi(text[m[6]:m[7]])
-		if y < 1800 || y > 2199 || !validDate(y, mo, d) {
-			continue
-		}
-		add(m[0], m[1], 0.9)
-	}
+	out = append(out, findIntlDates(text, toks)...)
 	for _, m := range matchNear(reDateYMDSpaced, text, toks, isYearToken, 0, 6) {
 		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
 		if y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
@@ -177,7 +131,7 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], 0.9)
 	}
-	for _, m := range reDateNumeric.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range numericDateCandidates(text) {
 		a, b, ys := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), text[m[10]:m[11]]
 		sep := text[m[4]:m[5]]
 		// A two-digit year with dots is a date only with both day and
@@ -219,9 +173,9 @@ func findDates(text string, toks []token) []Span {
 		d := atoi(text[m[4]:m[5]])
 		y := 0
 		if m[8] >= 0 {
-			y = atoi(text[m[8]:m[9]])
+			y = yearValue(text[m[8]:m[9]])
 		}
-		if !monthWordOK(text, m[2], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) {
+		if !monthWordOK(text, m[2], mon) && !lowerMayBeforeDay(text, m[2], mon) || !validDate(y, monthNumbers[strings.ToLower(mon)], d) {
 			continue
 		}
 		if m[8] < 0 && !isUpperByte(mon[0]) && reAgeUnit.MatchString(text[m[1]:]) {
@@ -261,13 +215,28 @@ func findDates(text string, toks []token) []Span {
 		}
 		add(m[0], m[1], conf)
 	}
-	for _, m := range matchNear(reDateMY, text, toks, isMonthWord, 0, 3) {
+	for _, m := range matchNear(reDateMY, text, toks, isMonthOrHyphenMonth, 0, 3) {
 		mon := text[m[2]:m[3]]
-		y := atoi(text[m[4]:m[5]])
-		if !monthWordOK(text, m[2], mon) || y < 1800 || y > 2199 {
+		y := yearValue(text[m[4]:m[5]])
+		if !monthWordOK(text, m[2], mon) || y < 1800 && y >= 100 || y > 2199 || y < 100 && !isUpperByte(mon[0]) {
 			continue
 		}
 		add(m[0], m[1], 0.85)
+	}
+	for _, m := range matchNear(reDateDMonNoYear, text, toks, isMonthWord, 2, 1) {
+		mon := text[m[4]:m[5]]
+		if !monthWordOK(text, m[4], mon) || !validDate(0, monthNumbers[strings.ToLower(mon)], atoi(text[m[2]:m[3]])) ||
+			digitRunBefore(text, m[0]) || m[1] < len(text) && (text[m[1]] == '-' || text[m[1]] == '/') {
+			continue
+		}
+		add(m[0], m[1], 0.85)
+	}
+	for _, m := range matchNear(reDateCompact, text, toks, isCompactDate, 0, 0) {
+		mon := monthNumbers[strings.ToLower(text[m[4]:m[5]])]
+		if !validDate(0, mon, atoi(text[m[2]:m[3]])) {
+			continue
+		}
+		add(m[0], m[1], 0.9)
 	}
 	for _, m := range matchNear(reDateDMonY, text, toks, isMonthWord, 2, 2) {
 		if !validDate(0, monthNumbers[strings.ToLower(text[m[4]:m[5]])], atoi(text[m[2]:m[3]])) {
@@ -286,11 +255,34 @@ func findDates(text string, toks []token) []Span {
 		// counts too ("the ativan you gave me in july"): no other English
 		// word is spelled "june" or "october".
 		if len(mon) < 3 || monthNumbers[strings.ToLower(mon)] == 0 || !isFullMonth(mon) && !abbreviatedMonthAfterTimeCue(text, m) ||
-			!isUpperByte(mon[0]) && (strings.EqualFold(mon, "may") || strings.EqualFold(mon, "march")) {
+			!isUpperByte(mon[0]) && (strings.EqualFold(mon, "may") || strings.EqualFold(mon, "march") && !lowerMarchAfterCue(text, m)) {
 			continue
 		}
 		out = append(out, Span{Start: m[2], End: m[3], Category: Date, Confidence: 0.7, Detector: "date-month"})
 	}
+	for _, m := range matchNear(reMonthCueMore, text, toks, isMonthWord, 3, 1) {
+		mon := text[m[2]:m[3]]
+		if !isFullMonth(mon) || nameMonth(mon) || !isUpperByte(mon[0]) && (strings.EqualFold(mon, "may") || strings.EqualFold(mon, "march")) {
+			continue
+		}
+		cue := strings.ToLower(strings.TrimSpace(text[m[0]:m[2]]))
+		after := text[m[3]:min(len(text), m[3]+20)]
+		// "(February)" alone in its brackets; "the December draft" before
+		// a lower-case word.
+		if strings.HasPrefix(cue, "(") && !strings.HasPrefix(strings.TrimLeft(after, " \t"), ")") ||
+			cue == "the" && !reLowerWordNext.MatchString(after) {
+			continue
+		}
+		out = append(out, Span{Start: m[2], End: m[3], Category: Date, Confidence: 0.7, Detector: "date-month"})
+	}
+	for _, m := range matchNear(reMonthPair, text, toks, isMonthOrHyphenMonth, 2, 2) {
+		a, b := text[m[2]:m[3]], text[m[4]:m[5]]
+		if !pairMonthOK(a) || !pairMonthOK(b) || isUpperByte(a[0]) != isUpperByte(b[0]) {
+			continue
+		}
+		out = append(out, Span{Start: m[2], End: m[5], Category: Date, Confidence: 0.75, Detector: "date-month"})
+	}
+	out = append(out, coordinatedDates(text, out)...)
 	// A holiday is a date only with its year ("Christmas 2025"); alone it
 	// names every year's (since 1.13.0, as every labelled corpus has it).
 	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
@@ -298,7 +290,60 @@ func findDates(text string, toks []token) []Span {
 	}
 	out = append(out, findSpokenDates(text, toks)...)
 	out = append(out, findFormDates(text)...)
-	return append(out, findDatesNoYear(text, toks, out, shorts)...)
+	out = append(out, findDatesNoYear(text, toks, out, shorts)...)
+	widenHyphenated(text, toks, out)
+	return out
+}
+
+// numericDateCandidates returns reDateNumeric's matches. Where the two
+// separators differ the match is no date, and the search starts again
+// at its second number: "11/21-11/22/26" first matches "11/21-11", which
+// would hide the date "11/22/26" (since 1.19.0).
+func numericDateCandidates(text string) [][]int {
+	var out [][]int
+	for at := 0; at < len(text); {
+		m := reDateNumeric.FindStringSubmatchIndex(text[at:])
+		if m == nil {
+			break
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += at
+			}
+		}
+		out = append(out, m)
+		if text[m[4]:m[5]] != text[m[8]:m[9]] {
+			at = m[6]
+		} else {
+			at = m[1]
+		}
+	}
+	return out
+}
+
+// yearValue reads the year of a date, four digits or an apostrophe and
+// two ("'26", which stays 26: validDate needs no century).
+func yearValue(s string) int {
+	return atoi(strings.TrimLeft(s, "'\u2019"))
+}
+
+// widenHyphenated starts a date at the month that a hyphen joins to it
+// ("Jan-Feb 2024"), since 1.19.0. The "mid" of "mid-March" stays out, as
+// testdata/phi labels it: it dates nothing.
+func widenHyphenated(text string, toks []token, spans []Span) {
+	for i := range spans {
+		s := &spans[i]
+		if s.Start < 2 || text[s.Start-1] != '-' {
+			continue
+		}
+		k, ok := slices.BinarySearchFunc(toks, s.Start, func(t token, at int) int { return cmp.Compare(t.end, at+1) })
+		if !ok && k >= len(toks) || toks[k].start >= s.Start || !toks[k].isWord() {
+			continue
+		}
+		if monthNumbers[strings.ToLower(text[toks[k].start:s.Start-1])] != 0 {
+			s.Start = toks[k].start
+		}
+	}
 }
 
 // ocrDigits returns text with the letters OCR mistakes for digits ("O",
@@ -366,6 +411,12 @@ func isMonthOrHyphenMonth(t token) bool {
 	return false
 }
 
+// isCompactDate triggers reDateCompact: a token of digits and letters
+// as long as "1JAN" to "31DEC2026".
+func isCompactDate(t token) bool {
+	return t.shape == shAlnum && t.end-t.start >= 4 && t.end-t.start <= 9
+}
+
 // isHolidayWord triggers reHoliday.
 var isHolidayWord = keyIn("christmas", "new", "thanksgiving", "easter", "independence", "fourth", "halloween", "valentines", "memorial", "labor", "veterans")
 
@@ -390,12 +441,137 @@ func monthWordOK(text string, at int, mon string) bool {
 		// of these is an English word.
 		return true
 	case "jan", "dec":
-		// A name and "decreased": the month only in a line typed in one
-		// case, and never before a unit ("dec 20 mg", checked by the
-		// callers through reAgeUnit).
-		return caselessLine(text, at)
+		// A name and "decreased", but never before a day or a year, which
+		// every caller asks for: the month (since 1.19.0 in any line, as
+		// chats type "appt is dec 4"), and never before a unit ("dec 20
+		// mg", checked by the callers through reAgeUnit).
+		return true
 	}
 	return false
+}
+
+var (
+	// reMonthCueMore: more words before a month alone, since 1.19.0: a
+	// month paid or owed for, returned or expired in ("MAR for October",
+	// "owed January rent", "returns April"), one in brackets
+	// ("(February)") and "the December draft"; only the months that are
+	// no first names (nameMonth).
+	reMonthCueMore  = regexp.MustCompile(`(?i)(?:\b(?:for|paid|owed|returns|returned|returning|expires|expired|ends|ended|renews|renewed|around|circa|the)[ \t]+|\([ \t]*)` + monthRE + `\b`)
+	reLowerWordNext = regexp.MustCompile(`^[ \t]+[a-z]{3,}\b`)
+	// reMonthPair: two months joined as a range, "Sept-Nov", "Oct/Nov
+	// claims", "JAN-JUN" (since 1.19.0).
+	reMonthPair = regexp.MustCompile(`(?i)\b` + monthRE + `\.?[ \t]*[-–/][ \t]*` + monthRE + `\b\.?`)
+	// reCoordinatedDay and reCoordinatedMonth: a day or a month joined to
+	// a date just found, "December 2 and 16", "NOVEMBER 19 AND 26, 2026",
+	// "August and September",
+	// "in June, July or August" (since 1.19.0).
+	reCoordinatedDay   = regexp.MustCompile(`(?i)^[ \t]+(?:and|or|&|to|through|thru)[ \t]+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?[ \t]+(?:19|20)\d{2}\b)?`)
+	reCoordinatedMonth = regexp.MustCompile(`(?i)^[ \t]*(?:and|or|&|,|to|through|thru|[-–/])[ \t]*(?:early[ \t]+|late[ \t]+|mid-?)?` + monthRE + `\b`)
+)
+
+// reMarchVerb: what follows "march" the verb or noun ("march on", "the
+// march of time").
+var (
+	reMarchVerb    = regexp.MustCompile(`(?i)^[ \t]*(?:on|of|to|with|in|for|across|through|down|up|out|past|into|along|forward|band|madness)\b`)
+	reMarchTimeCue = regexp.MustCompile(`(?i)^(?:since|until|till|in|by|from|early|late|mid|last|next|this|before|after)\b`)
+)
+
+// lowerMarchAfterCue accepts a lower-case "march" after a preposition of
+// time that no verb's word follows ("a bed in march", "since march -";
+// since 1.19.0).
+func lowerMarchAfterCue(text string, m []int) bool {
+	cue := strings.TrimSpace(text[m[0]:m[2]])
+	return reMarchTimeCue.MatchString(cue) && !reMarchVerb.MatchString(text[m[3]:min(len(text), m[3]+20)])
+}
+
+// nameMonth reports the months that are also first names, which the
+// weaker cues of reMonthCueMore would take when they name a person ("paid
+// June", "for April").
+func nameMonth(mon string) bool {
+	switch strings.ToLower(mon) {
+	case "april", "may", "june", "august":
+		return true
+	}
+	return false
+}
+
+// pairMonthOK accepts a month of reMonthPair: a full name or an
+// abbreviation, "may", "mar" and "jan" only capitalised.
+func pairMonthOK(mon string) bool {
+	l := strings.ToLower(mon)
+	if monthNumbers[l] == 0 {
+		return false
+	}
+	switch l {
+	case "may", "mar", "march", "jan":
+		return isUpperByte(mon[0])
+	}
+	return true
+}
+
+// coordinatedDates reports the days and months joined to the dates found
+// (reCoordinatedDay, reCoordinatedMonth): a day after a date that ends in
+// its day, a month after one that ends in a month, each ending as an
+// ordinal day may (ordinalDayEnds).
+func coordinatedDates(text string, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		if s.Category != Date || s.End >= len(text) {
+			continue
+		}
+		last := text[s.Start:s.End]
+		endsInMonth := monthNumbers[strings.ToLower(strings.TrimRight(lastWord(last), "."))] != 0
+		endsInDay := !endsInMonth && len(last) > 0 && isDigitByte(last[len(last)-1]) && !strings.ContainsAny(last, "/-.:") && reWordBeforeDay.MatchString(last)
+		rest := text[s.End:min(len(text), s.End+40)]
+		switch {
+		case endsInDay:
+			if m := reCoordinatedDay.FindStringSubmatchIndex(rest); m != nil {
+				d := atoi(rest[m[2]:m[3]])
+				if d >= 1 && d <= 31 && ordinalDayEnds(rest[m[1]:]) && !reAgeUnit.MatchString(rest[m[1]:]) && !reClockAfter.MatchString(rest[m[1]:]) {
+					out = append(out, Span{Start: s.End + m[2], End: s.End + m[1], Category: Date, Confidence: 0.7, Detector: "date-coordinated"})
+				}
+			}
+		case endsInMonth:
+			if m := reCoordinatedMonth.FindStringSubmatchIndex(rest); m != nil {
+				if mon := rest[m[2]:m[3]]; pairMonthOK(mon) && (isFullMonth(mon) || isUpperByte(mon[0]) == isUpperByte(lastWord(last)[0])) {
+					out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: Date, Confidence: 0.7, Detector: "date-coordinated"})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// reClockAfter: a number that is an hour ("and 4:30", "to 5 pm").
+var reClockAfter = regexp.MustCompile(`(?i)^(?:[:.]\d|[ \t]*(?:a\.?m\b|p\.?m\b|o'?clock))`)
+
+// reWordBeforeDay: a date that ends in a day after its month's word,
+// "December 2", "Nov 15" (not "11/16", whose digits say nothing of what
+// may follow).
+var reWordBeforeDay = regexp.MustCompile(`(?i)[a-z]\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?$`)
+
+// lastWord returns the last run of letters and digits of s.
+func lastWord(s string) string {
+	e := len(s)
+	for e > 0 && !isAlphaByte(s[e-1]) && !isDigitByte(s[e-1]) {
+		e--
+	}
+	i := e
+	for i > 0 && (isAlphaByte(s[i-1]) || isDigitByte(s[i-1])) {
+		i--
+	}
+	return s[i:e]
+}
+
+// reSubjectBefore: a word that the verb "may" follows ("i may 2 more",
+// "it may 3x"): a "may" after anything else, before a day, is the month.
+var reSubjectBefore = regexp.MustCompile(`(?i)\b(?:i|you|we|they|he|she|it|who|that|which|this|there|one|pt|patient|these|those|what|how|u)\W*$`)
+
+// lowerMayBeforeDay accepts a lower-case "may" before a day in a line with
+// capitals ("pickup is may 21", since 1.19.0) unless a subject is before
+// it.
+func lowerMayBeforeDay(text string, at int, mon string) bool {
+	return strings.ToLower(mon) == "may" && !reSubjectBefore.MatchString(lowerBefore(text, at, 12))
 }
 
 // rangeEndOK reports whether "from-to" days are a range within one month
@@ -428,8 +604,13 @@ func abbreviatedMonthAfterTimeCue(text string, m []int) bool {
 	if m[3] < len(text) && (text[m[3]] == '\'' || isAlphaByte(text[m[3]])) {
 		return false
 	}
+	// In capitals among lower-case words it is an acronym ("flat by
+	// OCT", optical coherence tomography).
+	if mon := text[m[2]:m[3]]; len(mon) > 1 && isUpperByte(mon[1]) && !caselessLine(text, m[2]) {
+		return false
+	}
 	cue := strings.ToLower(strings.Join(strings.Fields(text[m[0]:m[2]]), " "))
-	for _, c := range []string{"in", "since", "until", "till", "through", "thru", "end of", "beginning of", "start of", "early", "late", "mid", "last", "next", "this"} {
+	for _, c := range []string{"in", "since", "until", "till", "through", "thru", "end of", "beginning of", "start of", "early", "late", "mid", "last", "next", "this", "by", "from", "before", "after"} {
 		if strings.HasPrefix(cue, c) && (len(cue) == len(c) || !isAlphaByte(cue[len(c)])) {
 			return true
 		}
@@ -454,7 +635,7 @@ func isLowerByte(c byte) bool { return 'a' <= c && c <= 'z' }
 // joined to this one by a hyphen or a dash, after or before it.
 var (
 	reRangeNext = regexp.MustCompile(`^[ \t]?[-–][ \t]?\d{1,2}/\d{1,2}/\d{4}\b`)
-	reRangePrev = regexp.MustCompile(`\b\d{1,2}/\d{1,2}/\d{4}[ \t]?[-–][ \t]?$`)
+	reRangePrev = regexp.MustCompile(`\b\d{1,2}/\d{1,2}(?:/\d{4}|/\d{2})?[ \t]?[-–][ \t]?$`)
 )
 
 // inDateRange reports whether the date at text[start:end] is one end of

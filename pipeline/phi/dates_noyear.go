@@ -27,7 +27,21 @@ var (
 	// Since 1.9.0 "the" alone will do ("through the 17th.", "her birthday
 	// is the 9th,"): what follows the ordinal decides, and the same check
 	// keeps "the 3rd floor" out.
-	reOrdinalDay = regexp.MustCompile(`(?i)\b(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thur?s?|fri|sat|sun)[ \t]+)?the[ \t]+(\d{1,2}(?:st|nd|rd|th)|` + spelledOrdinalRE + `)\b`)
+	//
+	// Since 1.19.0 a weekday needs no "the" ("thursday 19th", "Saturday
+	// 21st evening"), and neither does a preposition of time, as British
+	// and Indian English write it ("since 17th morning", "on 3rd"; group
+	// 2): what follows decides as after "the".
+	reOrdinalDay = regexp.MustCompile(`(?i)\b(?:(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thur?s?|fri|sat|sun)[ \t]+(?:the[ \t]+)?|(on|since|from|by|till|until|before|after)[ \t]+|the(?:,?[ \t]+(?:uh|um|er),)?\s+)(\d{1,2}(?:st|nd|rd|th)|` + spelledOrdinalRE + `)\b`)
+	// reOrdinalNext: a second ordinal day joined to a found one, "on the
+	// 20th and 24th", "the 3rd or 4th", "the 12th-14th" (since 1.19.0).
+	reRangeWordAfter = regexp.MustCompile(`(?i)^[ \t]+(?:to|through|thru|until|till|or|and|-)\b`)
+	reOrdinalNext    = regexp.MustCompile(`(?i)^[ \t]*(?:and|or|&|,|-|–|to|through|thru)[ \t]*(?:the[ \t]+)?(\d{1,2}(?:st|nd|rd|th)|` + spelledOrdinalRE + `)\b`)
+	// reOrdinalContext: what makes "the 3rd" a day whatever follows it:
+	// a month just named ("back in June, the 3rd and 4th"), a time of day
+	// ("the morning of the 3rd"); reOfMonth: "the 24th of last month".
+	reOrdinalContext = regexp.MustCompile(`(?i)(?:\b(` + monthRE + `)\b[^.\n]{0,12}|\b(?:morning|afternoon|evening|night|weekend|week)[ \t]+of[ \t]+)(?:the\s+)?$`)
+	reOfMonth        = regexp.MustCompile(`(?i)^[ \t]+of[ \t]+(?:last|this|next|that)[ \t]+month\b`)
 	// reShortDateReject: words around a short number pair that make it a
 	// measurement: a blood pressure, a visual acuity, a fraction of a
 	// tablet, a strength grade, a dose.
@@ -165,7 +179,7 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 		}
 	}
 	for _, m := range matchNear(reOrdinalDay, text, toks, ordinalDayTrigger(text), 4, 0) {
-		w := strings.ToLower(text[m[4]:m[5]])
+		w := strings.ToLower(text[m[6]:m[7]])
 		d := spelledOrdinals[w]
 		if d == 0 {
 			d = atoi(strings.TrimRight(w, "stndrh"))
@@ -173,20 +187,65 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 				continue
 			}
 		}
-		end := m[5]
-		if om := ordinalOfMonth.FindStringIndex(text[m[5]:]); om != nil {
+		end := m[7]
+		prepBefore := m[4] >= 0 || reTimePrepBefore.MatchString(lowerBefore(text, m[0], 10))
+		context := m[4] < 0 && ordinalContext(sameLineBefore(text, m[6], 30)) || reOfMonth.MatchString(text[m[7]:min(len(text), m[7]+30)])
+		if om := ordinalOfMonth.FindStringIndex(text[m[7]:]); om != nil {
 			end += om[1]
-		} else if d < 1 || d > 31 || m[2] < 0 && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) &&
-			!(reTimePrepBefore.MatchString(lowerBefore(text, m[0], 10)) && reAndAfter.MatchString(text[m[1]:min(len(text), m[1]+10)])) {
+		} else if d < 1 || d > 31 || m[2] < 0 && !context && !ordinalDayEnds(text[m[1]:min(len(text), m[1]+20)]) &&
+			!(prepBefore && reAndAfter.MatchString(text[m[1]:min(len(text), m[1]+10)])) {
 			// ("on the 5th and was 1.4": after a preposition of time a
 			// clause may go on with "and".)
 			// After a weekday ("Thursday the 12th") the ordinal is a day
 			// whatever follows.
 			continue
+		} else if spelledOrdinals[w] != 0 && isUpperByte(text[m[6]]) && !caselessLine(text, m[6]) {
+			continue // "on the Fourth": the holiday, every year's
+		} else if m[4] >= 0 && (w == spelledOrdinalWord(w) || reRangeWordAfter.MatchString(text[m[1]:min(len(text), m[1]+12)])) {
+			// Without "the", a spelled ordinal is a rank ("on fifth") and
+			// one before a range word may be a grade or a place in a list
+			// ("from 1st to 5th grade").
+			continue
 		}
-		add(m[4], end, 0.7, "date-ordinal")
+		add(m[6], end, 0.7, "date-ordinal")
+		if n := reOrdinalNext.FindStringSubmatchIndex(text[end:]); n != nil {
+			s, e := end+n[2], end+n[3]
+			nw := strings.ToLower(text[s:e])
+			nd := spelledOrdinals[nw]
+			if nd == 0 && len(nw) > 2 {
+				if nd = atoi(nw[:len(nw)-2]); !ordinalSuffixOK(nd, nw[len(nw)-2:]) {
+					nd = 0
+				}
+			}
+			if nd >= 1 && nd <= 31 && (ordinalDayEnds(text[e:min(len(text), e+20)]) || reOfMonth.MatchString(text[e:min(len(text), e+30)])) {
+				add(s, e, 0.7, "date-ordinal")
+			}
+		}
 	}
 	return out
+}
+
+// ordinalContext reports reOrdinalContext before an ordinal, its month
+// (when that is the context) capitalised or one that is no other word.
+func ordinalContext(before string) bool {
+	m := reOrdinalContext.FindStringSubmatchIndex(before)
+	if m == nil {
+		return false
+	}
+	if m[2] < 0 {
+		return true
+	}
+	mon := before[m[2]:m[3]]
+	return isFullMonth(mon) && !strings.EqualFold(mon, "may") && !strings.EqualFold(mon, "march") || isUpperByte(mon[0])
+}
+
+// spelledOrdinalWord returns w if it is a spelled ordinal ("fifth"), or
+// "" for digits with a suffix ("5th").
+func spelledOrdinalWord(w string) string {
+	if spelledOrdinals[w] != 0 {
+		return w
+	}
+	return ""
 }
 
 // sameLineBefore returns up to n bytes before offset on its line,

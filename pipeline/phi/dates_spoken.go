@@ -30,27 +30,47 @@ const (
 var (
 	// reSpokenMonthDay: "September ninth", "November the third twenty
 	// twenty six", "April nineteenth, nineteen thirty-nine".
-	reSpokenMonthDay = regexp.MustCompile(`(?i)\b` + monthRE + `[ \t]+(?:the[ \t]+)?` + spokenDayRE + `\b(?:,?[ \t]+` + spokenYearRE + `\b)?`)
+	reSpokenMonthDay = regexp.MustCompile(`(?i)\b` + monthRE + `[ \t]+(?:the[ \t]+)?` + spokenDayRE + `\b(?:,?[ \t]*\n?[ \t]*` + spokenYearRE + `\b)?`)
+	// reSpokenMonthYear: a month and a spoken year, "march twenty twenty
+	// four", "nineteen november two thousand twenty six" (since 1.19.0).
+	reSpokenMonthYear = regexp.MustCompile(`(?i)\b(?:(?:thirty[ \t-]one|thirty|twenty(?:[ \t-]` + spokenUnits + `)?|` + spokenTeens + `|` + spokenUnits + `)[ \t]+)?` + monthRE + `,?[ \t]+` + spokenYearRE + `\b`)
 	// reSpokenDayOfMonth: "the first of December", "twenty-second of
 	// March, two thousand and five".
 	reSpokenDayOfMonth = regexp.MustCompile(`(?i)\b` + spokenDayRE + `[ \t]+of[ \t]+` + monthRE + `\b(?:,?[ \t]+` + spokenYearRE + `\b)?`)
+	// reSpokenNumericDate: a date read out as numbers, month, day and
+	// year, "six eleven nineteen fifty-eight", "four twelve nineteen sixty
+	// one" (since 1.19.0): the spoken year anchors it.
+	reSpokenNumericDate = regexp.MustCompile(`(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ \t,/-]+` +
+		`(?:thirty[ \t-]one|thirty|twenty(?:[ \t-]` + spokenUnits + `)?|` + spokenTeens + `|` + spokenUnits + `)[ \t,/-]+` + spokenYearRE + `\b`)
 	// reDateMonthYear: "03/2028", "10/2026", a month and a year (an
 	// expiry, a start of symptoms).
 	reDateMonthYear = regexp.MustCompile(`\b(0?[1-9]|1[0-2])/((?:19|20)\d{2})\b`)
 	// reDateBoxed: a date printed in the boxes of a form, "07 14 25",
 	// "04 | 30 | 1988", "07 12 2025". Both separators must be the same
 	// (checked in findFormDates).
-	reDateBoxed = regexp.MustCompile(`\b(\d{2})([ \t]{1,2}|[ \t]*\|[ \t]*)(\d{2})([ \t]{1,2}|[ \t]*\|[ \t]*)(\d{4}|\d{2})\b`)
+	// Since 1.19.0 also with spaced slashes, "09 / 14 / 1985".
+	reDateBoxed = regexp.MustCompile(`\b(\d{2})([ \t]{1,2}|[ \t]*\|[ \t]*|[ \t]+/[ \t]+)(\d{2})([ \t]{1,2}|[ \t]*\|[ \t]*|[ \t]+/[ \t]+)(\d{4}|\d{2})\b`)
 )
 
 // findSpokenDates reports dates said in words.
 func findSpokenDates(text string, toks []token) []Span {
 	var out []Span
 	for _, m := range matchNear(reSpokenMonthDay, text, toks, isMonthWord, 0, 9) {
-		if !monthWordOK(text, m[2], text[m[2]:m[3]]) {
+		// A spoken day after it makes even a lower-case "march" the month
+		// ("born march third nineteen ninety one"; since 1.19.0).
+		if !monthWordOK(text, m[2], text[m[2]:m[3]]) && !strings.EqualFold(text[m[2]:m[3]], "march") {
 			continue
 		}
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.75, Detector: "date-spoken"})
+	}
+	for _, m := range matchNear(reSpokenMonthYear, text, toks, isMonthWord, 2, 5) {
+		if !monthWordOK(text, m[2], text[m[2]:m[3]]) && !strings.EqualFold(text[m[2]:m[3]], "march") {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.75, Detector: "date-spoken"})
+	}
+	for _, m := range matchNear(reSpokenNumericDate, text, toks, keyIn("nineteen", "twenty", "two"), 5, 5) {
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.8, Detector: "date-spoken"})
 	}
 	for _, m := range matchNear(reSpokenDayOfMonth, text, toks, isMonthWord, 3, 6) {
 		if !monthWordOK(text, m[2], text[m[2]:m[3]]) {

@@ -239,6 +239,19 @@
 //     fields of several words or languages ("Edad:"), "I am 91", between
 //     a name's comma and a bracket and after a relative's comma at the
 //     clause's end;
+//   - since 1.19.0: dates of other languages and calendars, the months of
+//     about forty languages in the forms their dates use ("15 ноября
+//     2026", "15. listopadu 2026", "2026 m. lapkričio 15 d.", "marzo de
+//     2025", "en janvier", "kislev 16"), Roman numeral months
+//     ("15.XI.2026"), Chinese, Japanese, Korean and Vietnamese dates
+//     (dates_intl.go); in English, airline dates ("02NOV26"), two-digit
+//     years after an apostrophe, month ranges ("Oct/Nov", "Jan-Feb
+//     2024"), a day or month joined to a found date ("December 2 and
+//     16"), more cues for a month alone, ordinal days after a weekday or
+//     a preposition without "the" or in a month's context, dates read out
+//     as numbers ("six eleven nineteen fifty-eight"), lower-case "dec 4"
+//     and "may 21" in chats, more time zones; a place the address rules
+//     built around a date is dropped (dropPlacesAroundDates);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since
