@@ -12,14 +12,20 @@ var (
 	// Since 1.18.0 also a Y glued to the number ("AGE 91Y") and the word
 	// for years of the languages the labelled sets hold ("93 años", "95
 	// jaar", "94 ans", "91 год").
-	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:(?:years?|yrs?|y/o|y\.o\.|yo|y|años|anos|ans|anys|jaar|jahre|ani|anni|tahun|gadu|gadi|yaşında)\b|(?:år|ár|лет|года|год|жашта)(?:[^\p{L}]|$))`)
+	// Since 1.19.0 also the sex glued to "yo" ("95 YOF", "90 yom"), and
+	// more languages' years ("92 vjeç", "93 éves", "95 yia", "93 tuổi",
+	// "GODINA 95" reads the other way, reAgeCueBefore), CJK's after the
+	// number with no space ("93세", "93岁").
+	reAgeYearsAfter = regexp.MustCompile(`(?i)^\s*-?\s*(?:(?:years?|yrs?|y/o[mf]?|y\.o\.(?:[mf]\b)?|yo[mf]?|yo[bwh][mf]|y|años|anos|ans|anys|jaar|jahre|ani|anni|tahun|gadu|gadi|gadus|yaşında|yia|lat|let|rokov|vuotta|aastat|saal|sal)\b|(?:år|ár|лет|года|год|роки|років|жашта|vjeç|yaş|éves|tuổi|ετών|χρονών)(?:[^\p{L}]|$)|세|岁|歲|歳)`)
 	// Since 1.18.0 also an age field of more words ("Age at start of
 	// season:", "Age on Dec. 31:"), the field in other languages ("Edad:",
 	// "Âge:", "Возраст:") and the speaker's own age ("I am 91").
-	reAgeCueBefore = regexp.MustCompile(`(?i)(?:\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|age\s+(?:at|on|as\s+of)\s[^:\n]{1,25}:|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at|i am|i'm|edad|alter|idade|leeftijd|wiek|alder)|(?:^|[^\p{L}])(?:âge|età|ålder|vârsta|возраст))\s*:?\s*$`)
-	reAgeDecade    = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
-	reAgeWords     = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
-	reAgeUnit      = regexp.MustCompile(`(?i)^[\s-]*(?:%|(?:percent|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b)`)
+	reAgeCueBefore = regexp.MustCompile(`(?i)(?:\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|age\s+(?:at|on|as\s+of)\s[^:\n]{1,25}:|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at|i am|i'm|edad|alter|idade|leeftijd|wiek|alder|godina|godine|exact)|(?:^|[^\p{L}])(?:âge|età|ålder|vârsta|возраст))\s*:?\s*$`)
+	// reAgeBirthday: "her 100th birthday" (since 1.19.0).
+	reAgeBirthday = regexp.MustCompile(`(?i)\b((?:9\d|1[01]\d|12[0-5])(?:st|nd|rd|th))[ \t]+birthday\b`)
+	reAgeDecade   = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)
+	reAgeWords    = regexp.MustCompile(`(?i)\b(?:ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one hundred(?:(?: and)? (?:one|two|three|four|five|six|seven|eight|nine|ten))?|nonagenarian|centenarian)\b`)
+	reAgeUnit     = regexp.MustCompile(`(?i)^[\s-]*(?:%|(?:percent|minutes?|mins?|seconds?|secs?|hours?|days?|weeks?|months?|mg|mcg|ml|milli\w*|kg|lbs?|pounds?|beats|degrees?|cm|mm|units?|times|tablets?|pills?|feet|meters?|miles?)\b)`)
 )
 
 // findAges reports ages over 89, the only ages Safe Harbor removes (they
@@ -56,6 +62,9 @@ func findAges(text string) []Span {
 			add(m[2], m[3], 0.8, "age")
 		}
 	}
+	for _, m := range reAgeBirthday.FindAllStringSubmatchIndex(text, -1) {
+		add(m[2], m[3], 0.85, "age")
+	}
 	for _, m := range reAgeDecade.FindAllStringSubmatchIndex(text, -1) {
 		add(m[2], m[3], 0.8, "age")
 	}
@@ -91,7 +100,9 @@ var (
 	// reKinParen: "his mum (94)"; reKinBefore checks the word before the
 	// bracket, so the costly alternation runs only where a number over
 	// 89 stands in brackets.
-	reParenAge  = regexp.MustCompile(`\(\s*(9\d|1[01]\d|12[0-5])\s*\)`)
+	// (Since 1.19.0 a comma may follow the age inside: "her sister Ova
+	// (96, in Leburn)".)
+	reParenAge  = regexp.MustCompile(`\(\s*(9\d|1[01]\d|12[0-5])\s*[),;]`)
 	reKinBefore = regexp.MustCompile(`(?i)\b(?:` + kinAgeWords + `)\s*$`)
 	// reCommaAge: "Josephine Dubois, 101, of Dunmore": an age between
 	// commas after a word, as obituaries and notices write it, before one
@@ -125,8 +136,10 @@ func findKinAges(text string, toks []token) []Span {
 // commas or in brackets ("Odessa Pruitt, 97, at home", "Mr Tan (93) was"),
 // or since 1.15.0 after "is" or "was" ("Her mother, Ollie Mae Weaver, is
 // 93", "mum (marj) is 90"; reAgeUnit and a decimal rule out a measure);
-// since 1.18.0 also between a comma and a bracket ("Mr. Ames, 93 (DOB").
-var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])(?:[ \t]*[,;](?:\s|$)|[ \t]+\()|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*\)|\)?,?\s+(?:is|was|turned|turns|will\s+be)[ \t]+(9\d|1[01]\d|12[0-5])\b)`)
+// since 1.18.0 also between a comma and a bracket ("Mr. Ames, 93 (DOB");
+// since 1.19.0 before a closing bracket ("for his mother Lesieli Vake,
+// 93)") and in a bracket that goes on ("Ova Mullins (96, in Leburn)").
+var reAgeAfterName = regexp.MustCompile(`^(?:,[ \t]*(9\d|1[01]\d|12[0-5])(?:[ \t]*[,;)](?:\s|$)|[ \t]+\()|[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*[),;]|\)?,?\s+(?:is|was|turned|turns|will\s+be)[ \t]+(9\d|1[01]\d|12[0-5])\b)`)
 
 // reBadgeAfterName: a badge or staff number right after an officer's or
 // agent's name ("SGT M. KING #2903", "P.O. Adriana Zavala #18842"), since
@@ -164,6 +177,41 @@ func afterNames(text string, found []Span) []Span {
 	}
 	return out
 }
+
+// reAgeAfterBirthDate: the age in brackets after a birth date, "DOB:
+// 01/06/1932 (94)", "DOB: 1934-12-25  (91; born on Christmas)"; reAgeOr:
+// a second age joined to one found, "lola is 93 not 92" (since 1.19.0).
+var (
+	reAgeAfterBirthDate = regexp.MustCompile(`^[ \t]*\([ \t]*(9\d|1[01]\d|12[0-5])[ \t]*[),;]`)
+	reAgeOr             = regexp.MustCompile(`(?i)^[ \t]*,?[ \t]*(?:not|or|no)[ \t]+(9\d|1[01]\d|12[0-5])\b`)
+)
+
+// agesAfterFound reports the ages written after a found birth date (a
+// date with its year) or a found age (reAgeAfterBirthDate, reAgeOr).
+func agesAfterFound(text string, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		rest := text[s.End:]
+		var m []int
+		switch s.Category {
+		case Date:
+			if reYear4.MatchString(text[s.Start:s.End]) {
+				m = reAgeAfterBirthDate.FindStringSubmatchIndex(rest)
+			}
+		case Age:
+			if m = reAgeOr.FindStringSubmatchIndex(rest); m != nil && (reAgeUnit.MatchString(rest[m[3]:]) || numberGoesOn(rest[m[3]:])) {
+				m = nil
+			}
+		}
+		if m != nil {
+			out = append(out, Span{Start: s.End + m[2], End: s.End + m[3], Category: Age, Confidence: 0.8, Detector: "age"})
+		}
+	}
+	return out
+}
+
+// reYear4: a four-digit year in a date.
+var reYear4 = regexp.MustCompile(`\b(?:18|19|20)\d{2}\b`)
 
 // numberGoesOn reports a decimal point, a slash or a colon and a digit at
 // the start of after: the number before it is part of a longer one.

@@ -166,6 +166,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findDates(text, toks) },
 		func() []Span { return findAges(text) },
 		func() []Span { return findKinAges(text, toks) },
+		func() []Span { return findForeignAgeWords(text, toks) },
 		func() []Span { return dropClockNumbers(text, toks, b.loc.find(text, toks)) },
 		func() []Span {
 			var names []Span
@@ -198,7 +199,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	merged := Merge(all...)
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged), saintNames(text, toks, merged))
 	merged = Merge(all...)
-	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged))
+	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged), agesAfterFound(text, merged))
 	return tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), nil
 }
 

@@ -251,7 +251,13 @@
 //     a preposition without "the" or in a month's context, dates read out
 //     as numbers ("six eleven nineteen fifty-eight"), lower-case "dec 4"
 //     and "may 21" in chats, more time zones; a place the address rules
-//     built around a date is dropped (dropPlacesAroundDates);
+//     built around a date is dropped (dropPlacesAroundDates); ages over
+//     89 in number words of about thirty languages where a cue, a word
+//     for years or an age in digits before them confirms them ("tiene
+//     noventa y dos años", "93 (девяносто три)": ages_intl.go), the sex
+//     glued to "yo" ("95 YOF"), more words for years, "100th birthday",
+//     an age in brackets after a birth date ("DOB: 01/06/1932 (94)") or a
+//     name ("(96, in Leburn)"), and a second age after "not" (agesAfterFound);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since

@@ -65,3 +65,33 @@ func TestDetectPHIDates119(t *testing.T) {
 		{"spaced slashes on a form", "DOB: 09 / 14 / 1985    Pt ID", []want{{"09 / 14 / 1985", Date}}, nil},
 	})
 }
+
+// TestDetectPHIAges119 covers the ages over 89 of 1.19.0: number words of
+// other languages where a cue, a word for years or an age in digits
+// before them confirms them, the sex glued to "yo", more words for
+// years, an ordinal birthday, an age in brackets after a birth date or a
+// name, and a second age after "not". The examples are written for this
+// test.
+func TestDetectPHIAges119(t *testing.T) {
+	b, err := NewBuiltin(WithoutTagger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSpanCases(t, b, Hints{}, []spanCase{
+		{"Romance number words", "Tiene noventa y dos años. Sa sœur, qui a quatre-vingt-treize ans, vit à côté. Ramon, noranta-un anys.",
+			[]want{{"noventa y dos", Age}, {"quatre-vingt-treize", Age}, {"noranta-un", Age}}, nil},
+		{"Germanic and Nordic number words", "Zij is drieënnegentig. She is \"nege-en-negentig\" now. Mr. Sjöblom is nittiotre år.",
+			[]want{{"drieënnegentig", Age}, {"nege-en-negentig", Age}, {"nittiotre", Age}}, nil},
+		{"words that gloss an age in digits", "She is 93 (девяносто три) by the record. Age: 92 / nëntëdhjetë e dy. He said 91 (\"doksan bir\").",
+			[]want{{"девяносто три", Age}, {"nëntëdhjetë e dy", Age}, {"doksan bir", Age}}, nil},
+		{"number words that count no years", "It costs noventa y dos pesos; noventa personas came.", nil, []string{"noventa y dos", "noventa personas"}},
+		{"the sex glued to yo", "Narrative: 95 YOF found by neighbour. HPI: 90 YOM was helping.", []want{{"95", Age}, {"90", Age}}, nil},
+		{"more words for years", "Nenek 95 tahun. Hem i 92 yia. 93세 할머니.", []want{{"95", Age}, {"92", Age}, {"93", Age}}, nil},
+		{"an ordinal birthday", "We honor Mother Pruitt on her 100th birthday.", []want{{"100th", Age}}, nil},
+		{"an age in brackets after a birth date", "Patient: WEINHOLD, ELFRIEDE   DOB: 01/06/1932 (94)   Pt #: EP-003318", []want{{"94", Age}}, nil},
+		{"an age in a bracket that goes on", "Her sister Ova Mullins (96, in Leburn) called. For his mother Lesieli Vake, 93) paid.",
+			[]want{{"96", Age}, {"93", Age}}, nil},
+		{"a second age after not", "lola is 93 not 92, they wrote it wrong.", []want{{"93", Age}, {"92", Age}}, nil},
+		{"numbers in brackets that are no ages", "BP (95, 60) odd. Room (92, bed 2).", nil, []string{"95", "92"}},
+	})
+}
