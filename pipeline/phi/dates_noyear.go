@@ -201,7 +201,7 @@ func findDatesNoYear(text string, toks []token, prior []Span, shorts [][]int) []
 			continue
 		} else if spelledOrdinals[w] != 0 && isUpperByte(text[m[6]]) && !caselessLine(text, m[6]) {
 			continue // "on the Fourth": the holiday, every year's
-		} else if m[4] >= 0 && (w == spelledOrdinalWord(w) || reRangeWordAfter.MatchString(text[m[1]:min(len(text), m[1]+12)])) {
+		} else if m[4] >= 0 && (spelledOrdinals[w] != 0 || reRangeWordAfter.MatchString(text[m[1]:min(len(text), m[1]+12)])) {
 			// Without "the", a spelled ordinal is a rank ("on fifth") and
 			// one before a range word may be a grade or a place in a list
 			// ("from 1st to 5th grade").
@@ -237,15 +237,6 @@ func ordinalContext(before string) bool {
 	}
 	mon := before[m[2]:m[3]]
 	return isFullMonth(mon) && !strings.EqualFold(mon, "may") && !strings.EqualFold(mon, "march") || isUpperByte(mon[0])
-}
-
-// spelledOrdinalWord returns w if it is a spelled ordinal ("fifth"), or
-// "" for digits with a suffix ("5th").
-func spelledOrdinalWord(w string) string {
-	if spelledOrdinals[w] != 0 {
-		return w
-	}
-	return ""
 }
 
 // sameLineBefore returns up to n bytes before offset on its line,
