@@ -105,7 +105,7 @@ func isAgeWord(t token) bool {
 func findForeignAgeWords(text string, toks []token) []Span {
 	var out []Span
 	for _, m := range matchNear(reForeignAgeWords, text, toks, isAgeWord, 2, 4) {
-		if letterBefore(text, m[0]) || letterAt(text, m[1]) {
+		if wordRuneBefore(text, m[0]) || letterAt(text, m[1]) {
 			continue // inside a longer word
 		}
 		// A quote may open the words: she is "nege-en-negentig".

@@ -189,8 +189,9 @@ func letterAt(text string, i int) bool {
 	return isLetter(r)
 }
 
-// letterBefore reports whether a letter ends just before text[i].
-func letterBefore(text string, i int) bool {
+// wordRuneBefore reports whether a letter or a digit ends just before
+// text[i].
+func wordRuneBefore(text string, i int) bool {
 	if i <= 0 {
 		return false
 	}
@@ -350,7 +351,7 @@ func findIntlDates(text string, toks []token) []Span {
 				d = atoi(text[m[6]:m[7]])
 			}
 			// A month alone ("3月") is a date only with its year.
-			if m[2] < 0 && m[6] < 0 || mo < 1 || mo > 12 || d != 0 && !validDate(0, mo, d) || letterBefore(text, m[0]) && !cjkBefore(text, m[0]) {
+			if m[2] < 0 && m[6] < 0 || mo < 1 || mo > 12 || d != 0 && !validDate(0, mo, d) || wordRuneBefore(text, m[0]) && !cjkBefore(text, m[0]) {
 				continue
 			}
 			add(m[0], m[1], 0.9, "date")
