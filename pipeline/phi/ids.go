@@ -31,7 +31,10 @@ var idKeys = []idKey{
 		`|phn|phin|hsn|ohip|ramq|health(?:\s+care)?\s+card(?:\s+(?:number|no\.?|#))?|health\s+(?:number|no\.?)|nhf\s+card|participant(?:\s+(?:id|number|no\.?|#))?`, HealthPlan},
 	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)` +
 		// Since 1.15.0: "invoice no. 4471", "Customer # 22417".
-		`|invoice\s*(?:#|no\.?|number)|customer\s*(?:#|no\.?|number|id)`, Account},
+		`|invoice\s*(?:#|no\.?|number)|customer\s*(?:#|no\.?|number|id)` +
+		// Since 1.20.0: benefit and bank cards ("EBT card: 5077 1901 …",
+		// "SNAP card", "debit card"), whose numbers need not pass Luhn.
+		`|(?:ebt|snap|debit|bank|benefits?)\s+card(?:\s+(?:number|no\.?|#))?`, Account},
 	{`driver'?s?\s+licen[cs]e(?:\s+(?:number|no\.?|#))?|licen[cs]e\s+(?:number|no\.?|#)|licen[cs]e|dl\s*#|dea\s*(?:#|number|no\.?)?|certificate\s+(?:number|no\.?|#)|cert\.?\s*#|matr[ií]cula(?:\s+(?:profesional|nacional|provincial))?|crm(?:-[a-z]{2})?|gmc\s+(?:number|no\.?)|gmc|nmc\s+pin|bpr\s+(?:number|no\.?|#)` +
 		// Since 1.11.0: registration numbers of doctors and lawyers ("Reg.
 		// No. KMC 88213", "State Bar No. 031877", "IMC 419022").
@@ -40,9 +43,20 @@ var idKeys = []idKey{
 		// reg. SVG-MC 1184"), the colleges of Ontario, New Zealand and
 		// British Columbia ("CPSO 98214", "MCNZ 48213", "cpbc 11284"), a
 		// bar association's number ("OBA No. 21870", "VT bar 5512").
-		`|council\s+reg(?:istration)?\b\.?|cpso|mcnz|cpbc|ahpra|oba\s+no\.?|bar\b`, License},
+		`|council\s+reg(?:istration)?\b\.?|cpso|mcnz|cpbc|ahpra|oba\s+no\.?|bar\b` +
+		// Since 1.20.0: "DL:" in capitals (not "mg/dL"), South African
+		// councils ("HPCSA MP 0614472", "SANC 14820917"), a medical board's
+		// registration, a state's operator licence number ("PA OLN").
+		`|(?-i:DL):|hpcsa|sanc|medical\s+board\s+reg(?:istration)?\b\.?|oln`, License},
 	{`serial(?:\s+(?:number|no\.?|#))?|s/n|sn|device\s+(?:id|identifier|number|serial)|udi|lot(?:\s+(?:number|no\.?|#))?|imei|din\b`, Device},
-	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#`, SSN},
+	{`social\s+security(?:\s+(?:number|no\.?|#))?|ssn|ss\s*#` +
+		// Since 1.20.0, the social insurance numbers of other countries by
+		// their labels: Swiss AHV/AVS, Russian SNILS, the social security
+		// funds of Cape Verde (INPS), Gabon and francophone Africa (CNSS),
+		// Vanuatu (VNPF), Tuvalu and others (NPF), the Turks and Caicos
+		// (NIB), a Spanish "número de seguro social", the French "sécurité
+		// sociale", the British "NI number".
+		`|ahv(?:-?nr\.?)?|avs|snils|inps|cnss|vnpf|npf|nib|n[úu]mero\s+de\s+seguro\s+social|seguro\s+social|s[ée]curit[ée]\s+sociale|ni\s+(?:number|no\.?)`, SSN},
 	{`npi|accession(?:\s+(?:number|no\.?|#))?|case(?:\s+(?:number|no\.?|#))?|specimen\s+(?:id|number|no\.?|#)|encounter(?:\s+(?:number|no\.?|#|id))?|visit\s+(?:number|no\.?|#|id)|claim(?:\s+(?:number|no\.?|#|id))?|passport(?:\s+(?:number|no\.?|#))?|nhs\s+(?:number|no\.?)|(?:prior\s+)?authori[sz]ation\s+(?:reference|number|no\.?|#|id)|reference\s+(?:number|no\.?|#)|ref\.?\s*#|order\s+(?:number|no\.?|#|id)|employee\s+(?:id|number)|study\s+id|subject\s+id|confirmation\s+(?:number|code)|tracking(?:\s+(?:number|no\.?|#))?|prescription\s+(?:number|no\.?|#)|rx\s*#` +
 		// National identity and health numbers by their usual labels
 		// (not the ones that are also clinical words: CPR, SNS, or
@@ -77,15 +91,28 @@ var (
 		for i, k := range idKeys {
 			parts[i] = "(" + k.re + ")"
 		}
-		// key, optional "number"/"#"/":"/"is", an optional two-letter state
-		// ("MA S12345678"), then the value: letters, digits and inner
-		// separators, or digit groups separated by single spaces (up to six
-		// since 1.15.0, the groups of a postal tracking number).
-		return regexp.MustCompile(`^(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:[A-Z]{2}\s+)?` +
-			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?: \d{3,}){1,5}(?: \d{1,2}\b){0,2})?)`)
+		// key, optional "number"/"#"/":"/"is", an optional prefix of one to
+		// four capitals (a state, "MA S12345678"; a plan's or a
+		// council's letters, "AZP 88 019 442", "MP 0614472", since
+		// 1.20.0; keyedPrefix decides whether it is part of the value),
+		// then the value: letters, digits and inner separators, or digit
+		// groups separated by single spaces (up to six since 1.15.0, the
+		// groups of a postal tracking number), and an Australian Medicare
+		// card's reference after a slash ("4417 52093 1/3").
+		return regexp.MustCompile(`^(?i)\b(?:` + strings.Join(parts, "|") + `)(?:\s*(?:#|no\.|number|id))?\s*(?:[:#=]|\bis\b|\bwas\b)?\s*#?\s*(?:\b((?-i:[A-Z]{1,4}))[ \t]+)?` +
+			`([A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*(?:(?: \d{3,}){1,5}(?: \d{1,2}\b){0,2}(?:/\d\b)?)?)`)
 	}()
 	reSSN       = regexp.MustCompile(`\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b`)
 	reMaskedSSN = regexp.MustCompile(`(?:\*{3}|[Xx]{3})-(?:\*{2}|[Xx]{2})-(\d{4})\b`)
+	// reMaskedCard: a number shown by its last digits, the rest masked
+	// (1.20.0): "5168 **** **** 2291", "xxxxxx2290", "…6631",
+	// "****627D" (a Singapore NRIC's tail); its kind is named on its line.
+	reMaskedCard = regexp.MustCompile(`(?:\b\d{4}(?:[ -]\*{4}){2}[ -]|(?:\*{4,}|\b[xX]{4,}|…|\.{3})[ -]?)\d{3,4}[A-Z]?\b`)
+	// reSwissAHV: a Swiss social insurance number, "756." and three
+	// groups (1.20.0).
+	reSwissAHV = regexp.MustCompile(`\b756\.\d{4}\.\d{4}\.\d{2}\b`)
+	// reSNILS: a Russian insurance number, "112-447-190 28" (1.20.0).
+	reSNILS = regexp.MustCompile(`\b\d{3}-\d{3}-\d{3}[ -]\d{2}\b`)
 	reCard      = regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`)
 	// reDigitGroups: five groups of digits or more joined by single spaces,
 	// twenty digits at least (countDigitGroups): a postal tracking number
@@ -100,7 +127,10 @@ var (
 	// rePlateKeyed: a registration plate after its key ("AR TAG 941 KBT",
 	// "registration BMN 447 K", "WA REG: WN 4471 LB", "(rego CXL-48Q)"),
 	// since 1.15.0; plateValueOK wants letters and two digits.
-	rePlateKeyed = regexp.MustCompile(`(?i:\b(?:tag|registration|reg|rego|registered)\b\.?(?:[ \t]+(?:no\.?|number|#))?[ \t]*[:#]?[ \t]*)([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,3})\b`)
+	// Since 1.20.0 also after "plate" and the words for a plate in other
+	// languages ("plate NM 514 RKD", "immatriculation AN 4417 K",
+	// "Tablilla del vehículo: JBK-471").
+	rePlateKeyed = regexp.MustCompile(`(?i:\b(?:tag|registration|reg|rego|registered|plates?|tablilla(?:[ \t]+del[ \t]+veh[ií]culo)?|immatricul(?:ation|ée?)|placa|kennzeichen|targa)\b\.?(?:[ \t]+(?:no\.?|number|#))?[ \t]*[:#(]?[ \t]*\n?[ \t]*)([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,3})\b`)
 	reIBAN       = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
 	reVIN        = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
 	reMBI        = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
@@ -110,13 +140,17 @@ var (
 	// still PHI.
 	// Without the name before it, "ending 6602" is read the same way,
 	// its kind from the words on its line.
-	reEndsIn = regexp.MustCompile(`(?i)(?:\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct|visa|mastercard|amex|debit|phone|cell|mobile)\b[^.\n]{0,40}?)?\b(?:ends?|ending)(?:\s+(?:in|with))?\s+(\d{3,6})\b`)
+	// Since 1.20.0 also "ended", and across a line break ("…NUMBER IS ON
+	// FILE UNDER SEAL AND\n ENDS IN 7719").
+	reEndsIn = regexp.MustCompile(`(?i)(?:\b(ssn|social\s+security(?:\s+number)?|sin|card|account|acct|visa|mastercard|amex|debit|phone|cell|mobile)\b[^.]{0,50}?)?\b(?:ends?|ending|ended)(?:\s+(?:in|with))?\s+(\d{3,6})\b`)
 	// reLastFour: the last four digits read back to confirm a number
 	// (since 1.9.0), "LAST 4: 6612", "the last 4 digits of her phone are
 	// 0183"; its kind is named around it (partialKind).
 	// Since 1.15.0 also in brackets after the number's name and read back
 	// with "its": "SSN (last 4): 0928", "her ssn last 4, its 0418".
-	reLastFour = regexp.MustCompile(`(?i)\blast[ \t]+(?:4|four)(?:[ \t]+digits)?(?:[ \t]+(?:of|on)[ \t]+([^.:\n]{0,30}?))?\)?(?:[ \t]*[:#]|,?[ \t]+(?:are|is|was|it'?s))?[ \t]+(\d{4})\b`)
+	// Since 1.20.0 also "(last 4 only): 8814", "last four, 2209", "the
+	// last four (7702)" and the Spanish "(últimos 4): 3094".
+	reLastFour = regexp.MustCompile(`(?i)(?:\blast|(?:^|[^\pL])[úu]ltimos)[ \t]+(?:4|four|cuatro)(?:[ \t]+digits)?(?:[ \t]+only)?(?:[ \t]+(?:of|on)[ \t]+([^.:\n]{0,30}?))?\)?(?:[ \t]*[:#]|,?[ \t]+(?:are|is|was|it'?s)|,)?(?:[ \t]+|[ \t]*\()(\d{4})\b`)
 	reSSNKin   = regexp.MustCompile(`(?i)\b(?:ssn|social|sin)\b`)
 	reCardKin  = regexp.MustCompile(`(?i)\b(?:card|account|acct|visa|mastercard|amex|debit|credit)\b`)
 	rePhoneKin = regexp.MustCompile(`(?i)\b(?:phone|cell|mobile|number|tel|line)\b`)
@@ -140,6 +174,7 @@ func findIDs(text string, toks []token) []Span {
 	}
 	for _, m := range findNear(text, toks, isIDKeyWord, 0, 12, atWordStarts(reKeyedID)) {
 		vs, ve := m[len(m)-2], m[len(m)-1]
+		ps := m[len(m)-4]
 		cat := Category("")
 		key, keyEnd := "", 0
 		for i := range idKeys {
@@ -149,8 +184,19 @@ func findIDs(text string, toks []token) []Span {
 			}
 		}
 		value := text[vs:ve]
+		if first, rest, ok := strings.Cut(value, " "); ok && len(first) <= 2 && len(digitsOf(first)) == 0 && (strings.ToUpper(first) != first || notValuePrefix[strings.ToLower(first)]) {
+			// A short word between the key and the number ("id no
+			// 3306…", "claim in 2019", "ID No 12345") is not the value's.
+			vs, value = ve-len(rest), rest
+		}
 		if !idValueOK(value, key) || !keyedValueOK(text, keyEnd, vs, value, key) {
 			continue
+		}
+		if cat == Vehicle && strings.HasPrefix(key, "plate") && reNotPlateTag.MatchString(text[max(0, m[0]-20):m[0]]) {
+			continue // "volar plate", "agar plate"
+		}
+		if ps >= 0 && keyedPrefix(text[ps:m[len(m)-3]], value) {
+			vs = ps
 		}
 		// A key is stronger evidence than a shape: "NHS number: 943 476
 		// 5919" is an ID although it looks like a phone number.
@@ -178,7 +224,23 @@ func findIDs(text string, toks []token) []Span {
 		}
 	}
 	for _, m := range reMaskedSSN.FindAllStringSubmatchIndex(text, -1) {
-		add(m[2], m[3], SSN, 0.9, "ssn-masked")
+		// The whole masked number since 1.20.0: "XXX-XX-0417" is one
+		// token string in the text, and its mask is part of what it shows.
+		add(m[0], m[3], SSN, 0.9, "ssn-masked")
+	}
+	for _, m := range reMaskedCard.FindAllStringSubmatchIndex(text, -1) {
+		if digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		add(m[0], m[1], partialKind(lineBefore(text, m[0], 40), ID), 0.8, "id-masked")
+	}
+	for _, m := range reSwissAHV.FindAllStringIndex(text, -1) {
+		add(m[0], m[1], SSN, 0.9, "ahv")
+	}
+	for _, m := range reSNILS.FindAllStringIndex(text, -1) {
+		if !digitRunAround(text, m[0], m[1]) {
+			add(m[0], m[1], SSN, 0.8, "snils")
+		}
 	}
 	for _, m := range reCard.FindAllStringIndex(text, -1) {
 		if groupsGoOn(text, m[0], m[1]) {
@@ -189,8 +251,13 @@ func findIDs(text string, toks []token) []Span {
 		}
 	}
 	for _, m := range reIBAN.FindAllStringIndex(text, -1) {
-		if ibanValid(text[m[0]:m[1]]) {
+		switch v := text[m[0]:m[1]]; {
+		case ibanValid(v):
 			add(m[0], m[1], Account, 0.95, "iban")
+		case ibanShaped(v):
+			// A mistyped or invented IBAN is still an account number: its
+			// country's code and length are enough (1.20.0).
+			add(m[0], m[1], Account, 0.85, "iban-shaped")
 		}
 	}
 	for _, m := range reVIN.FindAllStringIndex(text, -1) {
@@ -201,7 +268,7 @@ func findIDs(text string, toks []token) []Span {
 	for _, m := range reMBI.FindAllStringIndex(text, -1) {
 		add(m[0], m[1], HealthPlan, 0.85, "mbi")
 	}
-	for _, m := range matchNear(reEndsIn, text, toks, keyIn("ends", "end", "ending"), 14, 3) {
+	for _, m := range matchNear(reEndsIn, text, toks, keyIn("ends", "end", "ending", "ended"), 16, 3) {
 		if m[2] >= 0 {
 			add(m[4], m[5], partialKind(text[m[2]:m[3]], Account), 0.85, "id-partial")
 			continue
@@ -214,7 +281,7 @@ func findIDs(text string, toks []token) []Span {
 		}
 		add(m[4], m[5], partialKind(lineBefore(text, m[0], 40), ID), 0.7, "id-partial")
 	}
-	for _, m := range matchNear(reLastFour, text, toks, keyIn("last"), 0, 12) {
+	for _, m := range matchNear(reLastFour, text, toks, keyIn("last", "ultimos", "últimos"), 1, 12) {
 		if digitRunAround(text, m[4], m[5]) {
 			continue
 		}
@@ -255,12 +322,47 @@ func findIDs(text string, toks []token) []Span {
 			add(m[2], m[3], Vehicle, 0.8, "plate-keyed")
 		}
 	}
+	for _, m := range matchNear(reBadge, text, toks, isRankWord, 0, 8) {
+		add(m[2], m[3], ID, 0.75, "id-badge")
+	}
+	for _, m := range findInFields(reSlashRef, text, func(f string) bool { return strings.Count(f, "/") >= 2 }) {
+		if slashRefOK(text[m[0]:m[1]]) {
+			add(m[0], m[1], ID, 0.6, "id-slash-ref")
+		}
+	}
 	for _, m := range genericIDCandidates(text, toks) {
 		if genericIDOK(text, m[0], m[1]) {
 			add(m[0], m[1], ID, 0.4, "id-generic")
 		}
 	}
 	return out
+}
+
+// reBadge: an officer's badge number after the rank and the name ("SGT M.
+// KING #2903", "OFFICER D. BANKS #4417", "DEP R. TWO MOONS #411"), since
+// 1.20.0.
+var reBadge = regexp.MustCompile(`(?i)\b(?:officer|ofc|sgt|sergeant|deputy|dep|cpl|corporal|trooper|tpr|det|detective|lt|lieutenant|capt|captain|ptl|patrolman|agent)\.?:?[ \t]+(?:[A-Z][A-Za-z'.-]*[ \t]+){1,3}#[ \t]?(\d{2,6})\b`)
+
+// isRankWord triggers reBadge.
+var isRankWord = keyIn("officer", "ofc", "sgt", "sergeant", "deputy", "dep", "cpl", "corporal", "trooper", "tpr", "det", "detective", "lt", "lieutenant", "capt", "captain", "ptl", "patrolman", "agent")
+
+// reSlashRef: a registry's or an office's reference of three parts or
+// more joined by slashes ("WA/D/2026/44817", "2026/TDJ/041",
+// "GRV/26/11/004417"), since 1.20.0; slashRefOK wants letters and a
+// number in it.
+var reSlashRef = regexp.MustCompile(`\b[A-Z0-9][A-Z0-9-]{0,11}(?:/[A-Z0-9][A-Z0-9-]{0,11}){2,5}\b`)
+
+// slashRefOK accepts a slash reference with a part of two capitals or
+// more and a part of three digits or more and nothing else: "HIV/HCV/HBV",
+// "11/21/2026" and an airline's "HK1/DB/04MAR34/F/…" are not references.
+func slashRefOK(v string) bool {
+	letters, number := false, false
+	for _, p := range strings.Split(v, "/") {
+		d := len(digitsOf(p))
+		letters = letters || d == 0 && len(p) >= 2
+		number = number || d >= 3 && d == len(p)
+	}
+	return letters && number
 }
 
 // groupsGoOn reports digits joined to text[start:end] by a space or a
@@ -279,8 +381,11 @@ func groupsGoOn(text string, start, end int) bool {
 var (
 	reVehicleNear  = regexp.MustCompile(`(?i)\b(?:car|cars|vehicle|van|truck|pickup|sedan|suv|jeep|bike|motorbike|motorcycle|rider|boat|skiff|trailer|tractor|quad|scooter|atv|vin|toyota|ford|honda|chevrolet|chevy|nissan|dodge|hyundai|kia|subaru|plates?|drives?|drove|driving|parked)\b`)
 	reStateBefore  = regexp.MustCompile(`(?:^|[^A-Za-z])[A-Za-z]{2}[ \t]+$`)
-	reNotPlateTag  = regexp.MustCompile(`(?i)\b(?:asset|camera|equipment|inventory|name|price|property|luggage|bag|sample|specimen)\s*$`)
+	reNotPlateTag  = regexp.MustCompile(`(?i)\b(?:asset|camera|equipment|inventory|name|price|property|luggage|bag|sample|specimen|growth|bone|locking|compression|buttress|hook|volar|dorsal|tibial|reconstruction|neutrali[sz]ation|agar|culture|well|hot|base|dinner|door|name|lcp|dcp|petri|blood|chocolate|micro(?:titer|titre)?)\s*$`)
 	reRegoKeyStart = regexp.MustCompile(`(?i)^rego\b`)
+	// rePlateWordKey: keys that name a plate themselves (1.20.0); bone
+	// and lab plates are kept out by reNotPlateTag.
+	rePlateWordKey = regexp.MustCompile(`(?i)^(?:plates?|tablilla|immatricul|placa|kennzeichen|targa)`)
 )
 
 // plateKeyOK reports whether the key at keyStart announces a plate.
@@ -289,14 +394,14 @@ func plateKeyOK(text string, keyStart int) bool {
 	if reNotPlateTag.MatchString(before) {
 		return false
 	}
-	if reRegoKeyStart.MatchString(text[keyStart:]) || reStateBefore.MatchString(before) {
+	if reRegoKeyStart.MatchString(text[keyStart:]) || rePlateWordKey.MatchString(text[keyStart:]) || reStateBefore.MatchString(before) {
 		return true
 	}
 	return reVehicleNear.MatchString(lowerBefore(text, keyStart, 100))
 }
 
 // isPlateKeyWord triggers rePlateKeyed.
-var isPlateKeyWord = keyIn("tag", "registration", "reg", "rego", "registered")
+var isPlateKeyWord = keyIn("tag", "registration", "reg", "rego", "registered", "plate", "plates", "tablilla", "immatriculation", "immatricule", "immatriculee", "immatriculé", "immatriculée", "placa", "kennzeichen", "targa")
 
 // plateValueOK accepts a keyed plate: capitals and digits, two digits or
 // more and a letter, five characters at least ("941 KBT", "P 4417",
@@ -326,7 +431,8 @@ var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patien
 	aadhaar personnummer henkilötunnus henkilotunnus codice tessera ppsn steuer steuerid utente hosp unit ur urn hospice chi ihi
 	nmc bpr reg registration bar imc kmc tcmc ref reference badge locator pnr booking access register nric worker emp agent
 	confirmation grp uhid folder phn phin hsn ohip ramq health nhf participant invoice customer council cpso mcnz cpbc ahpra
-	oba din job client file application referral request pre preauth auth certified article interpreter ticket`)...)
+	oba din job client file application referral request pre preauth auth certified article interpreter ticket
+	hpcsa sanc oln ahv avs snils inps cnss vnpf npf nib numero número seguro securite sécurité ni ebt snap debit bank benefit benefits`)...)
 
 // genericIDCandidates returns the runs of ASCII letters and digits joined
 // by hyphens that hold a digit: "SP-24-004417", "22D0987654".
@@ -383,6 +489,26 @@ func keyedValueOK(text string, keyEnd, vs int, value, key string) bool {
 	k := bareKey(key)
 	return !(weakIDKeys[k] && strings.ContainsAny(text[keyEnd:vs], "\n\r"))
 }
+
+// keyedPrefix reports whether the capitals between a key and its value
+// belong to the value (1.20.0): a plan's, a council's or a state's letters
+// before digits ("Policy: AZP 88 019 442", "HPCSA MP 0614472", "DL: AR
+// 930447182"). A second key ("Medicare MBI 1EG4…", "Acct PIN 4417") or a
+// word of the form ("Ref NO 4471") is not, and neither is a state before
+// a value that starts with a letter ("MA S12345678": the state is not
+// printed on the licence).
+func keyedPrefix(prefix, value string) bool {
+	if value == "" || !isDigitByte(value[0]) {
+		return false
+	}
+	w := strings.ToLower(prefix)
+	return !isIDKeyWord(token{key: w, shape: shLower}) && !notValuePrefix[w]
+}
+
+// notValuePrefix are capitals that stand between a key and its value
+// without being part of it.
+var notValuePrefix = keySet(`no nr num nos pin tel fax dob ext is was on of for to at in by and or the a an
+	mbi mrn dl ss ssn sin ur id ids vin dea npi us usa uk`)
 
 // bareKey is a matched key without its closing marks and with single
 // spaces: "record  locator:" is "record locator".
@@ -464,8 +590,8 @@ func genericIDOK(text string, start, end int) bool {
 	if start > 0 && isDigitByte(v[0]) && (text[start-1] == '.' || text[start-1] == ',') && start > 1 && isDigitByte(text[start-2]) {
 		return false
 	}
-	if end < len(text)-1 && (text[end] == '.' || text[end] == ',') && isDigitByte(text[end+1]) {
-		return false
+	if end < len(text)-1 && (text[end] == '.' || text[end] == ',') && isDigitByte(text[end+1]) && !(isAlphaByte(v[0]) && strings.IndexByte(v, '-') > 0) {
+		return false // "30417,2026" is a number, "TC-30417,2026-11-17" a CSV row's code
 	}
 	return true
 }

@@ -22,7 +22,12 @@ var (
 	// nadia_hr and khaddad1979", "exported … by akowalczyk2", "reply from
 	// MaggieInBendigo", "Resident portal user: kpointerames". The value
 	// may be a single word (namedHandleOK).
-	reNamedHandle = regexp.MustCompile(`(?i:\b(?:user\s*names?|user\s+id|portal\s+user\b|handles?|screen\s+names?|login|exported(?:\s+[^\n;.,]{0,40}?)?\s+by|proxy\s+account|cash\s*app|venmo|reply\s+from|posted\s+by)(?:\s+(?:is|was|shows\s+as|confirmed\s+as|as))?\s*:?\s*\(?[ \t]*)([$@]?[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])`)
+	// Since 1.20.0 also the user an export or a print-out names ("Printed
+	// 20-Nov-2026 by hgarrow", "by user mjabbour", "run_by=svc_lab_rpt",
+	// "Taken by: jnguyen4") and a dictation's author ("author ID
+	// AWHIT02", "dictator badhikari").
+	reNamedHandle = regexp.MustCompile(`(?i:\b(?:user\s*names?|user\s+id|portal\s+user\b|handles?|screen\s+names?|login|exported(?:\s+[^\n;.,]{0,40}?)?\s+by|proxy\s+account|cash\s*app|venmo|reply\s+from|posted\s+by|` +
+		`(?:printed|scanned|entered|taken|requested|created|keyed|run)(?:\s+[^\n;.,]{0,30}?)?\s+by(?:\s+user)?|run_by\s*=|author(?:\s+id)?\b|dictator\b|user\b)(?:\s+(?:is|was|shows\s+as|confirmed\s+as|as))?\s*:?\s*\(?[ \t]*)([$@]?[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])`)
 	// reHandleListNext: another handle after the first ("… and khaddad1979").
 	reHandleListNext = regexp.MustCompile(`^\s*(?:,|and|or|&)\s*([$@]?[A-Za-z][A-Za-z0-9_.\-]{2,30}[A-Za-z0-9])\b`)
 	// reTLDEnd: a dotted name that ends in a top-level domain is a host,
@@ -91,7 +96,8 @@ func findHandles(text string, toks []token, lx *lexicon) []Span {
 
 // isHandleNameWord triggers reNamedHandle: the first word of its names.
 var isHandleNameWord = keyIn("user", "username", "usernames", "portal", "handle", "handles", "screen", "login", "exported",
-	"proxy", "cash", "cashapp", "venmo", "reply", "posted")
+	"proxy", "cash", "cashapp", "venmo", "reply", "posted", "printed", "scanned", "entered", "taken", "requested", "created",
+	"keyed", "run", "run_by", "author", "dictator")
 
 // namedHandleOK accepts the word after a handle's name as a handle: one
 // with a digit, an underscore, a dot, a "$" or "@", or a capital inside
@@ -115,6 +121,11 @@ func namedHandleOK(text string, start, end int, lx *lexicon) bool {
 		}
 	}
 	lower := strings.ToLower(v)
+	if strings.ToUpper(v) == v {
+		// A login in capitals ("JRAINEY", "LISREPT"), since 1.20.0: a
+		// word in capitals no list knows.
+		return len(v) >= 5 && lx.flags(lower)&(wEnglish|wCommon|wFirst|wLast|wExtName|wCity|wCityExt) == 0 && !lx.abbreviation(v)
+	}
 	return lower == v && len(v) >= 6 && lx.flags(lower)&(wEnglish|wCommon|wFirst|wLast|wExtName) == 0
 }
 
