@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.19.0"
+const BuiltinVersion = "1.20.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -162,6 +162,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findTableColumns(text) },
 		func() []Span { return findPhones(text, toks) },
 		func() []Span { return findSpokenPhones(text, toks) },
+		func() []Span { return findSpokenIDs(text, toks) },
 		func() []Span { return findShortPhones(text, toks) },
 		func() []Span { return findDates(text, toks) },
 		func() []Span { return findAges(text) },

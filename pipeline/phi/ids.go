@@ -28,7 +28,7 @@ var idKeys = []idKey{
 		// Since 1.15.0: provincial and national health numbers and cards
 		// ("BC PHN", "Manitoba PHIN", "Sask HSN", "Health Care Card",
 		// "NHF card"), and a benefit plan's participant number.
-		`|phn|phin|hsn|ohip|ramq|health(?:\s+care)?\s+card(?:\s+(?:number|no\.?|#))?|health\s+(?:number|no\.?)|nhf\s+card|participant(?:\s+(?:id|number|no\.?|#))?`, HealthPlan},
+		`|phn|phin|hsn|ohip|ramq|health(?:\s+care)?\s+card(?:\s+(?:number|no\.?|#))?|care\s*card(?:\s+(?:number|no\.?|#))?|ndis(?:\s+(?:number|no\.?|#))?|health\s+(?:number|no\.?)|nhf\s+card|participant(?:\s+(?:id|number|no\.?|#))?`, HealthPlan},
 	{`account\s+(?:number|no\.?|#|id)|account|acct\.?\s*(?:#|no\.?|number)?|billing\s+account|credit\s+card(?:\s+number)?|card\s+(?:number|no\.?|#)|card\s+ending(?:\s+in)?|iban|routing\s+(?:number|no\.?)` +
 		// Since 1.15.0: "invoice no. 4471", "Customer # 22417".
 		`|invoice\s*(?:#|no\.?|number)|customer\s*(?:#|no\.?|number|id)` +
@@ -432,7 +432,7 @@ var isIDKeyWord = keyIn(strings.Fields(`medical med mrn mr hospital chart patien
 	nmc bpr reg registration bar imc kmc tcmc ref reference badge locator pnr booking access register nric worker emp agent
 	confirmation grp uhid folder phn phin hsn ohip ramq health nhf participant invoice customer council cpso mcnz cpbc ahpra
 	oba din job client file application referral request pre preauth auth certified article interpreter ticket
-	hpcsa sanc oln ahv avs snils inps cnss vnpf npf nib numero número seguro securite sécurité ni ebt snap debit bank benefit benefits`)...)
+	care carecard ndis hpcsa sanc oln ahv avs snils inps cnss vnpf npf nib numero número seguro securite sécurité ni ebt snap debit bank benefit benefits`)...)
 
 // genericIDCandidates returns the runs of ASCII letters and digits joined
 // by hyphens that hold a digit: "SP-24-004417", "22D0987654".

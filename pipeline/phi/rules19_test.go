@@ -54,7 +54,10 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"a year is no partial", "the fiscal year ending 2026 closed", nil, []string{"2026"}},
 
 		// Numbers read out digit by digit.
-		{"number read to a call centre", "His care card number is nine zero four eight, three one seven, two two six. Okay.", []want{{"nine zero four eight, three one seven, two two six", Phone}}, nil},
+		// Until 1.20.0 the phone rule took this number for a telephone's
+		// (its "number" is a phone word); since 1.20.0 a number read out
+		// after an identifier's name is that identifier, here a health card's.
+		{"number read to a call centre", "His care card number is nine zero four eight, three one seven, two two six. Okay.", []want{{"nine zero four eight, three one seven, two two six", HealthPlan}}, nil},
 		{"number read without a phone word", "Member I D is seven seven four oh two one nine, right.", []want{{"seven seven four oh two one nine", ID}}, nil},
 		{"phone read out after reached at", "the daughter can be reached at six one seven five five five oh one four four. period.", []want{{"six one seven five five five oh one four four", Phone}}, nil},
 		{"spaced digits", "Ref is 4 4 1 7 0 9 2 on the form", []want{{"4 4 1 7 0 9 2", ID}}, nil},
