@@ -258,6 +258,17 @@
 //     glued to "yo" ("95 YOF"), more words for years, "100th birthday",
 //     an age in brackets after a birth date ("DOB: 01/06/1932 (94)") or a
 //     name ("(96, in Leburn)"), and a second age after "not" (agesAfterFound);
+//   - since 1.20.0: identifiers: a prefix of capitals before a keyed
+//     number ("Policy: AZP 88 019 442", "DL: AR 930447182": keyedPrefix),
+//     masked numbers whole ("XXX-XX-0417", "5168 **** **** 2291"), more
+//     wordings of "the last four" and "ended", IBANs of the right country
+//     and length whatever their check digits (ibanShaped), benefit cards,
+//     other countries' social insurance numbers (AHV, SNILS, INPS, CNSS),
+//     plates after "plate" and in other languages, logins on print-outs
+//     and dictations, badge numbers after a rank and a name, registry
+//     references joined by slashes (slashRefOK), and identifiers read out
+//     after their name ("medical record number c r h four four zero nine
+//     one seven": ids_spoken.go);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since
