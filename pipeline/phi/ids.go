@@ -113,7 +113,7 @@ var (
 	reSwissAHV = regexp.MustCompile(`\b756\.\d{4}\.\d{4}\.\d{2}\b`)
 	// reSNILS: a Russian insurance number, "112-447-190 28" (1.20.0).
 	reSNILS = regexp.MustCompile(`\b\d{3}-\d{3}-\d{3}[ -]\d{2}\b`)
-	reCard      = regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`)
+	reCard  = regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`)
 	// reDigitGroups: five groups of digits or more joined by single spaces,
 	// twenty digits at least (countDigitGroups): a postal tracking number
 	// ("9400 1000 0000 0000 4471 02"), longer than any card or phone.
