@@ -229,7 +229,7 @@ func findIDs(text string, toks []token) []Span {
 		add(m[0], m[3], SSN, 0.9, "ssn-masked")
 	}
 	for _, m := range reMaskedCard.FindAllStringSubmatchIndex(text, -1) {
-		if digitRunAround(text, m[0], m[1]) {
+		if digitRunAround(text, m[0], m[1]) || maskedYear(text[m[0]:m[1]]) {
 			continue
 		}
 		add(m[0], m[1], partialKind(lineBefore(text, m[0], 40), ID), 0.8, "id-masked")
@@ -363,6 +363,14 @@ func slashRefOK(v string) bool {
 		number = number || d >= 3 && d == len(p)
 	}
 	return letters && number
+}
+
+// maskedYear reports a placeholder before a year ("xxxx 2024", "... 2026"):
+// a form's blank, not a number's last digits.
+func maskedYear(v string) bool {
+	d := digitsOf(v)
+	y := atoi(d)
+	return len(d) == 4 && y >= 1900 && y <= 2099 && !isDigitByte(v[0])
 }
 
 // groupsGoOn reports digits joined to text[start:end] by a space or a

@@ -79,7 +79,7 @@ func trimSpokenRun(run string) int {
 // spokenIDOK wants three digits or more in the run, and a letter or four
 // digits: "one two three" alone is a count or a list.
 func spokenIDOK(run string) bool {
-	digits, letters, words, spoken := 0, 0, 0, 0
+	digits, letters, spoken := 0, 0, 0
 	for _, f := range strings.FieldsFunc(run, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == ',' }) {
 		lf := strings.ToLower(f)
 		switch {
@@ -98,8 +98,7 @@ func spokenIDOK(run string) bool {
 			if len(f) == 1 || strings.Contains(f, "-") {
 				spoken++
 			}
-		default:
-			words++ // the word after "as in"
+		default: // the word after "as in"
 		}
 	}
 	ws := spokenDigitsOnly(run)

@@ -28,6 +28,7 @@ func TestDetectPHIIdentifiers120(t *testing.T) {
 		{"a masked SSN whole", "SSN (last four): XXX-XX-0417", []want{{"XXX-XX-0417", SSN}}, nil},
 		{"masked card and account numbers", "card 5168 **** **** 2291; deposit to the account on file, xxxxxx2290.",
 			[]want{{"5168 **** **** 2291", Account}, {"xxxxxx2290", Account}}, nil},
+		{"a placeholder before a year is no number", "Date signed: xxxx 2024; year ...2026.", nil, []string{"2024", "2026"}},
 		{"the last four in other words", "Social Security number (last 4 only): 8814. His Social Security last four, 2209, will do. Seguro Social (últimos 4): 3094",
 			[]want{{"8814", SSN}, {"2209", SSN}, {"3094", SSN}}, nil},
 		{"a number that ended, across a line", "HIS SOCIAL SECURITY NUMBER IS ON FILE UNDER SEAL AND\n   ENDS IN 7719. His Social Security number ended 4471.",
