@@ -20,7 +20,9 @@ var (
 	// Since 1.18.0 also an age field of more words ("Age at start of
 	// season:", "Age on Dec. 31:"), the field in other languages ("Edad:",
 	// "Âge:", "Возраст:") and the speaker's own age ("I am 91").
-	reAgeCueBefore = regexp.MustCompile(`(?i)(?:\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|age\s+(?:at|on|as\s+of)\s[^:\n]{1,25}:|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at|i am|i'm|edad|alter|idade|leeftijd|wiek|alder|godina|godine|exact)|(?:^|[^\p{L}])(?:âge|età|ålder|vârsta|возраст))\s*:?\s*$`)
+	// Since 1.21.0 an adverb may come between the cue and the number
+	// ("he's actually 90", "she is now 93").
+	reAgeCueBefore = regexp.MustCompile(`(?i)(?:\b(?:age[ds]?(?:\s+of)?|age\s+at\s+death|age\s+(?:at|on|as\s+of)\s[^:\n]{1,25}:|turned|turns|turn|turning|who is|she is|he is|she's|he's|shes|hes|who's|who was|she was|he was|patient is|pt is|lived to|lived until|died at|i am|i'm|edad|alter|idade|leeftijd|wiek|alder|godina|godine|exact)|(?:^|[^\p{L}])(?:âge|età|ålder|vârsta|возраст))\s*:?(?:\s+(?:actually|now|only|just|nearly|almost|already|still|barely))?\s*$`)
 	// reAgeBirthday: "her 100th birthday" (since 1.19.0).
 	reAgeBirthday = regexp.MustCompile(`(?i)\b((?:9\d|1[01]\d|12[0-5])(?:st|nd|rd|th))[ \t]+birthday\b`)
 	reAgeDecade   = regexp.MustCompile(`(?i)\b(?:in (?:his|her|their|the) )(90s|100s|nineties)\b`)

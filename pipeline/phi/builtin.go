@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.20.0"
+const BuiltinVersion = "1.21.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -167,6 +167,8 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 		func() []Span { return findDates(text, toks) },
 		func() []Span { return findAges(text) },
 		func() []Span { return findKinAges(text, toks) },
+		func() []Span { return findContextAges(text) },
+		func() []Span { return findCoordinates(text) },
 		func() []Span { return findForeignAgeWords(text, toks) },
 		func() []Span { return dropClockNumbers(text, toks, b.loc.find(text, toks)) },
 		func() []Span {
@@ -201,6 +203,9 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged), saintNames(text, toks, merged))
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged), agesAfterFound(text, merged))
+	// An age the document gave once is that age where it is written again
+	// (since 1.21.0); the ages after names and dates count.
+	all = append(all, ageEchoes(text, toks, Merge(all...)))
 	return tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), nil
 }
 

@@ -53,7 +53,6 @@ var (
 	reDateDMonNoYear = regexp.MustCompile(`(?i)\b(\d{1,2})-` + monthRE + `\b\.?`)
 	reDateDMonY      = regexp.MustCompile(`(?i)\b(\d{1,2})[-/ ]` + monthRE + `[-/ ](\d{4}|\d{2})\b`)
 	reMonthCue       = regexp.MustCompile(`(?i)\b(?:in|since|during|until|till|through|thru|by|from|before|after|early|late|mid|end of|beginning of|start of|last|next|this|of|every|each|diagnosed|started|stopped|began|born|died|moved|seen|admitted|discharged|scheduled|due|your|our|his|her|their)[\s-]+(?:early\s+|late\s+|mid-?)?` + monthRE + `\b`)
-	reHoliday        = regexp.MustCompile(`\b(?:Christmas(?: Eve| Day)?|New Year's(?: Eve| Day)|Thanksgiving(?: Day)?|Easter(?: Sunday)?|Independence Day|Fourth of July|Halloween|Valentine's Day|Memorial Day|Labor Day|Veterans Day),?\s+\d{4}\b`)
 	// reTimeAfter: a clock time that belongs to the date before it,
 	// after spaces, "T" or "@" ("11/20/2026@1402", VistA's form), with a
 	// time zone ("14:22 PT"); a 24-hour time without a colon ("3/14 0722")
@@ -74,8 +73,10 @@ var (
 	// a weekday ("next tues 12/1", "Sat 12/5": an oxygen saturation is no
 	// valid month and day), a relative day ("today 11/19"), the start or
 	// end of a schedule ("starting 12/7") and an act done on a day
-	// ("given 11/3", "cleared 10/10") are cues too.
-	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|given|exam|cleared|drawn|collected|done|performed|placed|removed|resulted|received|sent|faxed|signed|last|prior|previous|ends|ended|expires|expired|expiry|renews|closes|deadline)\W{0,3}$`)
+	// ("given 11/3", "cleared 10/10") are cues too; since 1.21.0 also the
+	// weekdays of Spanish, French, German and Portuguese ("el lunes 23/11")
+	// and an arrival's "eta 21/11".
+	reDateCue = regexp.MustCompile(`(?i)\b(?:on|since|from|until|till|through|thru|by|dated?|dos|seen|visit|admitted|discharged|next|due|f/u|follow[- ]?up|return|session|appointment|appt|restarted|started|stopped|held|until|before|after|of|starting|beginning|effective|ending|scheduled|rescheduled|booked|today|tomorrow|tonight|yesterday|mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thur|thurs|thursday|fri|friday|sat|saturday|sun|sunday|given|exam|cleared|drawn|collected|done|performed|placed|removed|resulted|received|sent|faxed|signed|last|prior|previous|ends|ended|expires|expired|expiry|renews|closes|deadline|eta|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|segunda|terça|terca|quarta|quinta|sexta)\W{0,3}$`)
 )
 
 // isYearToken triggers the year-first spaced date: four digits.
@@ -282,15 +283,23 @@ func findDates(text string, toks []token) []Span {
 		}
 		out = append(out, Span{Start: m[2], End: m[5], Category: Date, Confidence: 0.75, Detector: "date-month"})
 	}
+	out = append(out, loneMonths(text, toks)...)
 	out = append(out, coordinatedDates(text, out)...)
 	// A holiday is a date only with its year ("Christmas 2025"); alone it
 	// names every year's (since 1.13.0, as every labelled corpus has it).
-	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 6) {
+	for _, m := range matchNear(reHoliday, text, toks, isHolidayWord, 0, 10) {
+		if !holidayOK(text, m[0]) {
+			continue
+		}
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.6, Detector: "date-holiday"})
 	}
 	out = append(out, findSpokenDates(text, toks)...)
 	out = append(out, findFormDates(text)...)
+	out = append(out, findDayRanges(text)...)
+	out = append(out, findMonthYears(text)...)
+	out = append(out, findDotDatesNoYear(text)...)
 	out = append(out, findDatesNoYear(text, toks, out, shorts)...)
+	out = append(out, daysBeforeDates(text, out)...)
 	widenHyphenated(text, toks, out)
 	return out
 }
@@ -417,8 +426,54 @@ func isCompactDate(t token) bool {
 	return t.shape == shAlnum && t.end-t.start >= 4 && t.end-t.start <= 9
 }
 
-// isHolidayWord triggers reHoliday.
-var isHolidayWord = keyIn("christmas", "new", "thanksgiving", "easter", "independence", "fourth", "halloween", "valentines", "memorial", "labor", "veterans")
+// holidayNames are the holidays and feasts a date may name with its year
+// ("Christmas 2025", "Palm Sunday 1941", "Pesach 2027"; since 1.21.0 also
+// the feasts and festivals of the communities in the labelled sets, and
+// a year read out, "thanksgiving twenty twenty six"). Capitalised, unless
+// the text has no capitals.
+var holidayNames = []string{
+	"Christmas Eve", "Christmas Day", "Christmas", "New Year's Eve", "New Year's Day", "Thanksgiving Day", "Thanksgiving",
+	"Easter Sunday", "Easter Monday", "Easter", "Independence Day", "Fourth of July", "Halloween", "Valentine's Day",
+	"Memorial Day", "Labor Day", "Veterans Day", "Palm Sunday", "Good Friday", "Holy Saturday", "Ash Wednesday",
+	"Pentecost", "Whitsun", "Ascension Day", "Epiphany", "Candlemas", "Michaelmas", "Martinmas", "Midsummer Eve",
+	"Midsummer Day", "Midsummer", "All Saints' Day", "All Souls' Day", "Boxing Day", "St. Patrick's Day",
+	"St Patrick's Day", "St. John's Day", "Passover", "Pesach", "Rosh Hashanah", "Yom Kippur", "Hanukkah", "Chanukah",
+	"Purim", "Sukkot", "Shavuot", "Eid al-Fitr", "Eid al-Adha", "Eid", "Diwali", "Holi", "Lunar New Year",
+	"Chinese New Year", "Tet", "Tết", "Losar", "Nowruz", "Vesak", "Songkran", "Chuseok", "Mardi Gras", "Mother's Day",
+	"Father's Day", "Juneteenth", "Canada Day", "Anzac Day", "Australia Day", "Waitangi Day", "Bastille Day",
+	"Hogmanay", "Jāņi", "Juhannus", "jóladag", "Ólavsøka",
+}
+
+// reHoliday: a holiday of holidayNames or a feast ("Feast of the
+// Assumption") and its year, in digits or read out.
+var reHoliday = func() *regexp.Regexp {
+	names := make([]string, len(holidayNames))
+	for i, h := range holidayNames {
+		names[i] = strings.ReplaceAll(regexp.QuoteMeta(h), "'", `['’]?`)
+	}
+	sortByLenDesc(names)
+	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(names, "|") + `|feast\s+of\s+(?:the\s+)?\p{L}+(?:\s+\p{L}+)?),?\s+(?:\d{4}\b|` + spokenYearRE + `\b)`)
+}()
+
+// isHolidayWord triggers reHoliday: the first word of a holiday's name.
+var isHolidayWord = func() func(token) bool {
+	var words []string
+	for _, h := range holidayNames {
+		words = append(words, strings.Map(func(r rune) rune {
+			if r == '.' || r == '\'' || r == '’' {
+				return -1
+			}
+			return r
+		}, fold(strings.Fields(h)[0])))
+	}
+	return keyIn(append(words, "feast")...)
+}()
+
+// holidayOK accepts a reHoliday match written as the text writes names: a
+// capital, unless the line has none.
+func holidayOK(text string, start int) bool {
+	return !isLowerByte(text[start]) || caselessLine(text, start)
+}
 
 // monthWordOK rejects month words that are more likely something else:
 // "may" and "march" (and abbreviations) must be capitalised, unless the
@@ -703,4 +758,32 @@ func isScoreContext(before, after string) bool {
 	a := strings.ToLower(strings.TrimSpace(after))
 	return strings.HasPrefix(a, "pain") || strings.HasPrefix(a, "strength") || strings.HasPrefix(a, "mg") ||
 		strings.HasPrefix(a, "holosystolic") || strings.HasPrefix(a, "systolic") || strings.HasPrefix(a, "diastolic") || strings.HasPrefix(a, "murmur")
+}
+
+// loneMonthKeys are the months whose capitalised name is no other word
+// or given name ("April", "May", "June" and "August" are names, "March"
+// a verb).
+var loneMonthKeys = keySet(`january february september october november december`)
+
+// loneMonths reports a capitalised month's name standing alone (since
+// 1.21.0): "returns April" needs its cue, but "until at least
+// December", "the December draft" and "not September" are dates as the
+// labelled sets have them, whatever comes before. A capitalised word
+// after it makes it part of a name ("November Project", "October Road"),
+// and a number after it is left to the date rules, which know its forms.
+func loneMonths(text string, toks []token) []Span {
+	var out []Span
+	for i, t := range toks {
+		if t.shape != shCap || !loneMonthKeys[t.key] {
+			continue
+		}
+		if i+1 < len(toks) && !toks[i+1].nl && (toks[i+1].shape == shCap || toks[i+1].shape == shUpper || toks[i+1].shape == shNum) {
+			continue
+		}
+		if i > 0 && !toks[i].nl && !toks[i].sent && (toks[i-1].shape == shCap || toks[i-1].shape == shUpper) {
+			continue // "Club November", "Operation December"
+		}
+		out = append(out, Span{Start: t.start, End: t.end, Category: Date, Confidence: 0.6, Detector: "date-month"})
+	}
+	return out
 }

@@ -82,6 +82,11 @@ var ordinalDayFollowers = map[string]bool{
 	"sorry": true, "thanks": true, "thank": true, "that": true, "which": true, "morning": true,
 	"afternoon": true, "evening": true, "night": true, "am": true, "pm": true, "or": true, "to": true,
 	"through": true, "thru": true, "until": true, "till": true,
+	// Since 1.21.0, from the training sets' misses: "is on the 19th with
+	// someone", "on the 17th after the heart cath", "on the 15th the boat
+	// ramp", "on the 22nd not drawn".
+	"with": true, "after": true, "before": true, "the": true, "not": true, "also": true, "again": true,
+	"anyway": true, "will": true, "would": true, "should": true, "can": true, "could": true, "ok": true, "okay": true,
 }
 
 // reTimePrepBefore and reAndAfter: "on the 2nd and again ...".
@@ -315,6 +320,13 @@ func shortDateNoYear(text string, m []int, months map[int]bool) (month int, conf
 	case monthFirst && shortRangeStart(text, m[1], a, b):
 		// "covered 6/1 through 11/30": the first day of a range (1.14.0).
 		return a, 0.7, "date-range"
+	case dayFirst && (reTimeRight.MatchString(after) || reHalfDayLower.MatchString(after)):
+		// "eta 21/11 am", "ECG 19/11 08:40": as month first (1.21.0); a
+		// day over 12 is no fraction of a tablet ("1/2 am").
+		return b, 0.8, "date-time"
+	case dayFirst && strings.HasPrefix(after, ": "):
+		// "ECG 19/11: FA con respuesta" (1.21.0).
+		return b, 0.7, "date-heading"
 	case dayFirst && reDateCue.MatchString(before):
 		// "on 20/3": the day-first order of most of the world, after
 		// the same cue words as the month-first form.
@@ -334,6 +346,9 @@ func shortDateNoYear(text string, m []int, months map[int]bool) (month int, conf
 	}
 	return 0, 0, ""
 }
+
+// reHalfDayLower: "am" or "pm" after a day-first short date.
+var reHalfDayLower = regexp.MustCompile(`^[ \t]+(?:am|pm)\b`)
 
 // reShortRangeAfter: "through 11/30", "- 12/4" after a short date.
 var reShortRangeAfter = regexp.MustCompile(`^[ \t]*(?:through|thru|to|until|till|-|–)[ \t]*(\d{1,2})/(\d{1,2})\b`)

@@ -197,6 +197,15 @@ func (r *locationRules) zipsAfterPlaces(text string, toks []token, found []Span)
 		if k < len(toks) && !toks[k].nl && toks[k].isWord() && len(toks[k].key) == 2 && r.lx.stateAbbr[strings.ToUpper(toks[k].key)] {
 			k++
 		}
+		if k < len(toks) && !toks[k].nl && toks[k].isWord() && r.lx.flags(toks[k].key)&wState != 0 {
+			k++ // "ontario wisconsin five four six five one"
+		}
+		if e, ok := spokenZIP(toks, k); ok {
+			// A ZIP code read out in a dictation ("Portland, nine seven two
+			// one three"; since 1.21.0).
+			out = append(out, Span{Start: toks[k].start, End: toks[e-1].end, Category: Location, Confidence: 0.8, Detector: "zip-after-place"})
+			continue
+		}
 		if k >= len(toks) || toks[k].nl || toks[k].shape != shNum || toks[k].end-toks[k].start != 5 || !toks[k].space {
 			continue
 		}
@@ -211,6 +220,16 @@ func (r *locationRules) zipsAfterPlaces(text string, toks []token, found []Span)
 		out = append(out, Span{Start: start, End: end, Category: Location, Confidence: 0.85, Detector: "zip-after-place"})
 	}
 	return out
+}
+
+// spokenZIP reports five digit words from toks[k] on, no more, on one
+// line, and the index after them.
+func spokenZIP(toks []token, k int) (int, bool) {
+	e := k
+	for e < len(toks) && e-k < 6 && toks[e].isWord() && spokenDigitValue[toks[e].key] && (e == k || !toks[e].nl) {
+		e++
+	}
+	return e, e-k == 5
 }
 
 // unitWords follow a number that is a quantity, not a house number.

@@ -20,6 +20,39 @@ var (
 	reStateRoad = regexp.MustCompile(`\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow)[ \t]+(?:[Oo]ld[ \t]+)?([A-Z]{2})[ \t-](\d{1,3}[A-Z]?)\b`)
 )
 
+// Since 1.21.0, from the training sets' misses: a highway in lower case
+// ("hwy 169", "highway 96"; "route 1" only after a word of driving, as a
+// bus's or a delivery's route is none), one read out in a dictation
+// ("highway thirty one", "county road nine"), and an interstate or US
+// highway after a word of driving ("off I-475", "on US-54").
+var (
+	reSpokenRoad = regexp.MustCompile(`(?i)\b(?:highway|hwy|state[ \t]+route|county[ \t]+road|route)[ \t]+(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[ \t-](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b`)
+	reInterstate = regexp.MustCompile(`(?i)\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow|near|to)[ \t]+(?-i:(I|US)[- ](\d{1,3}))\b`)
+	reDrivingBefore = regexp.MustCompile(`(?i)\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow|near|out)[ \t]+(?:old[ \t]+)?$`)
+)
+
+// isotopeOrForm are the numbers after "I-" that name an iodine isotope or a
+// US immigration form ("I-94", "I-130") as often as an interstate.
+var isotopeOrForm = map[int]bool{9: true, 20: true, 90: true, 94: true, 123: true, 124: true, 125: true, 129: true, 130: true, 131: true, 140: true, 485: true, 551: true, 589: true, 751: true, 765: true, 864: true}
+
+// reServiceRoute: a bus's, a school's or a delivery's route ("the bus
+// driver on route 61").
+var reServiceRoute = regexp.MustCompile(`(?i)\b(?:bus|buses|school|delivery|deliveries|mail|paper|milk|driver|van|shuttle)\b[^.\n]{0,25}$`)
+
+// isDrivingWord triggers the roads named after a word of driving.
+var isDrivingWord = keyIn("take", "took", "off", "on", "onto", "via", "from", "along", "up", "down", "exit", "follow", "near", "to")
+
+// lowerRoadOK accepts a numbered road written in lower case: a highway,
+// or a route after a word of driving.
+func lowerRoadOK(text string, start int) bool {
+	w := strings.ToLower(text[start:min(len(text), start+10)])
+	if strings.HasPrefix(w, "highway") || strings.HasPrefix(w, "hwy") || strings.HasPrefix(w, "state route") {
+		return true
+	}
+	return (strings.HasPrefix(w, "route") || strings.HasPrefix(w, "rte")) && reDrivingBefore.MatchString(lowerBefore(text, start, 20)) &&
+		!reServiceRoute.MatchString(lowerBefore(text, start, 40))
+}
+
 // roadStateLetters are the postal letters that name a road ("KY 160",
 // and "CR 340", a county road, which alone is as often creatinine) and
 // are no common word or abbreviation ("ID", "IN", "OR", "ME", "OK", "HI",
@@ -33,7 +66,7 @@ func (r *locationRules) roads(text string, toks []token) []Span {
 		out = append(out, Span{Start: start, End: end, Category: Location, Confidence: 0.75, Detector: "road"})
 	}
 	for _, m := range matchNear(reNumberedRoad, text, toks, isRoadWord, 4, 4) {
-		if !isUpperByte(text[m[0]]) || digitRunAround(text, m[4], m[5]) {
+		if !isUpperByte(text[m[0]]) && !lowerRoadOK(text, m[0]) || digitRunAround(text, m[4], m[5]) {
 			continue // "route 2 of administration", a code
 		}
 		if m[2] >= 0 && m[6] < 0 {
@@ -44,7 +77,18 @@ func (r *locationRules) roads(text string, toks []token) []Span {
 		}
 		add(m[0], m[1])
 	}
-	for _, m := range matchNear(reStateRoad, text, toks, keyIn("take", "took", "off", "on", "onto", "via", "from", "along", "up", "down", "exit", "follow"), 0, 5) {
+	for _, m := range matchNear(reSpokenRoad, text, toks, keyIn("highway", "hwy", "route", "road"), 0, 5) {
+		if caselessLine(text, m[0]) {
+			add(m[0], m[1])
+		}
+	}
+	for _, m := range matchNear(reInterstate, text, toks, isDrivingWord, 0, 5) {
+		if text[m[2]] == 'I' && (isotopeOrForm[atoi(text[m[4]:m[5]])] && strings.EqualFold(strings.TrimSpace(text[m[0]:m[2]]), "on") || atoi(text[m[4]:m[5]]) == 131) {
+			continue // "on I-131" (iodine), "as on I-94" (an arrival record)
+		}
+		add(m[2], m[5])
+	}
+	for _, m := range matchNear(reStateRoad, text, toks, isDrivingWord, 0, 5) {
 		if roadStateLetters[strings.ToLower(text[m[2]:m[3]])] {
 			add(m[2], m[5])
 		}

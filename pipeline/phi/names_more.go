@@ -540,8 +540,10 @@ func dropOrgs(spans []Span, orgs [][2]int) []Span {
 // reChatSender: a line of a chat export, its time stamp and the sender's
 // display name before a colon (1.14.0): WhatsApp's "[11/20/26, 9:14:03 PM]
 // oyuka: ..." and "20/11/26, 06:41 - djeca lima: ...", a portal's
-// "[14:44] forrest tripp: ...".
-var reChatSender = regexp.MustCompile(`(?m)^[ \t]*(?:\[[^\]\n]{0,24}\d{1,2}[:.]\d{2}[^\]\n]{0,16}\][ \t]*(?:[-–][ \t]*)?|\d{1,4}[./-]\d{1,2}[./-]\d{2,4},?[ \t]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:[ \t]?[APap]\.?[Mm]\.?)?[ \t]*[-–][ \t]*)([^:\n\[\]]{1,40}?)[ \t]*:[ \t]`)
+// "[14:44] forrest tripp: ...". Since 1.21.0 the brackets may hold a
+// date without a time, as a forum's thread does ("[14 Nov 2026]
+// hanoi_huong: ...", "[11/16/2026] …").
+var reChatSender = regexp.MustCompile(`(?m)^[ \t]*(?:\[[^\]\n]{0,24}(?:\d{1,2}[:.]\d{2}|(?i:\d{1,2}[ \t]+(?:` + monthRE[1:] + `\.?[ \t]+\d{4})|\d{1,4}[./-]\d{1,2}[./-]\d{2,4})[^\]\n]{0,16}\][ \t]*(?:[-–][ \t]*)?|\d{1,4}[./-]\d{1,2}[./-]\d{2,4},?[ \t]+\d{1,2}[:.]\d{2}(?::\d{2})?(?:[ \t]?[APap]\.?[Mm]\.?)?[ \t]*[-–][ \t]*)([^:\n\[\]]{1,40}?)[ \t]*:[ \t]`)
 
 // chatSenders finds the display names of a chat export's senders: the
 // words between a line's time stamp and its colon, in a text of two such

@@ -36,7 +36,7 @@ var columnCategories = func() map[string]Category {
 			collected svcfrom svcto servicefrom serviceto from to datetime timestamp when`,
 		Phone:      `phone phonenumber tel telephone mobile cell homephone workphone cellphone contactphone`,
 		Email:      `email emailaddress`,
-		Age:        `age ageyrs ageyears`,
+		Age:        `age ageyrs ageyears edad idade`,
 		MRN:        `mrn medicalrecordnumber chartno chartnumber`,
 		SSN:        `ssn socialsecuritynumber`,
 		HealthPlan: `memberid memberno subscriberid medicaidid medicareid mbi policyno policynumber insuranceid`,
@@ -137,6 +137,76 @@ func findTableColumns(text string) []Span {
 				}
 				start := lines[j].start + pos[k] + at
 				out = append(out, Span{Start: start, End: start + len(v), Category: cats[k], Confidence: 0.7, Detector: "table-column"})
+			}
+		}
+		i = j - 1
+	}
+	return append(out, findAlignedColumns(text)...)
+}
+
+// reColumnGap parts the cells of a table aligned with spaces.
+var reColumnGap = regexp.MustCompile(`[ \t]{2,}`)
+
+// alignedCategories are the categories an aligned table's column may
+// carry: those whose cells cellFits checks by their form, so a column
+// boundary read wrong finds nothing rather than a wrong word.
+var alignedCategories = map[Category]bool{Age: true, Date: true, Phone: true, Email: true}
+
+// findAlignedColumns reports the cells of the columns of a table aligned
+// with spaces (a printed register, a form's household table: "LINE  NAME
+// … DOB  AGE" over "1  FRANK, LILLIAN M  SELF  03/14/1934  92"), since
+// 1.21.0. A header of three cells or more parted by two spaces or more,
+// one of them naming an age, a date, a telephone or an e-mail column;
+// every following line with as many cells is a row, until a blank line or
+// two lines that do not fit.
+func findAlignedColumns(text string) []Span {
+	var out []Span
+	lines := splitLines(text)
+	for i := 0; i < len(lines); i++ {
+		head := strings.TrimSpace(lines[i].s)
+		if strings.ContainsAny(head, ",.;:!?|\t") {
+			continue
+		}
+		header := reColumnGap.Split(head, -1)
+		if len(header) < 3 || !headerShaped(header) {
+			continue
+		}
+		cats := make([]Category, len(header))
+		mapped := false
+		for k, h := range header {
+			if c, ok := columnCategories[headerKey(h)]; ok && alignedCategories[c] {
+				cats[k], mapped = c, true
+			}
+		}
+		if !mapped {
+			continue
+		}
+		misses := 0
+		j := i + 1
+		for ; j < len(lines) && misses < 2; j++ {
+			line := lines[j].s
+			trimmed := strings.TrimSpace(line)
+			if trimmed == "" {
+				break
+			}
+			row := reColumnGap.Split(trimmed, -1)
+			if len(row) != len(header) {
+				misses++
+				continue
+			}
+			misses = 0
+			at := strings.Index(line, trimmed)
+			for k, cell := range row {
+				pos := strings.Index(line[at:], cell)
+				if pos < 0 {
+					break
+				}
+				start := lines[j].start + at + pos
+				at += pos + len(cell)
+				if cats[k] == "" || emptyCell[strings.ToLower(cell)] || !cellFits(cats[k], cell) {
+					continue
+				}
+				out = append(out, Span{Start: start, End: start + len(cell), Category: cats[k], Confidence: 0.7, Detector: "table-column"})
 			}
 		}
 		i = j - 1
