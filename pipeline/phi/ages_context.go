@@ -29,7 +29,7 @@ var (
 	// code whatever the document said of an age ("HR 94", "room 92").
 	// reAgeEchoBefore: the words after which a repeated number stands
 	// where an age does ("at 97", "i wrote 92", "is now 94").
-	reAgeEchoBefore = regexp.MustCompile(`(?i)(?:\b(?:at|is|was|be|turns|turned|turning|wrote|says|said|now|actually|aged?|just|only|nearly|almost)|[(,:]|^)\s*$`)
+	reAgeEchoBefore  = regexp.MustCompile(`(?i)(?:\b(?:at|is|was|be|turns|turned|turning|wrote|says|said|now|actually|aged?|just|only|nearly|almost)|[(,:]|^)\s*$`)
 	reAgeEchoMeasure = regexp.MustCompile(`(?i)(?:\b(?:hr|pulse|heart rate|rate|sats?|spo2|o2|oxygen|glucose|sugar|bg|bs|weight|wt|temp|bp|score|room|rm|bed|apt|unit|no|number|page|ext|suite|hwy|highway|route|box|lot|level|grade|row|line|item|step|ward|bus|exit|mile|#)\W{0,3}|[$#/.\d-])$`)
 )
 

@@ -26,8 +26,8 @@ var (
 // ("highway thirty one", "county road nine"), and an interstate or US
 // highway after a word of driving ("off I-475", "on US-54").
 var (
-	reSpokenRoad = regexp.MustCompile(`(?i)\b(?:highway|hwy|state[ \t]+route|county[ \t]+road|route)[ \t]+(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[ \t-](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b`)
-	reInterstate = regexp.MustCompile(`(?i)\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow|near|to)[ \t]+(?-i:(I|US)[- ](\d{1,3}))\b`)
+	reSpokenRoad    = regexp.MustCompile(`(?i)\b(?:highway|hwy|state[ \t]+route|county[ \t]+road|route)[ \t]+(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[ \t-](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b`)
+	reInterstate    = regexp.MustCompile(`(?i)\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow|near|to)[ \t]+(?-i:(I|US)[- ](\d{1,3}))\b`)
 	reDrivingBefore = regexp.MustCompile(`(?i)\b(?:take|took|off|on|onto|via|from|along|up|down|exit|follow|near|out)[ \t]+(?:old[ \t]+)?$`)
 )
 
