@@ -35,21 +35,25 @@ var (
 
 // findContextAges reports ages over 89 that reAtAge and the appositive
 // patterns find.
-func findContextAges(text string) []Span {
+func findContextAges(text string, toks []token) []Span {
 	var out []Span
 	add := func(start, end int) {
 		out = append(out, Span{Start: start, End: end, Category: Age, Confidence: 0.75, Detector: "age-context"})
 	}
-	for _, m := range reAtAge.FindAllStringSubmatchIndex(text, -1) {
+	// Both patterns run only around the numbers from 90 to 125.
+	ageNumber := func(t token) bool {
+		n := atoi(text[t.start:t.end])
+		return t.shape == shNum && n >= 90 && n <= 125
+	}
+	for _, m := range matchNear(reAtAge, text, toks, ageNumber, 3, 0) {
 		if atAgeOK(text, m) {
 			add(m[4], m[5])
 		}
 	}
-	for _, re := range []*regexp.Regexp{reAgeAppositiveBefore, reAgeAppositiveAfter} {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-			if !reAgeUnit.MatchString(text[m[3]:]) {
-				add(m[2], m[3])
-			}
+	appositive := matchNear(reAgeAppositiveBefore, text, toks, keyIn("client", "homebound", "housebound", "bedbound", "widowed", "widow", "widower", "frail", "elder", "elderly"), 0, 5)
+	for _, m := range append(appositive, matchNear(reAgeAppositiveAfter, text, toks, ageNumber, 1, 4)...) {
+		if !reAgeUnit.MatchString(text[m[3]:]) {
+			add(m[2], m[3])
 		}
 	}
 	return out

@@ -455,19 +455,27 @@ var reHoliday = func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(names, "|") + `|feast\s+of\s+(?:the\s+)?\p{L}+(?:\s+\p{L}+)?),?\s+(?:\d{4}\b|` + spokenYearRE + `\b)`)
 }()
 
-// isHolidayWord triggers reHoliday: the first word of a holiday's name.
+// isHolidayWord triggers reHoliday: the first word of a holiday's name,
+// capitalised where it is also a common word ("New Year's", "All Saints'",
+// "Good Friday"), so the long pattern does not run after every "new".
 var isHolidayWord = func() func(token) bool {
-	var words []string
+	set := map[string]bool{"feast": true}
 	for _, h := range holidayNames {
-		words = append(words, strings.Map(func(r rune) rune {
+		set[strings.Map(func(r rune) rune {
 			if r == '.' || r == '\'' || r == '’' {
 				return -1
 			}
 			return r
-		}, fold(strings.Fields(h)[0])))
+		}, fold(strings.Fields(h)[0]))] = true
 	}
-	return keyIn(append(words, "feast")...)
+	return func(t token) bool {
+		return t.isWord() && set[t.key] && (t.isCap() || !holidayCommonWords[t.key])
+	}
 }()
+
+// holidayCommonWords are first words of holidayNames that are common
+// English words.
+var holidayCommonWords = keySet(`new all good holy st mothers fathers mother father boxing palm ash canada chinese lunar independence memorial labor veterans fourth feast`)
 
 // holidayOK accepts a reHoliday match written as the text writes names: a
 // capital, unless the line has none.

@@ -39,9 +39,6 @@ var isotopeOrForm = map[int]bool{9: true, 20: true, 90: true, 94: true, 123: tru
 // driver on route 61").
 var reServiceRoute = regexp.MustCompile(`(?i)\b(?:bus|buses|school|delivery|deliveries|mail|paper|milk|driver|van|shuttle)\b[^.\n]{0,25}$`)
 
-// isDrivingWord triggers the roads named after a word of driving.
-var isDrivingWord = keyIn("take", "took", "off", "on", "onto", "via", "from", "along", "up", "down", "exit", "follow", "near", "to")
-
 // lowerRoadOK accepts a numbered road written in lower case: a highway,
 // or a route after a word of driving.
 func lowerRoadOK(text string, start int) bool {
@@ -82,13 +79,16 @@ func (r *locationRules) roads(text string, toks []token) []Span {
 			add(m[0], m[1])
 		}
 	}
-	for _, m := range matchNear(reInterstate, text, toks, isDrivingWord, 0, 5) {
+	interstate := func(t token) bool {
+		return (t.key == "i" || t.key == "us") && t.end+1 < len(text) && (text[t.end] == '-' || text[t.end] == ' ') && isDigitByte(text[t.end+1])
+	}
+	for _, m := range matchNear(reInterstate, text, toks, interstate, 2, 3) {
 		if text[m[2]] == 'I' && (isotopeOrForm[atoi(text[m[4]:m[5]])] && strings.EqualFold(strings.TrimSpace(text[m[0]:m[2]]), "on") || atoi(text[m[4]:m[5]]) == 131) {
 			continue // "on I-131" (iodine), "as on I-94" (an arrival record)
 		}
 		add(m[2], m[5])
 	}
-	for _, m := range matchNear(reStateRoad, text, toks, isDrivingWord, 0, 5) {
+	for _, m := range matchNear(reStateRoad, text, toks, keyIn("take", "took", "off", "on", "onto", "via", "from", "along", "up", "down", "exit", "follow"), 0, 5) {
 		if roadStateLetters[strings.ToLower(text[m[2]:m[3]])] {
 			add(m[2], m[5])
 		}
