@@ -269,6 +269,20 @@
 //     references joined by slashes (slashRefOK), and identifiers read out
 //     after their name ("medical record number c r h four four zero nine
 //     one seven": ids_spoken.go);
+//   - since 1.21.0: dates: a range of days before the month they share
+//     ("23-24/11/2026", "20-23/12": findDayRanges), the first day of a
+//     range or pair in other languages ("del 14 al 16 de diciembre":
+//     daysBeforeDates), day-first short dates after a heading, before a
+//     time or after a weekday of other languages, "on 10.11.", a month
+//     with its year in numbers ("2019-03", "03.2025": findMonthYears),
+//     more holidays with their year (holidayNames), a capitalised month
+//     standing alone (loneMonths); ages over 89 by their place in a
+//     sentence ("At 91,", "passed … at 96.", "Client 92, lives alone")
+//     and written again (ageEchoes: ages_context.go); the columns of
+//     tables aligned with spaces (findAlignedColumns); a ZIP code read
+//     out after its town, roads in lower case and read out, interstates
+//     after a word of driving, coordinates (location_coords.go); and a
+//     forum's senders after a bracketed date;
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since
