@@ -296,7 +296,6 @@ func findDates(text string, toks []token) []Span {
 	out = append(out, findSpokenDates(text, toks)...)
 	out = append(out, findFormDates(text)...)
 	out = append(out, findDayRanges(text)...)
-	out = append(out, findMonthYears(text)...)
 	out = append(out, findDotDatesNoYear(text)...)
 	out = append(out, findDatesNoYear(text, toks, out, shorts)...)
 	out = append(out, daysBeforeDates(text, out)...)

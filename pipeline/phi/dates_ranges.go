@@ -4,11 +4,11 @@ import (
 	"regexp"
 )
 
-// Ranges of days and dates of month and year (detector 1.21.0), from the
-// training sets' misses: "23-24/11/2026", "nights 20-23/12", "(12.-14.11.2026",
-// "del 14 al 16 de diciembre", "du 27 au 29 novembre", "marejada del 2 y 3
-// de noviembre", "right knee replacement (2019-03)", "previous (03.2025)",
-// "weight 78.9 on 10.11.".
+// Ranges of days and day-first dates without a year (detector 1.21.0),
+// from the training sets' misses: "23-24/11/2026", "nights 20-23/12",
+// "(12.-14.11.2026", "del 14 al 16 de diciembre", "du 27 au 29 novembre",
+// "marejada del 2 y 3 de noviembre", "weight 78.9 on 10.11.". (A month
+// with its year in numbers, "(2019-03)", is findFormDates'.)
 
 var (
 	// reDayRangeDate: a range of days before the month (and year) they
@@ -19,12 +19,6 @@ var (
 	// labelled sets ("14 al 16 de diciembre", "27 au 29 novembre", "2 y 3
 	// de noviembre", "3. bis 5. Mai", "14 a 16 de").
 	reDayBeforeDate = regexp.MustCompile(`(?i)(?:^|[^\d.,/:])(\d{1,2})\.?(?:st|nd|rd|th)?[ \t]*(?:-|–|&|\b(?:and|or|to|till|until|through|y|e|et|und|bis|i|a|al|au|ou|o|og|och|en|ja|ir|и|до|do|až))[ \t]+(?:(?:el|le|den|der)[ \t]+)?$`)
-	// reDateYearMonth: a year and a month in ISO order, "2019-03", also in
-	// a file name ("leave_2026-11.pdf"); reDateMonthYearDot: a month and
-	// a year with a dot, "03.2025" (the month padded or 10 to 12: "3.2025"
-	// reads as a decimal).
-	reDateYearMonth    = regexp.MustCompile(`(?:\b|_)((?:19|20)\d{2})-(0[1-9]|1[0-2])\b`)
-	reDateMonthYearDot = regexp.MustCompile(`\b(0[1-9]|1[0-2])\.((?:19|20)\d{2})\b`)
 	// reDateDotNoYear: a day and a month with dots and no year, as
 	// central and northern Europe write them, "on 10.11." (the closing dot
 	// sets it apart from a decimal; a date cue must come before).
@@ -104,31 +98,6 @@ func leadingNumber(s string) int {
 		return -1
 	}
 	return atoi(s[:e])
-}
-
-// findMonthYears reports a year and a month written as numbers in ISO
-// order or with a dot (reDateYearMonth, reDateMonthYearDot): not inside a
-// longer code ("CW-2026-11", "2026-11-0412"), not a full date (found by
-// the date rules).
-func findMonthYears(text string) []Span {
-	var out []Span
-	for _, m := range reDateYearMonth.FindAllStringSubmatchIndex(text, -1) {
-		start, end := m[2], m[5]
-		if start > 0 && (isAlphaByte(text[start-1]) || isDigitByte(text[start-1]) || text[start-1] == '-' || text[start-1] == '/' || text[start-1] == '.') {
-			continue
-		}
-		if end < len(text) && (text[end] == '-' || text[end] == '/' || text[end] == '.') && end+1 < len(text) && isDigitByte(text[end+1]) {
-			continue
-		}
-		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: 0.7, Detector: "date-month-year"})
-	}
-	for _, m := range reDateMonthYearDot.FindAllStringSubmatchIndex(text, -1) {
-		if digitRunAround(text, m[0], m[1]) || m[0] > 0 && (text[m[0]-1] == '.' || text[m[0]-1] == ',') {
-			continue
-		}
-		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.7, Detector: "date-month-year"})
-	}
-	return out
 }
 
 // findDotDatesNoYear reports "10.11." after a date cue: a valid day and

@@ -45,6 +45,12 @@ var (
 	// reDateMonthYear: "03/2028", "10/2026", a month and a year (an
 	// expiry, a start of symptoms).
 	reDateMonthYear = regexp.MustCompile(`\b(0?[1-9]|1[0-2])/((?:19|20)\d{2})\b`)
+	// Since 1.21.0: reDateYearMonth, a year and a month in ISO order, "2019-03", also in
+	// a file name ("leave_2026-11.pdf"); reDateMonthYearDot: a month and
+	// a year with a dot, "03.2025" (the month padded or 10 to 12: "3.2025"
+	// reads as a decimal).
+	reDateYearMonth    = regexp.MustCompile(`(?:\b|_)((?:19|20)\d{2})-(0[1-9]|1[0-2])\b`)
+	reDateMonthYearDot = regexp.MustCompile(`\b(0[1-9]|1[0-2])\.((?:19|20)\d{2})\b`)
 	// reDateBoxed: a date printed in the boxes of a form, "07 14 25",
 	// "04 | 30 | 1988", "07 12 2025". Both separators must be the same
 	// (checked in findFormDates).
@@ -90,6 +96,24 @@ func findFormDates(text string) []Span {
 	var out []Span
 	for _, m := range reDateMonthYear.FindAllStringSubmatchIndex(text, -1) {
 		if digitRunAround(text, m[0], m[1]) || isScoreContext(lowerBefore(text, m[0], 30), text[m[1]:]) {
+			continue
+		}
+		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.7, Detector: "date-month-year"})
+	}
+	// A year and a month in ISO order or with a dot (since 1.21.0): not
+	// inside a longer code ("CW-2026-11", "2026-11-0412"), not a full date.
+	for _, m := range reDateYearMonth.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[2], m[5]
+		if start > 0 && (isAlphaByte(text[start-1]) || isDigitByte(text[start-1]) || text[start-1] == '-' || text[start-1] == '/' || text[start-1] == '.') {
+			continue
+		}
+		if end < len(text) && (text[end] == '-' || text[end] == '/' || text[end] == '.') && end+1 < len(text) && isDigitByte(text[end+1]) {
+			continue
+		}
+		out = append(out, Span{Start: start, End: end, Category: Date, Confidence: 0.7, Detector: "date-month-year"})
+	}
+	for _, m := range reDateMonthYearDot.FindAllStringSubmatchIndex(text, -1) {
+		if digitRunAround(text, m[0], m[1]) || m[0] > 0 && (text[m[0]-1] == '.' || text[m[0]-1] == ',') {
 			continue
 		}
 		out = append(out, Span{Start: m[0], End: m[1], Category: Date, Confidence: 0.7, Detector: "date-month-year"})

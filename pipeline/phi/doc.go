@@ -274,7 +274,7 @@
 //     range or pair in other languages ("del 14 al 16 de diciembre":
 //     daysBeforeDates), day-first short dates after a heading, before a
 //     time or after a weekday of other languages, "on 10.11.", a month
-//     with its year in numbers ("2019-03", "03.2025": findMonthYears),
+//     with its year in numbers ("2019-03", "03.2025": findFormDates),
 //     more holidays with their year (holidayNames), a capitalised month
 //     standing alone (loneMonths); ages over 89 by their place in a
 //     sentence ("At 91,", "passed … at 96.", "Client 92, lives alone")
