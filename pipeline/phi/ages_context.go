@@ -109,7 +109,7 @@ func ageEchoes(text string, toks []token, found []Span) []Span {
 			continue
 		}
 		rest := text[t.end:]
-		if overlapsAny(t.start, t.end, found) || reAgeUnit.MatchString(rest) || numberGoesOn(rest) || digitRunAround(text, t.start, t.end) ||
+		if covered(found, t.start) || covered(found, t.end-1) || reAgeUnit.MatchString(rest) || numberGoesOn(rest) || digitRunAround(text, t.start, t.end) ||
 			strings.HasPrefix(rest, "%") || reAgeEchoMeasure.MatchString(text[max(0, t.start-16):t.start]) ||
 			!reAgeEchoBefore.MatchString(text[max(0, t.start-16):t.start]) {
 			continue
@@ -117,16 +117,6 @@ func ageEchoes(text string, toks []token, found []Span) []Span {
 		out = append(out, Span{Start: t.start, End: t.end, Category: Age, Confidence: 0.7, Detector: "age-echo"})
 	}
 	return out
-}
-
-// overlapsAny reports whether [start, end) overlaps one of spans.
-func overlapsAny(start, end int, spans []Span) bool {
-	for _, s := range spans {
-		if s.Start < end && start < s.End {
-			return true
-		}
-	}
-	return false
 }
 
 // englishAgeUnits are the unit words after "ninety" or "hundred".
