@@ -197,10 +197,11 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	all = append(all, b.tagged(text, toks, orgs))
 	// "LAST, First M" fields are completed from either side, whoever
 	// found it,
-	// initials in brackets after a name are that person's, and a ZIP code
+	// initials in brackets and a quoted nickname after a name are that
+	// person's, and a ZIP code
 	// after a place is an address's.
 	merged := Merge(all...)
-	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged), saintNames(text, toks, merged))
+	all = append(all, b.names.commaNames(text, merged), parenInitials(text, merged), b.names.nicknamesAfterNames(text, merged), b.names.extendNames(text, toks, merged), b.loc.zipsAfterPlaces(text, toks, merged), saintNames(text, toks, merged))
 	merged = Merge(all...)
 	all = append(all, b.otherMentions(text, toks, merged), initialsMentions(text, toks, merged), afterNames(text, merged), agesAfterFound(text, merged))
 	// An age the document gave once is that age where it is written again

@@ -28,7 +28,19 @@ var (
 	// ("1939. 05. 04.") and Korea ("2024. 3. 12."): the closing period
 	// sets it apart from a list of numbers.
 	reDateYMDSpaced = regexp.MustCompile(`\b(\d{4})\.[ \t](\d{1,2})\.[ \t](\d{1,2})\.`)
-	reDateShort     = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
+	// reDateDMYSpaced: the day-first form with spaces after the periods,
+	// as Czech, Slovak, German and Slovenian print it ("19. 11. 2026",
+	// "14. 6. 1988"), 1.22.0; the four-digit year sets it apart from a
+	// list of numbers.
+	reDateDMYSpaced = regexp.MustCompile(`\b(\d{1,2})\.[ \t](\d{1,2})\.[ \t](\d{4})\b`)
+	// reDateBlankSeparated: a numeric date with blanks for its
+	// separators, as speech recognition types a dictated date ("dictated
+	// 11 17 2026 14 05", "barra mrm 22 11 2026") and form boxes print it
+	// ("DATE OF CURRENT ILLNESS: 07 12 2025"), 1.22.0; a four-digit year,
+	// and a spoken time after it joins it (reBlankTime).
+	reDateBlankSeparated = regexp.MustCompile(`\b(\d{1,2}) (\d{1,2}) (\d{4})\b`)
+	reBlankTime          = regexp.MustCompile(`^ ([01]\d|2[0-3]) ([0-5]\d)\b`)
+	reDateShort          = regexp.MustCompile(`\b(\d{1,2})/(\d{1,2})\b`)
 	// reDateCompact: the day, month and year run together as airline
 	// and military records write them, "02NOV26", "21NOV26 0615 HST",
 	// "09MAR2024", "22NOV" (since 1.19.0).
@@ -131,6 +143,28 @@ func findDates(text string, toks []token) []Span {
 			continue
 		}
 		add(m[0], m[1], 0.9)
+	}
+	for _, m := range matchNear(reDateDMYSpaced, text, toks, isYearToken, 6, 0) {
+		d, mo, y := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
+		if y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
+			continue
+		}
+		add(m[0], m[1], 0.9)
+	}
+	for _, m := range matchNear(reDateBlankSeparated, text, toks, isYearToken, 6, 0) {
+		a, b, y := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
+		end := m[1]
+		if t := reBlankTime.FindStringIndex(text[end:]); t != nil {
+			end += t[1]
+		}
+		// Numbers on either side make it part of a longer run: a phone
+		// number or a table's row of counts.
+		before := strings.TrimRight(text[:m[0]], " \t")
+		if y < 1800 || y > 2199 || !validDate(y, a, b) && !validDate(y, b, a) || digitRunAround(text, m[0], end) ||
+			len(before) < m[0] && before != "" && isDigitByte(before[len(before)-1]) || strings.HasPrefix(text[end:], " ") && len(text) > end+1 && isDigitByte(text[end+1]) {
+			continue
+		}
+		add(m[0], end, 0.8)
 	}
 	for _, m := range numericDateCandidates(text) {
 		a, b, ys := atoi(text[m[2]:m[3]]), atoi(text[m[6]:m[7]]), text[m[10]:m[11]]

@@ -119,6 +119,16 @@ var foreignMonthVariants = map[string]int{
 	"sept": 9, "févr": 2, "janv": 1, "avr": 4, "juil": 7, "déc": 12,
 }
 
+// foreignMonthAbbrevs are the short forms of Spanish, Portuguese,
+// Italian, German, Dutch and Scandinavian months that English's do not
+// cover ("2 dic. 2026", "14 okt 2025", "3 dez. 2026"), 1.22.0. Many are
+// words or names too ("ago", "set", "des", "Ene"), so they make a date
+// only with a day before them and a year after.
+var foreignMonthAbbrevs = map[string]int{
+	"ene": 1, "abr": 4, "ago": 8, "dic": 12, "fev": 2, "dez": 12, "set": 9, "gen": 1, "mag": 5, "giu": 6, "lug": 7,
+	"ott": 10, "okt": 10, "mär": 3, "mrz": 3, "mrt": 3, "des": 12, "maj": 5,
+}
+
 // foreignMonths maps every name above, lower case, its words joined by a
 // space, to 1-12. A name two languages give different months ("listopad"
 // is November in Polish and Czech, October in Croatian) maps to 1, so
@@ -138,6 +148,9 @@ var foreignMonths = func() map[string]int {
 		}
 	}
 	for w, n := range foreignMonthVariants {
+		put(w, n)
+	}
+	for w, n := range foreignMonthAbbrevs {
 		put(w, n)
 	}
 	return m
@@ -204,7 +217,7 @@ var (
 	// the year or the Iberian "de" ("7 de mayo de 2024", "14. März 2024",
 	// "21 febbraio 2024", "3 września 2023", "15 ноября 2026 г."): a
 	// number before a month name is a date in every one of them.
-	reDateForeign = regexp.MustCompile(`(?i)\b(\d{1,2})(\.|er|º|-го)?[ \t]+(de[ \t]+)?(` + foreignMonthRE + `)(?:[ \t]+(?:de[ \t]+)?(\d{4})\b)?`)
+	reDateForeign = regexp.MustCompile(`(?i)\b(\d{1,2})(\.|er|º|-го)?[ \t]+(de[ \t]+)?(` + foreignMonthRE + `)(?:\.?[ \t]+(?:de[ \t]+)?(\d{4})\b)?`)
 	// reDateHU: the year-first form of Hungarian ("2024. március 12."),
 	// Lithuanian ("2026 m. lapkričio 15 d.") and Latvian ("2026. gada 15.
 	// novembrī"), the year's word and the day's mark inside the span.
@@ -258,7 +271,8 @@ func foreignMonthAlone(name string) bool {
 // a year may follow as it follows a name ("Dr. Dey 2024"): not dates
 // with a year alone.
 var namedLikeMonth = map[string]bool{"mayo": true, "dey": true, "azar": true, "safar": true, "rajab": true, "mehr": true,
-	"kartik": true, "tir": true, "av": true, "me": true, "out": true, "mas": true, "jen": true, "maris": true, "medi": true, "mail": true}
+	"kartik": true, "tir": true, "av": true, "me": true, "out": true, "mas": true, "jen": true, "maris": true, "medi": true, "mail": true,
+	"set": true, "ago": true, "des": true, "gen": true, "mag": true}
 
 // namedLikeMonthLower are Spanish month names that are also names, which
 // a day after them makes the month when written in lower case ("agosto
@@ -285,6 +299,11 @@ func findIntlDates(text string, toks []token) []Span {
 		}
 		// Without a year only "de", an ordinal mark or a month name that is
 		// no other word says date ("14 tevet", "15 noiembrie", not "3 mars").
+		// An abbreviation wants the year: "1. Ene Saar" is a list's first
+		// item and a name.
+		if m[10] < 0 && foreignMonthAbbrevs[strings.ToLower(text[m[8]:m[9]])] != 0 {
+			continue
+		}
 		if m[10] < 0 && m[6] < 0 && m[4] < 0 && !foreignMonthAlone(text[m[8]:m[9]]) || !validDate(y, mo, d) || digitRunBefore(text, m[0]) ||
 			m[10] < 0 && reAgeUnit.MatchString(text[m[9]:]) {
 			continue

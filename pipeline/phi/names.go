@@ -201,7 +201,7 @@ func (r *nameRules) find(text string, toks []token) ([]Span, [][2]int) {
 	out = append(out, r.speakerNames(text, toks, flags)...)
 	out = append(out, r.chatSenders(text)...)
 	out = append(out, r.lowerNames(text, toks, flags)...)
-	out = append(out, r.findInitials(text, toks)...)
+	out = append(out, r.findInitials(cased, toks)...)
 	out = append(out, r.initialsColumn(cased)...)
 	out = dropOrgs(out, orgs)
 	out = append(out, r.listNames(text, toks, flags, out, orgs)...)

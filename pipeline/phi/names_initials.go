@@ -20,6 +20,16 @@ var (
 	// with a colon for the slash ("BTO:lm"), a closing period, or a wide
 	// gap and the dictation's dates after it ("BF/kts   D 11/19/2026").
 	reTypistCode = regexp.MustCompile(`(?m)(?:^|[ \t]{2,}|\t|\b(?i:typed|dictated|transcribed|transcription|trans|dict)[ \t]*:?[ \t]+)([A-Z]{2,4})[ \t]?[/:][ \t]?([A-Za-z]{2,4})(?:[ \t]*\.?[ \t]*\r?$|[ \t]{2,}\S)`)
+	// reTimedTypistCode: a typist code after the time or date that signs
+	// a line, where reTypistCode wants a wide gap or the line's start
+	// before it ("transcribed 11/19/2026 08:05 KN/dlb   job …", "Leta
+	// Moss, RN    11/20/2026 15:10    lm/cw"), 1.22.0.
+	reTimedTypistCode = regexp.MustCompile(`(?m)(?:\d{1,2}:\d{2}|\d{1,2}/\d{1,2}/\d{2,4})[ \t]+([A-Za-z]{2,4})[ \t]?/[ \t]?([A-Za-z]{2,4})(?:[ \t]*\.?[ \t]*\r?$|[ \t]{2,}\S)`)
+	// reBracketTypistCode: a typist code in brackets, capitals then
+	// lower case ("reply from Farrar (FJF/ah):", "registrar (NB/fk
+	// typed)"), 1.22.0: the shape no unit or abbreviation pair has once
+	// units are refused ("(IU/kg)").
+	reBracketTypistCode = regexp.MustCompile(`\(([A-Z]{2,4})/([a-z]{2,3})(?:[ \t]+typed)?\)`)
 	// reRoleInitials: a role or an act of a person, then initials.
 	// Since 1.17.0 also the bare acts of a dictation's staff: "typed
 	// sgh", "Co-signed CW".
@@ -61,7 +71,8 @@ var clinicalAbbrev = func() map[string]bool {
 		lft ua prn bid tid qid qd qod qhs hs ac pc npo ns lr ivf ng og peg picc ett snf ltc alf hha dme va dr mr ms mrs
 		mx dx tx hx rx sx fx px pmh psh fh sh ros hpi cc ap pe lab labs ok ref re bcc fyi asap eta nos nkda pcp pmd
 		ama dnr dni poa cpr acls bls sob cp ha uti uri copd chf cad dm htn afib dvt pe mi tia cva ckd esrd aki ams
-		loc rom wnl nad perrla eomi cta rrr ntnd bs qa qc id no na tbd wip adl adls iadl agt dob dos dlp ctdi ssn mrn npi eob acct`) {
+		loc rom wnl nad perrla eomi cta rrr ntnd bs qa qc id no na tbd wip adl adls iadl agt dob dos dlp ctdi ssn mrn npi eob acct
+		hgb hct wbc rbc plt inr ptt bun ast alp ggt tsh ldl hdl crp esr bnp`) {
 		m[w] = true
 	}
 	return m
@@ -82,7 +93,8 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 				a, b := ln.s[m[2]:m[3]], ln.s[m[4]:m[5]]
 				// A state's two letters ("IL", "MO") are initials in this
 				// slot.
-				if r.personInitials(a, true) && r.personInitials(b, true) {
+				// Nor is a unit ("UIU/ML" in a lab report's capitals).
+				if r.personInitials(a, true) && r.personInitials(b, true) && !isMeasureUnit(strings.ToLower(b)) {
 					add(ln.start+m[2], ln.start+m[3])
 					add(ln.start+m[4], ln.start+m[5])
 				}
@@ -110,6 +122,25 @@ func (r *nameRules) findInitials(text string, toks []token) []Span {
 					add(ln.start+m[g], ln.start+m[g+1])
 				}
 			}
+		}
+	}
+	for _, m := range reTimedTypistCode.FindAllStringSubmatchIndex(text, -1) {
+		a, b := text[m[2]:m[3]], text[m[4]:m[5]]
+		upper := strings.ToUpper(a+b) == a+b
+		// Capitals on both sides end the line: "08:00   HGB/HCT   9.8/29"
+		// is a flowsheet's column.
+		if upper && strings.TrimRight(text[m[5]:m[1]], " \t.\r") != "" {
+			continue
+		}
+		if r.typistInitials(a) && r.typistInitials(b) && (caseless(a+b) || strings.ToUpper(a) == a) {
+			add(m[2], m[3])
+			add(m[4], m[5])
+		}
+	}
+	for _, m := range reBracketTypistCode.FindAllStringSubmatchIndex(text, -1) {
+		if a, b := text[m[2]:m[3]], text[m[4]:m[5]]; r.personInitials(a, true) && !isMeasureUnit(b) && !unitWords[b] {
+			add(m[2], m[3])
+			add(m[4], m[5])
 		}
 	}
 	for _, m := range matchNear(reCuedTypistCode, text, toks, isDictationAct, 0, 6) {
@@ -347,6 +378,19 @@ var isRoleWord = keyIn("scribe", "transcribed", "transcriptionist", "typist", "t
 
 // isDictationAct triggers reCuedTypistCode.
 var isDictationAct = keyIn("typed", "dictated", "transcribed", "transcription", "trans", "dict")
+
+// typistInitials reports whether s can be one side of a typist code in
+// the slot after a signing time: person's initials, or a clinical
+// abbreviation's letters, which a typist's code often is ("CBO/MS",
+// "TK/ms"), but no unit ("10:30 mg/dl") and no abbreviation that ends a
+// sign-off as itself ("PT/INR").
+func (r *nameRules) typistInitials(s string) bool {
+	k := strings.ToLower(s)
+	if isMeasureUnit(k) || unitWords[k] || signOffWords[k] {
+		return false
+	}
+	return r.personInitials(s, true) || clinicalAbbrev[k] && caseless(s)
+}
 
 // personInitials reports whether s (two to four letters in one case) can
 // be a person's initials: no clinical abbreviation, no English or common

@@ -611,3 +611,36 @@ var (
 	senderRoles = keySet(`agent caller system admin bot staff nurse doctor dr coordinator scheduler pharmacist worker me you`)
 	kinTitles   = keySet(`auntie aunty aunt uncle ma pa mom mum dad nana nan gran granny grandma grandpa tita tito lola lolo tia tio sis bro cousin ani`)
 )
+
+// reQuotedNickname: a nickname in double quotes right after a name, in
+// brackets or after an aligned field's gap: `Clement E. Harmony
+// ("Dutch")`, `WASHINGTON, ALONZO TERRELL   "TEE"`. One to three
+// capitalised words, and not a gloss ("BABA" = grandmother).
+var reQuotedNickname = regexp.MustCompile(`^[ \t]{0,4}\(?["“](\p{Lu}[\p{L}'’.-]*(?:[ \t]\p{Lu}[\p{L}'’.-]*){0,2})["”]\)?`)
+
+// reGlossAfter follows a quoted word that is explained, not a nickname.
+var reGlossAfter = regexp.MustCompile(`^[ \t]*(?:=|(?i:means|meaning|is the|is a)\b)`)
+
+// nicknamesAfterNames reports the nickname a document quotes right after
+// a person's name (1.22.0): the labelled corpora write it there some fifty
+// times and quote nothing else there but a gloss. It is the person's
+// name, and otherMentions then finds it again where the text uses it
+// alone.
+func (r *nameRules) nicknamesAfterNames(text string, found []Span) []Span {
+	var out []Span
+	for _, s := range found {
+		if s.Category != Name {
+			continue
+		}
+		m := reQuotedNickname.FindStringSubmatchIndex(text[s.End:])
+		if m == nil || reGlossAfter.MatchString(text[s.End+m[1]:]) {
+			continue
+		}
+		start, end := s.End+m[2], s.End+m[3]
+		if r.lx.flags(fold(text[start:end]))&(wTitle|wCredential) != 0 {
+			continue // ("Doc"), ("Uncle")
+		}
+		out = append(out, Span{Start: start, End: end, Category: Name, Confidence: 0.7, Detector: "name-nickname"})
+	}
+	return out
+}
