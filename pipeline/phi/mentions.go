@@ -1,6 +1,9 @@
 package phi
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // otherMentions finds again, anywhere in the text, the names and places
 // already found: a town the tagger caught once in a header ("Wanblee"
@@ -15,6 +18,7 @@ import "strings"
 func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span {
 	covered := make([]bool, len(toks))
 	words := map[string]Category{}
+	sure := map[string]bool{} // words of spans the rules are sure of
 	phrases := map[string]Category{}
 	longest := 0 // words in the longest phrase
 	claim := func(m map[string]Category, k string, c Category) {
@@ -34,11 +38,12 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 	for _, s := range found {
 		first := tokenAt(toks, s.Start)
 		var keys []string
-		var acronyms []bool
+		var acronyms, capitalised []bool
 		for i := first; i < len(toks) && toks[i].start < s.End; i++ {
 			covered[i] = true
 			if toks[i].isWord() {
 				keys = append(keys, toks[i].key)
+				capitalised = append(capitalised, toks[i].shape == shCap)
 				acronyms = append(acronyms, s.Confidence < 0.8 && toks[i].shape == shUpper && toks[i].end-toks[i].start <= 4 && b.lx.flags(toks[i].key)&(wFirst|wLast) == 0)
 			}
 		}
@@ -66,6 +71,9 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 			if len(k) >= minLen && b.lx.flags(k)&bar == 0 {
 				claim(words, k, s.Category)
 				distinct = true
+				if s.Confidence >= 0.7 && capitalised[n] {
+					sure[k] = true
+				}
 			}
 		}
 		// A place whose last word names a kind of place ("cedar falls",
@@ -80,9 +88,25 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 		return nil
 	}
 	mention := func(t token) bool { return t.isWord() && (caseless || t.isCap() || t.shape == shUpper) }
+	// A chat line typed in lower case under capitalised senders writes the
+	// names the document gives elsewhere in lower case ("mahadsanid farax"
+	// after "Farax Nuur:"), 1.22.0: there a word of four letters or more
+	// that no dictionary knows is a mention too, of a word capitalised in
+	// a span the rules are sure of: the tagger's spans and lower-case
+	// senders hold words of organisations and other languages ("Société",
+	// "está") as often.
+	var lowerLine []bool
+	if !caseless {
+		lowerLine = lowerCaseLines(text, toks)
+	}
+	lowerMention := func(i int) bool {
+		t := toks[i]
+		return lowerLine != nil && lowerLine[i] && t.shape == shLower && len(t.key) >= 4 && sure[t.key] && b.lx.flags(t.key)&notAlone == 0 &&
+			afterSender(text, t.start)
+	}
 	var out []Span
 	for i := 0; i < len(toks); i++ {
-		if covered[i] || !mention(toks[i]) {
+		if covered[i] || !mention(toks[i]) && !lowerMention(i) {
 			continue
 		}
 		// The longest phrase from here, words joined by single spaces on
@@ -111,3 +135,21 @@ func (b *Builtin) otherMentions(text string, toks []token, found []Span) []Span 
 	}
 	return out
 }
+
+// afterSender reports whether the line holding text[at] is a message
+// after its sender's prefix ("[9:05 AM] Leilani K.: kai you ready"): a ": "
+// in its first 60 bytes, before at, after a clock time or a bracket. A
+// prose line wrapped without a capital, or a label's value ("Lungs:
+// scattered immunoblasts"), is no chat.
+func afterSender(text string, at int) bool {
+	start := strings.LastIndexByte(text[:at], '\n') + 1
+	k := strings.Index(text[start:at], ": ")
+	if k < 0 || k >= 60 {
+		return false
+	}
+	prefix := text[start : start+k]
+	return strings.ContainsAny(prefix, "]") || reClock.MatchString(prefix)
+}
+
+// reClock matches a clock time.
+var reClock = regexp.MustCompile(`\b\d{1,2}:\d{2}\b`)

@@ -4,7 +4,7 @@ import "testing"
 
 // TestDetectPHIRules122 covers the rules of 1.22.0: typist codes after a
 // signing time, in brackets and in text all in capitals, a nickname
-// quoted after a name, day-first dates with spaced periods, dates with
+// quoted after a name, a name written again in lower case in a chat, day-first dates with spaced periods, dates with
 // blanks for separators and the short month names of other languages,
 // each beside a look-alike that must stay out. The rules are tested
 // alone; the examples are written for this test.
@@ -27,6 +27,10 @@ func TestDetectPHIRules122(t *testing.T) {
 			[]want{{"Dutch", Name}, {"TEE", Name}}, nil},
 		{"a gloss or a title in quotes is no nickname", "GRANDMOTHER ZORA (\"BABA\" = GRANDMOTHER); Ahmed Kuda (\"Doctor\") came.",
 			nil, []string{"GRANDMOTHER", "Doctor"}},
+		{"a sender's name in lower case in a chat line", "[24/11/2026, 19:25] Farax Nuur: i sent $300 to fadumo, ref 88.\n[24/11/2026, 19:26] Ubax Maxamed: mahadsanid farax that is the one and only farax i trust",
+			[]want{{"Farax Nuur", Name}, {"farax", Name}}, nil},
+		{"a label's value in lower case is no chat line", "Dr. Saro Immunoblast reviewed.\nLungs: interstitial edema with scattered immunoblast cells, hyaline membranes",
+			nil, []string{"immunoblast cells"}},
 		{"day-first dates with spaced periods", "delivered on 19. 11. 2026 but (born 14. 6. 1988) wants", []want{{"19. 11. 2026", Date}, {"14. 6. 1988", Date}}, nil},
 		{"dates with blanks between their numbers", "dictated 11 17 2026 14 05\ntyped rcm slash jt 11 18 2026\nDATE OF CURRENT ILLNESS: 07 12 2025",
 			[]want{{"11 17 2026 14 05", Date}, {"11 18 2026", Date}, {"07 12 2025", Date}}, nil},
