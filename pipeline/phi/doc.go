@@ -283,6 +283,15 @@
 //     out after its town, roads in lower case and read out, interstates
 //     after a word of driving, coordinates (location_coords.go); and a
 //     forum's senders after a bracketed date;
+//   - since 1.22.0: typist codes after the time or date that signs a
+//     line, in brackets ("(FJF/ah)") and in text all in capitals
+//     (findInitials reads the text as written); a nickname quoted right
+//     after a name (nicknamesAfterNames); a name written again in lower
+//     case in a chat message after its sender (otherMentions,
+//     afterSender); day-first dates with spaced periods ("19. 11. 2026"),
+//     dates with blanks for separators ("11 17 2026 14 05") and short
+//     month names of other languages with a day and a year ("2 dic.
+//     2026": foreignMonthAbbrevs);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since

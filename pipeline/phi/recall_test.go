@@ -163,8 +163,8 @@ func TestPHIFloorOnIntl(t *testing.T) {
 //     measured once with 1.17.0 (92.5 / 93.7 clinical, 90.3 / 94.1
 //     general) and once with the final 1.18.0 (93.0 / 93.6, 90.6 / 94.0);
 //     with 1.19.0, 93.8 / 93.6 and 91.1 / 94.1; with 1.20.0, 94.6 / 93.7
-//     and 92.6 / 94.2; with 1.21.0, 94.6 / 93.7 and 92.7 / 94.2. Its
-//     errors were not read.
+//     and 92.6 / 94.2; with 1.21.0, 94.6 / 93.7 and 92.7 / 94.2; with
+//     1.22.0, 94.7 / 93.7 and 92.7 / 94.2. Its errors were not read.
 //
 // phi-blind with the final 1.9.0: 86.9 / 94.6 and 89.3 / 93.6 (rules
 // alone 85.4 / 94.9 and 87.4 / 93.8).
