@@ -137,19 +137,27 @@ func findDates(text string, toks []token) []Span {
 		add(m[2], m[11], 0.95)
 	}
 	out = append(out, findIntlDates(text, toks)...)
-	for _, m := range matchNear(reDateYMDSpaced, text, toks, isYearToken, 0, 6) {
-		y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
-		if y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
-			continue
+	// Spaced dates with periods: year first ("1939. 05. 04.") or day
+	// first ("19. 11. 2026"); groups 1 to 3 hold year, month, day or day,
+	// month, year.
+	for _, f := range [...]struct {
+		re        *regexp.Regexp
+		yearFirst bool
+	}{{reDateYMDSpaced, true}, {reDateDMYSpaced, false}} {
+		before, after := 0, 6
+		if !f.yearFirst {
+			before, after = 6, 0
 		}
-		add(m[0], m[1], 0.9)
-	}
-	for _, m := range matchNear(reDateDMYSpaced, text, toks, isYearToken, 6, 0) {
-		d, mo, y := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
-		if y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
-			continue
+		for _, m := range matchNear(f.re, text, toks, isYearToken, before, after) {
+			y, mo, d := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
+			if !f.yearFirst {
+				d, y = y, d
+			}
+			if y < 1800 || y > 2199 || !validDate(y, mo, d) || digitRunAround(text, m[0], m[1]) {
+				continue
+			}
+			add(m[0], m[1], 0.9)
 		}
-		add(m[0], m[1], 0.9)
 	}
 	for _, m := range matchNear(reDateBlankSeparated, text, toks, isYearToken, 6, 0) {
 		a, b, y := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
@@ -157,11 +165,10 @@ func findDates(text string, toks []token) []Span {
 		if t := reBlankTime.FindStringIndex(text[end:]); t != nil {
 			end += t[1]
 		}
-		// Numbers on either side make it part of a longer run: a phone
-		// number or a table's row of counts.
-		before := strings.TrimRight(text[:m[0]], " \t")
+		// A number across a blank on either side makes it part of a longer
+		// run: a phone number or a table's row of counts.
 		if y < 1800 || y > 2199 || !validDate(y, a, b) && !validDate(y, b, a) || digitRunAround(text, m[0], end) ||
-			len(before) < m[0] && before != "" && isDigitByte(before[len(before)-1]) || strings.HasPrefix(text[end:], " ") && len(text) > end+1 && isDigitByte(text[end+1]) {
+			numberAcrossBlank(text, m[0], end) {
 			continue
 		}
 		add(m[0], end, 0.8)
@@ -756,6 +763,12 @@ func digitRunAround(text string, start, end int) bool {
 		}
 	}
 	return false
+}
+
+// numberAcrossBlank reports a digit one blank before start or after end.
+func numberAcrossBlank(text string, start, end int) bool {
+	return start >= 2 && text[start-1] == ' ' && isDigitByte(text[start-2]) ||
+		end+1 < len(text) && text[end] == ' ' && isDigitByte(text[end+1])
 }
 
 // digitRunBefore is the first half of digitRunAround.
