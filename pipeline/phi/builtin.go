@@ -12,7 +12,7 @@ import (
 // BuiltinVersion changes whenever a rule, word list or the tagger's
 // features change the built-in detector's output; Version adds the
 // tagger model's digest, which changes when the model is retrained.
-const BuiltinVersion = "1.22.0"
+const BuiltinVersion = "1.23.0"
 
 // Builtin is Kiln's own rule-based detector: patterns with validators,
 // context words, dictionaries and patient-aware matching (see the package
@@ -152,14 +152,18 @@ func (b *Builtin) Version() string {
 // matcher and returns their merged, tidied spans.
 func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span, error) {
 	toks := tokenize(text)
-	var orgs [][2]int
+	var orgs, headers [][2]int
 	stages := []func() []Span{
 		func() []Span { return findEmails(text) },
 		func() []Span { return findURLs(text) },
 		func() []Span { return findIPs(text) },
 		func() []Span { return findIDs(text, toks) },
 		func() []Span { return findHandles(text, toks, b.lx) },
-		func() []Span { return findTableColumns(text) },
+		func() []Span {
+			var cells []Span
+			cells, headers = findTableColumns(text)
+			return cells
+		},
 		func() []Span { return findPhones(text, toks) },
 		func() []Span { return findSpokenPhones(text, toks) },
 		func() []Span { return findSpokenIDs(text, toks) },
@@ -207,7 +211,7 @@ func (b *Builtin) Detect(ctx context.Context, text string, hints Hints) ([]Span,
 	// An age the document gave once is that age where it is written again
 	// (since 1.21.0); the ages after names and dates count.
 	all = append(all, ageEchoes(text, toks, Merge(all...)))
-	return tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), nil
+	return dropInHeaders(tidy(text, b.dropNotNames(text, toks, b.placeHeads(text, toks, b.saintPlaces(text, toks, Merge(all...))))), headers), nil
 }
 
 // dropPlacesAroundDates removes the places the address rules built

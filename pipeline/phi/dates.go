@@ -439,11 +439,31 @@ func ocrDigits(text string) string {
 // mg" is a dose.
 func timeAfter(text string, end int) int {
 	m := reTimeAfter.FindStringIndex(text[end:])
+	if m == nil {
+		m = reTimeAfterIntl.FindStringIndex(text[end:])
+		if m != nil && reMoneyAfter.MatchString(text[end+m[1]:]) {
+			return end
+		}
+	}
 	if m == nil || reAgeUnit.MatchString(text[end+m[1]:]) {
 		return end
 	}
 	return end + m[1]
 }
+
+var (
+	// reTimeAfterIntl (1.23.0): the clock times of French, Spanish and
+	// Portuguese ("10h05") and the dotted 24-hour time of much of Europe
+	// and Asia ("24/11/2026 19.30", "24/11 20.00") right after a date, as
+	// a time written with a colon joins it; after a comma or a word ("à
+	// 16h20", ", 10.15") the labelled corpora leave the time out, as
+	// reTimeAfter does. A dotted time needs a valid
+	// hour and minute and no further digits ("19.30.5", "20.00,5"); an
+	// amount ("23/11 20.00 EUR") is left out by reMoneyAfter, a dose by
+	// reAgeUnit.
+	reTimeAfterIntl = regexp.MustCompile(`^[ \t]+(?:(?:[01]?\d|2[0-3])[hH][0-5]\d\b|(?:[01]?\d|2[0-3])h\b|(?:[01]?\d|2[0-3])\.[0-5]\d(?:[ \t]?(?:h|hrs|uur|Uhr|WIB|WITA|WIT)\b)?)`)
+	reMoneyAfter    = regexp.MustCompile(`(?i)^(?:[.,]\d|[ \t]*(?:€|\$|£|¥|₹|eur|euros?|usd|dollars?|cfa|fcfa|xof|mad|dh|dhs|tnd|dt|rp|idr|lei|ron|rsd|din|ksh|kes|rs\.?|inr|php|pesos?|reais|r\$|soles|bs|birr|tl|try)\b)`)
+)
 
 // isMonthWord triggers the spelled-out date patterns.
 func isMonthWord(t token) bool { return t.isWord() && monthNumbers[t.key] != 0 }

@@ -99,14 +99,75 @@ var foreignMonthNames = []string{
 	"جانفي فيفري مارس أفريل ماي جوان جويلية أوت سبتمبر أكتوبر نوفمبر ديسمبر",
 	"जनवरी फ़रवरी मार्च अप्रैल मई जून जुलाई अगस्त सितंबर अक्टूबर नवंबर दिसंबर",
 	"มกราคม กุมภาพันธ์ มีนาคม เมษายน พฤษภาคม มิถุนายน กรกฎาคม สิงหาคม กันยายน ตุลาคม พฤศจิกายน ธันวาคม",
-	// Other calendars, transliterated: Persian, Nepali (Bikram Sambat),
-	// Ethiopian (Pagume, the thirteenth, is counted as the twelfth),
-	// Hebrew and Hijri.
-	"farvardin ordibehesht khordad tir mordad shahrivar mehr aban azar dey bahman esfand",
-	"baisakh jestha asar shrawan bhadra asoj kartik mangsir poush magh falgun chaitra",
-	"meskerem tikimt hidar tahsas tir yekatit megabit miyazya ginbot sene hamle nehase",
-	"tishrei cheshvan kislev tevet shevat adar nisan iyar sivan tammuz av elul",
-	"muharram safar rabi'_al-awwal rabi'_al-thani jumada_al-awwal jumada_al-thani rajab sha'ban ramadan shawwal dhu_al-qadah dhu_al-hijjah",
+	// Other calendars, transliterated: otherCalendars below.
+}
+
+// otherCalendars are the months of calendars other than the Gregorian,
+// transliterated, with the years a date of theirs is written in now:
+// Persian, Afghan (the zodiac names of Dari, since 1.23.0), Nepali
+// (Bikram Sambat), Ethiopian (Pagume, the thirteenth, is counted as the
+// twelfth), Hebrew and Hijri. Their names join foreignMonths; a year in
+// their own range makes a date of them ("Aban 1405", "12 Ramadan 1447"),
+// and a day before them does too ("28 Aban", "20 Aqrab"), which the
+// Gregorian names of other languages that are also names may not.
+var otherCalendars = []struct {
+	months   string
+	from, to int
+}{
+	{"farvardin ordibehesht khordad tir mordad shahrivar mehr aban azar dey bahman esfand", 1300, 1499},
+	{"hamal sawr jawza saratan asad sonbola mizan aqrab qaws jadi dalw hut", 1300, 1499},
+	{"baisakh jestha asar shrawan bhadra asoj kartik mangsir poush magh falgun chaitra", 2000, 2199},
+	{"meskerem tikimt hidar tahsas tir yekatit megabit miyazya ginbot sene hamle nehase", 1900, 2099},
+	{"tishrei cheshvan kislev tevet shevat adar nisan iyar sivan tammuz av elul", 5700, 5899},
+	{"muharram safar rabi'_al-awwal rabi'_al-thani jumada_al-awwal jumada_al-thani rajab sha'ban ramadan shawwal dhu_al-qadah dhu_al-hijjah", 1350, 1499},
+}
+
+// otherCalendarYears maps each month of otherCalendars (and its variants
+// in foreignMonthVariants), lower case, to the years of its calendar.
+var otherCalendarYears = func() map[string][2]int {
+	m := map[string][2]int{}
+	for _, c := range otherCalendars {
+		for _, w := range strings.Fields(c.months) {
+			m[strings.ReplaceAll(w, "_", " ")] = [2]int{c.from, c.to}
+		}
+	}
+	for w, calendar := range map[string]string{
+		"pagume": "meskerem", "heshvan": "tishrei", "marcheshvan": "tishrei", "teves": "tishrei", "tamuz": "tishrei",
+		"saur": "hamal", "jauza": "hamal", "sunbula": "hamal", "sumbula": "hamal", "qaus": "hamal", "dalv": "hamal", "hoot": "hamal",
+	} {
+		m[w] = m[calendar]
+	}
+	for w := range foreignMonthVariants {
+		if strings.HasPrefix(w, "rabi") || strings.HasPrefix(w, "jumada") || strings.HasPrefix(w, "dhu") || w == "shaban" {
+			m[strings.ReplaceAll(w, "_", " ")] = m["muharram"]
+		}
+	}
+	return m
+}()
+
+// calendarDayMonth reports whether a day and the month mon of another
+// calendar, ending at end, are a date with no year ("28 Aban", "20
+// Aqrab"), 1.23.0: the month is no English word ("Hut", "Av") and no
+// capitalised word follows it, as a family name follows a given name
+// ("bed 12 Asad Khan").
+func calendarDayMonth(text, mon string, end int) bool {
+	n := strings.ToLower(mon)
+	if _, ok := otherCalendarYears[n]; !ok || n == "hut" || n == "av" || n == "tir" {
+		return false
+	}
+	rest := strings.TrimLeft(text[end:], " \t")
+	r, _ := utf8.DecodeRuneInString(rest)
+	return !unicode.IsUpper(r)
+}
+
+// calendarYear reports whether y is a year of now in the calendar of the
+// month named mon, Gregorian or other.
+func calendarYear(mon string, y int) bool {
+	if y >= 1800 && y <= 2199 {
+		return true
+	}
+	r, ok := otherCalendarYears[strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(mon, "\u2019", "'")), " "))]
+	return ok && y >= r[0] && y <= r[1]
 }
 
 // foreignMonthVariants are spellings the tables leave out: older or
@@ -114,6 +175,7 @@ var foreignMonthNames = []string{
 // their apostrophes or with "ul" for "al".
 var foreignMonthVariants = map[string]int{
 	"setiembre": 9, "jänner": 1, "studenog": 11, "pagume": 12, "heshvan": 2, "marcheshvan": 2, "teves": 4, "tamuz": 10,
+	"saur": 2, "jauza": 3, "sunbula": 6, "sumbula": 6, "qaus": 9, "dalv": 11, "hoot": 12,
 	"rabi_al-awwal": 3, "rabi_ul-awwal": 3, "rabi_al-thani": 4, "rabi_ul-thani": 4, "rabi'_al-akhir": 4, "jumada_al-ula": 5,
 	"jumada_al-akhirah": 6, "shaban": 8, "dhul-qadah": 11, "dhul-hijjah": 12, "dhu_al-qa'dah": 11,
 	"sept": 9, "févr": 2, "janv": 1, "avr": 4, "juil": 7, "déc": 12,
@@ -144,6 +206,11 @@ var foreignMonths = func() map[string]int {
 	}
 	for _, lang := range foreignMonthNames {
 		for i, w := range strings.Fields(lang) {
+			put(w, i+1)
+		}
+	}
+	for _, c := range otherCalendars {
+		for i, w := range strings.Fields(c.months) {
 			put(w, i+1)
 		}
 	}
@@ -264,6 +331,9 @@ func foreignMonthAlone(name string) bool {
 		"tammuz", "hidar", "ginbot", "hamle", "sene", "magh", "poush", "aban", "asar", "mart", "maris", "medi":
 		return false
 	}
+	if r, ok := otherCalendarYears[n]; ok && r == otherCalendarYears["hamal"] {
+		return false // the Afghan months are the zodiac's names and people's ("Asad", "Mizan")
+	}
 	return true
 }
 
@@ -304,7 +374,7 @@ func findIntlDates(text string, toks []token) []Span {
 		if m[10] < 0 && foreignMonthAbbrevs[strings.ToLower(text[m[8]:m[9]])] != 0 {
 			continue
 		}
-		if m[10] < 0 && m[6] < 0 && m[4] < 0 && !foreignMonthAlone(text[m[8]:m[9]]) || !validDate(y, mo, d) || digitRunBefore(text, m[0]) ||
+		if m[10] < 0 && m[6] < 0 && m[4] < 0 && !foreignMonthAlone(text[m[8]:m[9]]) && !calendarDayMonth(text, text[m[8]:m[9]], m[9]) || !validDate(y, mo, d) || digitRunBefore(text, m[0]) ||
 			m[10] < 0 && reAgeUnit.MatchString(text[m[9]:]) {
 			continue
 		}
@@ -334,7 +404,7 @@ func findIntlDates(text string, toks []token) []Span {
 		add(m[0], m[1], 0.95, "date")
 	}
 	for _, m := range matchNear(reForeignMonthYear, text, toks, isForeignMonth, 1, 4) {
-		if y := atoi(text[m[4]:m[5]]); y < 1800 || y > 2199 || namedLikeMonth[strings.ToLower(text[m[2]:m[3]])] {
+		if y := atoi(text[m[4]:m[5]]); !calendarYear(text[m[2]:m[3]], y) || namedLikeMonth[strings.ToLower(text[m[2]:m[3]])] {
 			continue
 		}
 		add(m[2], m[5], 0.95, "date-month")

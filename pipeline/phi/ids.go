@@ -129,8 +129,9 @@ var (
 	// since 1.15.0; plateValueOK wants letters and two digits.
 	// Since 1.20.0 also after "plate" and the words for a plate in other
 	// languages ("plate NM 514 RKD", "immatriculation AN 4417 K",
-	// "Tablilla del vehículo: JBK-471").
-	rePlateKeyed = regexp.MustCompile(`(?i:\b(?:tag|registration|reg|rego|registered|plates?|tablilla(?:[ \t]+del[ \t]+veh[ií]culo)?|immatricul(?:ation|ée?)|placa|kennzeichen|targa)\b\.?(?:[ \t]+(?:no\.?|number|#))?[ \t]*[:#(]?[ \t]*\n?[ \t]*)([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,3})\b`)
+	// "Tablilla del vehículo: JBK-471"), since 1.23.0 after "vehicle"
+	// ("ambulance ..., vehicle 5523 A").
+	rePlateKeyed = regexp.MustCompile(`(?i:\b(?:tag|registration|reg|rego|registered|plates?|vehicle|tablilla(?:[ \t]+del[ \t]+veh[ií]culo)?|immatricul(?:ation|ée?)|placa|kennzeichen|targa)\b\.?(?:[ \t]+(?:no\.?|number|#))?[ \t]*[:#(]?[ \t]*\n?[ \t]*)([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,3})\b`)
 	reIBAN       = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
 	reVIN        = regexp.MustCompile(`\b[A-HJ-NPR-Z0-9]{17}\b`)
 	reMBI        = regexp.MustCompile(`\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b`)
@@ -161,6 +162,12 @@ var (
 	reIEPlate    = regexp.MustCompile(`\b\d{2,3}-[A-Z]{1,2}-\d{1,6}\b`)
 	reVehicleCue = regexp.MustCompile(`(?i)\b(?:registration|reg|plate|car|vehicle|van|motorbike|motorcycle|truck|taxi)\b`)
 	reUDI        = regexp.MustCompile(`\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9\-]+)*`)
+	// rePlateAfterState: a plate after the code of the state or province
+	// that issued it, a few words after a vehicle ("pickup, OR 221 MNF",
+	// "tractor #7, OR YKD 418"), 1.23.0; plateValueOK checks the value.
+	rePlateAfterState = regexp.MustCompile(`(?i:\b(?:car|van|truck|pickup|sedan|suv|jeep|trailer|tractor|motorbike|motorcycle|scooter|boat|vehicle|taxi|minibus|bus|camper)\b)[^.\n|;:]{0,24}?[ \t,(]` +
+		`(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY]|AB|BC|MB|NB|NL|NS|ON|PE|QC|SK|YT)` +
+		`[ \t]+([A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b`)
 )
 
 // findIDs reports identifiers: those announced by a key phrase, SSNs,
@@ -322,6 +329,11 @@ func findIDs(text string, toks []token) []Span {
 			add(m[2], m[3], Vehicle, 0.8, "plate-keyed")
 		}
 	}
+	for _, m := range matchNear(rePlateAfterState, text, toks, isPlateVehicleWord, 0, 12) {
+		if plateValueOK(text[m[2]:m[3]]) && !reNotPlateTag.MatchString(text[max(0, m[0]-20):m[0]]) {
+			add(m[2], m[3], Vehicle, 0.75, "plate-state")
+		}
+	}
 	for _, m := range matchNear(reBadge, text, toks, isRankWord, 0, 8) {
 		add(m[2], m[3], ID, 0.75, "id-badge")
 	}
@@ -393,7 +405,7 @@ var (
 	reRegoKeyStart = regexp.MustCompile(`(?i)^rego\b`)
 	// rePlateWordKey: keys that name a plate themselves (1.20.0); bone
 	// and lab plates are kept out by reNotPlateTag.
-	rePlateWordKey = regexp.MustCompile(`(?i)^(?:plates?|tablilla|immatricul|placa|kennzeichen|targa)`)
+	rePlateWordKey = regexp.MustCompile(`(?i)^(?:plates?|vehicle\b|tablilla|immatricul|placa|kennzeichen|targa)`)
 )
 
 // plateKeyOK reports whether the key at keyStart announces a plate.
@@ -409,7 +421,7 @@ func plateKeyOK(text string, keyStart int) bool {
 }
 
 // isPlateKeyWord triggers rePlateKeyed.
-var isPlateKeyWord = keyIn("tag", "registration", "reg", "rego", "registered", "plate", "plates", "tablilla", "immatriculation", "immatricule", "immatriculee", "immatriculé", "immatriculée", "placa", "kennzeichen", "targa")
+var isPlateKeyWord = keyIn("tag", "vehicle", "registration", "reg", "rego", "registered", "plate", "plates", "tablilla", "immatriculation", "immatricule", "immatriculee", "immatriculé", "immatriculée", "placa", "kennzeichen", "targa")
 
 // plateValueOK accepts a keyed plate: capitals and digits, two digits or
 // more and a letter, five characters at least ("941 KBT", "P 4417",
@@ -424,8 +436,17 @@ func plateValueOK(v string) bool {
 			letters++
 		}
 	}
-	return d >= 2 && letters >= 1 && d+letters >= 5
+	return d >= 2 && letters >= 1 && d+letters >= 5 && !reNotPlateValue.MatchString(v)
 }
+
+// reNotPlateValue is a value that reads as words, a unit or a model year
+// in text in capitals (1.23.0): "REMAINDER TO VEHICLE 1 AND 2", "NS 500
+// ML BOLUS", "TOW VEHICLE: 2015 GMC SIERRA". Such a word may start a
+// plate: "AND 8312" is Andorra's, "KG 418" the Faroes'.
+var reNotPlateValue = regexp.MustCompile(`(?i)[ -](?:and|or|the|of|to|ml|mg|mcg|kg|cc|meq|hrs?|min)(?:$|[ -])|^(?:19|20)\d\d[ -][A-Za-z]`)
+
+// isPlateVehicleWord triggers rePlateAfterState.
+var isPlateVehicleWord = keyIn("car", "van", "truck", "pickup", "sedan", "suv", "jeep", "trailer", "tractor", "motorbike", "motorcycle", "scooter", "boat", "vehicle", "taxi", "minibus", "bus", "camper")
 
 // isVehicleWord triggers the plate patterns (reVehicleCue's words).
 var isVehicleWord = keyIn("registration", "reg", "plate", "car", "vehicle", "van", "motorbike", "motorcycle", "truck", "taxi")

@@ -296,12 +296,29 @@ func (r *nameRules) nameWord(text string, toks []token, flags []wordFlag, i int,
 	if !t.isCap() && !(lower && t.end-t.start >= 3) {
 		return false, false
 	}
+	if lower && t.shape == shLower && dictatedMark[t.key] {
+		return false, false // "goes by sheba period": the dictation's full stop
+	}
 	known = f&(wFirst|wLast) != 0 && f&wAmbiguous == 0
 	if f&(wCommon|wEponym) != 0 && f&(wFirst|wLast) == 0 {
 		return false, false
 	}
 	return true, known || f&(wFirst|wLast) != 0
 }
+
+// patronymicLink are the words for "son of" and "daughter of" that join
+// a given name to a father's in Arabic, Hassaniya, Malay, Tuareg and
+// Sudanese names and that the lexicon's particles leave out (1.23.0):
+// "Mbarek ould Salem", "Fatimetou mint Oumar", "Siti binti Ahmad",
+// "Intalla ag Attaher". They join two name words only, in lower case (or
+// in capitals between capitals), like the particles; they are not
+// lexicon flags, so the tagger's features do not change.
+var patronymicLink = map[string]bool{"ould": true, "mint": true, "bint": true, "binti": true, "bte": true, "ag": true, "wad": true, "walad": true}
+
+// dictatedMark holds the punctuation a dictation speaks (1.23.0): in a
+// transcript in lower case "period" and "comma" end a name, they are never
+// one.
+var dictatedMark = map[string]bool{"period": true, "comma": true, "colon": true, "semicolon": true, "paragraph": true, "hyphen": true, "slash": true, "quote": true, "unquote": true}
 
 // run tries to read a name starting at toks[i] and returns the first
 // token, the end offset and the confidence, or end <= start for none.
@@ -332,12 +349,12 @@ func (r *nameRules) run(text string, toks []token, flags []wordFlag, cue []cueSt
 		if !w {
 			// Particles between two name words ("Willemine ten Pas",
 			// "Maika van de Noort").
-			if j > i && toks[j].isWord() && flags[j]&wParticle != 0 {
+			if j > i && toks[j].isWord() && (flags[j]&wParticle != 0 || patronymicLink[toks[j].key]) {
 				p := j
 				// In capitals ("JEAN-BAPTISTE LE GOFF", "CLAIRE DU
 				// PLESSIS") the particles are capitals too.
 				upper := toks[j-1].shape == shUpper
-				for p < len(toks) && p-j < 3 && !toks[p].nl && toks[p].isWord() && flags[p]&wParticle != 0 && (toks[p].shape == shLower || upper && toks[p].shape == shUpper) {
+				for p < len(toks) && p-j < 3 && !toks[p].nl && toks[p].isWord() && (flags[p]&wParticle != 0 || patronymicLink[toks[p].key]) && (toks[p].shape == shLower || upper && toks[p].shape == shUpper) {
 					p++
 					if !germanicParticle[toks[j].key] && !(romanceArticle(toks, j, p) && r.curatedName(flags[j-1]) && p+1 < len(toks) && r.lx.words[toks[p+1].key]&(wFirst|wLast) != 0 && r.lx.words[toks[p+1].key]&wCity == 0) {
 						// Only "van de", "von der" join two particles;

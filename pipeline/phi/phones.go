@@ -9,19 +9,33 @@ import (
 // boundary.
 const phoneEnd = `(?:[ \t]*,?[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6}\b|\b)`
 
+// phoneWordsIntl are the words for telephone, mobile, number and "reach
+// me" of the languages the detector reads besides English (1.23.0):
+// "Tél. 034 55 512 07", "joignable au 033 55 529 16", "teléfono", "Handy",
+// "telp", "HP 0812-5550-4172". Each is a cue only right before a grouped
+// number of seven digits or more (see findPhones). The words for "number"
+// alone ("numéro", "número", "Nummer") are not: "la cuenta de luz número
+// 4418 2207 9931" is an account's.
+const phoneWordsIntl = `t[eé]l[eé]fono|t[eé]l[eé]phone|t[eé]l[eé]fone|telefoon|telefon|t[eé]l|telf|tfno|tlfn?|telp|portable|port[aá]til|celular|m[oó]vil|telem[oó]vel|cellulare|handy|mobil|mobiel|gsm|hp|rufnummer|joignable|contacto|contato|contatto|kontakt|llamar|appeler|ligar`
+
 var (
 	// North American numbers: (617) 555-0142, 617-555-0142, 617.555.0142,
 	// +1 617 555 0142, 1-800-555-0126.
 	reNANP = regexp.MustCompile(`(?i)(?:\+?1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}[ .\-])\d{3}[ .\-]\d{4}` + phoneEnd)
-	// International numbers with a leading +: +41 (0)69 979 80 58.
-	reIntlPhone = regexp.MustCompile(`(?i)\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?\d{1,5}(?:[ .\-]\d{1,5}){1,5}` + phoneEnd)
+	// International numbers with a leading +: +41 (0)69 979 80 58. Since
+	// 1.23.0 a subscriber number may be written in one group of up to eight
+	// digits ("+298 555123", "+993 65 555121"); findPhones wants eight
+	// digits or more in all.
+	reIntlPhone = regexp.MustCompile(`(?i)\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?\d{1,8}(?:[ .\-]\d{1,8}){0,5}` + phoneEnd)
 	// Digit groups ("72 128 827", "01223 555 014"), an area or mobile
 	// prefix before a long subscriber number ("99 668472", "0393 1144137")
 	// and ten plain digits are phone numbers only near a phone word.
 	reGroupedPhone = regexp.MustCompile(`(?i)(?:\(\d{1,4}\)[ \t]?|\b)\d{2,5}(?:[ .\-]\d{2,5}){1,5}` + phoneEnd + `|\b\d{2,5}[ .\-]\d{6,8}\b|\b\d{10}\b`)
 	// rePhoneCue starts at a word boundary (since 1.7.0), so the last
-	// letter of "REF" or "Cath" is no "f" or "h" label.
-	rePhoneCue = regexp.MustCompile(`(?i)\b(?:messages?\s+to|texts?\s+to|phone|tel|telephone|cell|cellphone|mobile|mob|call|calling|called|contact|reach|reached|dial|text|sms|whatsapp|pager|beeper|fax|facsimile|number|no\.|answering|registered|desk|office|home|work|ph|[hwcmf]):?\W{0,4}(?:(?:is|at|on|me|us|to|number|no\.?)\W{1,3}){0,3}$`)
+	// letter of "REF" or "Cath" is no "f" or "h" label. Since 1.23.0 it
+	// reads the phone words of other languages too (phoneWordsIntl) and
+	// their "at" ("joignable au", "llamar al").
+	rePhoneCue = regexp.MustCompile(`(?i)\b(?:messages?\s+to|texts?\s+to|phone|tel|telephone|cell|cellphone|mobile|mob|call|calling|called|contact|reach|reached|dial|text|sms|whatsapp|pager|beeper|fax|facsimile|number|no\.|answering|registered|desk|office|home|work|ph|[hwcmf]|` + phoneWordsIntl + `):?\W{0,4}(?:(?:is|at|on|me|us|to|number|no\.?|au|al|à|ao|unter|op|di|ke)\W{1,3}){0,3}$`)
 	// reNationalPhone: numbers dialled with the trunk prefix 0 of the UK,
 	// Ireland, Australia and most of Europe, grouped as they are printed:
 	// "01422 555 873", "0117 555 0420", "07700 900461", "087 555 2194",
@@ -33,7 +47,7 @@ var (
 	// reSpokenDigits: a number read out digit by digit in a transcript,
 	// "three three zero five five five zero one six eight".
 	reSpokenDigits = regexp.MustCompile(`(?i)\b(?:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)[ \t,\-]+){6,14}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b`)
-	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|called|calling|callback|contact|reach|reached|dial|text|pager|fax|number)\b`)
+	rePhoneWord    = regexp.MustCompile(`(?i)\b(?:phone|tel|telephone|cell|mobile|call|called|calling|callback|contact|reach|reached|dial|text|pager|fax|number|` + phoneWordsIntl + `)\b`)
 	// reSpacedDigits: a number typed digit by digit with spaces, "4 4 1 7
 	// 0 9 2": seven digits or more are no list or count.
 	reSpacedDigits = regexp.MustCompile(`\b\d(?: \d){6,14}\b`)
@@ -101,13 +115,29 @@ func findPhones(text string, toks []token) []Span {
 		before := lineBefore(text, m[0], 60)
 		after := text[m[1]:min(len(text), m[1]+16)]
 		switch {
-		case rePhoneCue.MatchString(before) || afterWord(reFaxAfter, after) || afterWord(rePhoneAfter, after):
+		case rePhoneCue.MatchString(before) || afterWord(reFaxAfter, after) || afterWord(rePhoneAfter, after) || nextToPhone(text, out, m[0]):
 			add(m[0], m[1], 0.75)
 		case rePhoneWord.MatchString(sentenceTail(before)):
 			add(m[0], m[1], 0.6)
 		}
 	}
 	return out
+}
+
+// rePhoneJoin is what joins two numbers of one contact: "034 55 512 07 /
+// 032 55 581 40", "... or ...", "... ou ...".
+var rePhoneJoin = regexp.MustCompile(`(?i)^[ \t]*(?:[/,;|&]|or|ou|o|y|et|and|oder|of)[ \t]*$`)
+
+// nextToPhone reports whether a number at start follows a phone number
+// already found, joined to it by a slash, a comma or "or" (1.23.0): the
+// second number of a contact shares the first one's cue.
+func nextToPhone(text string, found []Span, start int) bool {
+	for _, f := range found {
+		if f.End <= start && start-f.End <= 8 && rePhoneJoin.MatchString(text[f.End:start]) {
+			return true
+		}
+	}
+	return false
 }
 
 // findSpokenPhones reports a number read out digit by digit

@@ -30,7 +30,9 @@ func TestDetectPHIRules19(t *testing.T) {
 		{"month and year", "Lot 3FH227A, exp. 04/2026; repeat 1/2 tablet.", []want{{"04/2026", Date}}, []string{"1/2"}},
 		{"boxed date", "24. A. DATE(S) OF SERVICE  07 14 25  97110", []want{{"07 14 25", Date}}, nil},
 		{"boxed date with bars", "DOB 04 | 30 | 1988 SEX F", []want{{"04 | 30 | 1988", Date}}, nil},
-		{"a French phone number is no boxed date", "Tél. portable 06 12 11 25 78 le soir", nil, []string{"06 12 11"}},
+		// Since 1.23.0 "Tél. portable" is a phone cue and the number a
+		// PHONE; it stays no date.
+		{"a French phone number is no boxed date", "Tél. portable 06 12 11 25 78 le soir", []want{{"06 12 11 25 78", Phone}}, []string{"le soir"}},
 		{"unpadded numbers are no boxed date", "WBC 10 12 15 over three days", nil, []string{"10 12 15"}},
 		{"padded day-first date", "Initial contact with worker 30/09 - ok.", []want{{"30/09", Date}}, nil},
 		{"day-first date in the note's month", "Certificate dated 14 Nov 2026, covers 14/11 to 28/11.", []want{{"14/11", Date}, {"28/11", Date}}, nil},

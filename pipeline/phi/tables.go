@@ -3,6 +3,7 @@ package phi
 import (
 	"encoding/csv"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -34,9 +35,30 @@ var columnCategories = func() map[string]Category {
 			county`,
 		Date: `dob dos dod dateofbirth birthdate date appt appointment admit admitted discharge discharged visit
 			collected svcfrom svcto servicefrom serviceto from to datetime timestamp when`,
-		Phone:      `phone phonenumber tel telephone mobile cell homephone workphone cellphone contactphone`,
-		Email:      `email emailaddress`,
-		Age:        `age ageyrs ageyears edad idade`,
+		Phone: `phone phonenumber tel telephone mobile cell homephone workphone cellphone contactphone`,
+		Email: `email emailaddress`,
+		Age:   `age ageyrs ageyears edad idade`,
+	} {
+		for _, n := range strings.Fields(names) {
+			m[n] = cat
+		}
+	}
+	// Since 1.23.0 the headers of other languages, folded as headerKey
+	// folds them ("Prénom" is "prenom"), which bilingual headers pair
+	// with English ("Barrio / ZIP", "Emri Mbiemri / Name"; see
+	// headerCategory).
+	for cat, names := range map[Category]string{
+		Name: `nombre nombres nombrecompleto apellido apellidos nom prenom nomcomplet nomprenom nome cognome sobrenome
+			nomecompleto vorname nachname naam voornaam achternaam emri mbiemri emrimbiemri nama namalengkap hoten ten
+			imie nazwisko familiya`,
+		Location: `codigopostal cpostal plz postleitzahl codepostal kodipostar ciudad ville cidade citta stadt ort
+			localidad municipio barrio colonia bairro quartier direccion domicilio adresse endereco indirizzo anschrift
+			adres alamat desa kelurahan village aldea pueblo neighborhood neighbourhood`,
+		Date: `fechadenacimiento fechanacimiento fnac fechanac datedenaissance datenaissance datanascimento
+			datadinascita geburtsdatum geboortedatum tanggallahir tgllahir`,
+		Phone:      `telefono telefone telefoni telefon celular movil portable handy nohp whatsapp`,
+		Age:        `alter leeftijd umur usia eta`,
+		Email:      `correo correoelectronico courriel`,
 		MRN:        `mrn medicalrecordnumber chartno chartnumber`,
 		SSN:        `ssn socialsecuritynumber`,
 		HealthPlan: `memberid memberno subscriberid medicaidid medicareid mbi policyno policynumber insuranceid`,
@@ -60,10 +82,30 @@ var reHeaderLabel = regexp.MustCompile(`^[ \t]*(?i:fields|columns|cols|header|he
 var notPersonCell = keySet(`self patient pt family mom dad mother father parent caregiver system auto interface pharmacy
 	lab staff rn md np nurse provider unknown other y n yes no x done given held`)
 
+// headerCategory returns the category a header cell names: the whole
+// cell's, or else that of one of its halves when it pairs two languages
+// or two fields ("Barrio / ZIP", "city / state"), 1.23.0. A bracket is
+// no such pair: "RN (charge)" is a legend's credential.
+func headerCategory(cell string) (Category, bool) {
+	if c, ok := columnCategories[headerKey(cell)]; ok {
+		return c, true
+	}
+	parts := strings.Split(cell, "/")
+	if len(parts) < 2 {
+		return "", false
+	}
+	for _, p := range parts {
+		if c, ok := columnCategories[headerKey(p)]; ok {
+			return c, true
+		}
+	}
+	return "", false
+}
+
 // headerKey normalises a header cell for columnCategories.
 func headerKey(cell string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(cell) {
+	for _, r := range fold(cell) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			b.WriteRune(r)
 		}
@@ -84,8 +126,12 @@ var reCellDate = regexp.MustCompile(`\d[/.-]\d|(?i:\b` + monthRE + `\.?[ \t]+\d|
 var emptyCell = map[string]bool{"": true, "-": true, "--": true, "n/a": true, "na": true, "none": true, "null": true, "unknown": true, "unk": true, "tbd": true}
 
 // findTableColumns reports the cells of the columns whose header names a
-// kind of PHI, in runs of delimited lines under a header line.
-func findTableColumns(text string) []Span {
+// kind of PHI, in runs of delimited lines under a header line, and the
+// cells without digits of the header lines that name two such columns or
+// more over at least one row: they are column names, not PHI ("| Emri
+// Mbiemri / Name | Telefoni |"), and Detect drops what other rules found
+// in them (1.23.0).
+func findTableColumns(text string) (cells []Span, headers [][2]int) {
 	var out []Span
 	lines := splitLines(text)
 	for i := 0; i < len(lines); i++ {
@@ -93,10 +139,10 @@ func findTableColumns(text string) []Span {
 		// refused before it is parsed.
 		head := reHeaderLabel.ReplaceAllString(lines[i].s, "")
 		delim := tableDelimiter(head)
-		if delim == 0 || strings.ContainsAny(head, ".;:!?") {
+		if delim == 0 || proseHeader(head, delim) {
 			continue
 		}
-		header, _ := readRow(head, delim)
+		header, hpos := readRow(head, delim)
 		cats := make([]Category, len(header))
 		mapped := 0
 		for k, h := range header {
@@ -104,7 +150,7 @@ func findTableColumns(text string) []Span {
 			if h == "" || len(h) > 40 || strings.ContainsAny(h, "0123456789") && !strings.ContainsAny(h, "_ ") {
 				continue
 			}
-			if c, ok := columnCategories[headerKey(h)]; ok {
+			if c, ok := headerCategory(h); ok {
 				cats[k] = c
 				mapped++
 			}
@@ -116,6 +162,7 @@ func findTableColumns(text string) []Span {
 		if j+1 < len(lines) && strings.TrimSpace(lines[j].s) == "" {
 			j++ // a blank line between the header and its rows
 		}
+		rows := 0
 		for ; j < len(lines); j++ {
 			row, pos := readRow(lines[j].s, delim)
 			if row == nil {
@@ -126,8 +173,9 @@ func findTableColumns(text string) []Span {
 				// skipped, not the end of the table (1.11.0).
 				continue
 			}
+			rows++
 			for k, cell := range row {
-				v := strings.TrimSpace(cell)
+				v := cellValue(cats[k], strings.TrimSpace(cell))
 				if cats[k] == "" || emptyCell[strings.ToLower(v)] || !cellFits(cats[k], v) {
 					continue
 				}
@@ -139,9 +187,34 @@ func findTableColumns(text string) []Span {
 				out = append(out, Span{Start: start, End: start + len(v), Category: cats[k], Confidence: 0.7, Detector: "table-column"})
 			}
 		}
+		if mapped >= 2 && rows > 0 {
+			// A cell with a digit is no column's name: a flowsheet's
+			// header may be its dates ("| name | dob | 11/20/2026 |").
+			at := lines[i].start + len(lines[i].s) - len(head)
+			for k, h := range header {
+				if strings.TrimSpace(h) != "" && !strings.ContainsAny(h, "0123456789") {
+					headers = append(headers, [2]int{at + hpos[k], at + hpos[k] + len(h)})
+				}
+			}
+		}
 		i = j - 1
 	}
-	return append(out, findAlignedColumns(text)...)
+	return append(out, findAlignedColumns(text)...), headers
+}
+
+// dropInHeaders removes the spans that lie wholly inside a table's header
+// cell (findTableColumns).
+func dropInHeaders(spans []Span, headers [][2]int) []Span {
+	if len(headers) == 0 {
+		return spans
+	}
+	out := spans[:0]
+	for _, s := range spans {
+		if !slices.ContainsFunc(headers, func(h [2]int) bool { return s.Start >= h[0] && s.End <= h[1] }) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // reColumnGap parts the cells of a table aligned with spaces.
@@ -174,7 +247,7 @@ func findAlignedColumns(text string) []Span {
 		cats := make([]Category, len(header))
 		mapped := false
 		for k, h := range header {
-			if c, ok := columnCategories[headerKey(h)]; ok && alignedCategories[c] {
+			if c, ok := headerCategory(h); ok && alignedCategories[c] {
 				cats[k], mapped = c, true
 			}
 		}
@@ -212,6 +285,50 @@ func findAlignedColumns(text string) []Span {
 		i = j - 1
 	}
 	return out
+}
+
+// reAbbrevCell is a header cell that is one short abbreviation with its
+// full stop: "Nr.", "No.", "Tel.", "Núm.".
+var reAbbrevCell = regexp.MustCompile(`^[ \t]*\pL{1,4}\.[ \t]*$`)
+
+// proseHeader reports a line that cannot be a header: sentence
+// punctuation outside a cell that is one abbreviation ("| Nr. | Name |"
+// is a header since 1.23.0, "Seen today, stable." is not).
+func proseHeader(head string, delim rune) bool {
+	for _, cell := range strings.Split(head, string(delim)) {
+		if strings.ContainsAny(cell, ".;:!?") && !reAbbrevCell.MatchString(cell) {
+			return true
+		}
+	}
+	return false
+}
+
+// reCellRemark is a remark in brackets after a cell's value ("Mimoza
+// (first name only)", "Dossou Prudence (pour sa fille Ablavi)"), and
+// reCellState a state's postal code after a city ("Guymon OK").
+var (
+	reCellRemark = regexp.MustCompile(`^([^(]*\S)[ \t]+\(.*$`)
+	reCellState  = regexp.MustCompile(`^(.*\S),?[ \t]+[A-Z]{2}$`)
+	// reCellNickname is a remark that is a name itself, a nickname:
+	// "Okafor, Chukwuemeka (Emeka)" keeps it.
+	reCellNickname = regexp.MustCompile(`^[ \t]+\(\p{Lu}\p{Ll}+\)$`)
+)
+
+// cellValue returns the part of a name's or a place's cell that is its
+// value (1.23.0): without a remark in brackets after it, and a place
+// without the state after the city, which is no PHI. A name or place in
+// the remark is left to the other rules.
+func cellValue(c Category, v string) string {
+	if c != Name && c != Location {
+		return v
+	}
+	if m := reCellRemark.FindStringSubmatch(v); m != nil && !reCellNickname.MatchString(v[len(m[1]):]) {
+		v = m[1]
+	}
+	if m := reCellState.FindStringSubmatch(v); c == Location && m != nil && !strings.ContainsAny(m[1], "0123456789") {
+		v = m[1]
+	}
+	return v
 }
 
 // headerShaped reports cells that read as column names: a few words each
