@@ -292,6 +292,21 @@
 //     dates with blanks for separators ("11 17 2026 14 05") and short
 //     month names of other languages with a day and a year ("2 dic.
 //     2026": foreignMonthAbbrevs);
+//   - since 1.23.0: the phone words of other languages ("Tél.",
+//     "joignable au", "Handy": phoneWordsIntl), international numbers
+//     with one long subscriber group ("+298 555123") and a second number
+//     joined to a found one ("… / 032 55 581 40": nextToPhone); clock
+//     times of other languages right after a date ("24/11/2026 10h05",
+//     "24/11 20.00": reTimeAfterIntl, not an amount or a dose); the
+//     months of other calendars with a year in their own range or a day
+//     ("Aban 1405", "20 Aqrab": otherCalendars, with the Afghan months);
+//     "son of" and "daughter of" inside names ("Mbarek ould Salem":
+//     patronymicLink); dictated punctuation ends a lower-case name
+//     (dictatedMark); bilingual table headers ("Barrio / ZIP":
+//     headerCategory), whose cells are no PHI (dropInHeaders), with a
+//     remark in brackets and a state's code left out of a name's or
+//     place's cell (cellValue); plates after a state's code near a
+//     vehicle or after "vehicle" ("pickup, OR 221 MNF": rePlateAfterState);
 //   - a learned tagger (tagger.go): an averaged perceptron over words,
 //     shapes, neighbours, lexicon flags (since 1.14.0 also the place of a
 //     word in a multi-word town, state or country: placePhrases; since
