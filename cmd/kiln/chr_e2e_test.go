@@ -70,7 +70,7 @@ func startE2E(t *testing.T, st store.Store, pf pipelineFlags) *e2e {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	pf.ocr = "off"
-	eng, pipe, err := pf.newEngine(ctx, st, storageFlags{dataDir: t.TempDir()}, srv.URL, engine.Options{}, false)
+	eng, pipe, err := pf.newEngine(ctx, st, storageFlags{dataDir: t.TempDir()}, srv.URL, engine.Options{}, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/spf13/pflag"
 
@@ -51,12 +52,12 @@ func init() {
 // drafter builds the CHR drafter: its composer, the grounding (embedder
 // over the store's chunks) and ICD-10-CM suggestions. Whatever calls
 // OpenAI goes through the tenant's egress policy.
-func (f *pipelineFlags) drafter(eng *engine.Engine, st store.Store, gate *egress.Gate, queued func()) (*chr.Drafter, *chr.StoreGrounding, error) {
+func (f *pipelineFlags) drafter(eng *engine.Engine, st store.Store, gate *egress.Gate, queued func(), log *slog.Logger) (*chr.Drafter, *chr.StoreGrounding, error) {
 	icd, err := coding.ICD10CM()
 	if err != nil {
 		return nil, nil, fmt.Errorf("ICD-10-CM table: %w", err)
 	}
-	opts := chr.Options{Coder: icd, Queued: queued, TenantCoders: chr.TenantTables(coding.NewTenantTables(st))}
+	opts := chr.Options{Coder: icd, Queued: queued, TenantCoders: chr.TenantTables(coding.NewTenantTables(st)), Log: log}
 
 	var emb embed.Embedder
 	var out chr.Egress

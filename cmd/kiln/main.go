@@ -13,12 +13,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -28,6 +31,7 @@ import (
 
 	"github.com/kiln-health/kiln/fhir"
 	"github.com/kiln-health/kiln/fhir/engine"
+	searchindex "github.com/kiln-health/kiln/fhir/search"
 	"github.com/kiln-health/kiln/fhir/store"
 	"github.com/kiln-health/kiln/fhir/store/postgres"
 	"github.com/kiln-health/kiln/fhir/store/sqlite"
@@ -58,11 +62,26 @@ func (f *storageFlags) register(fs *pflag.FlagSet) {
 func (f *storageFlags) sqlitePath() string { return filepath.Join(f.dataDir, "kiln.db") }
 
 // open opens the configured store; both backends apply pending migrations.
+// A store that holds no resources yet records the index version of this
+// kiln's search rules, by which whatever is written next is indexed.
 func (f *storageFlags) open(ctx context.Context) (store.Store, error) {
+	var (
+		st  store.Store
+		err error
+	)
 	if f.databaseURL != "" {
-		return postgres.Open(ctx, f.databaseURL)
+		st, err = postgres.Open(ctx, f.databaseURL)
+	} else {
+		st, err = sqlite.Open(ctx, f.sqlitePath())
 	}
-	return sqlite.Open(ctx, f.sqlitePath())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := engine.CheckStoreIndex(ctx, st, searchindex.DefaultExtractor().Version()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("search index version: %w", err)
+	}
+	return st, nil
 }
 
 // envTwins maps flag names to their environment variables.
@@ -112,7 +131,9 @@ func rootCmd() *cobra.Command {
 	return root
 }
 
-func newLogger(format, level string) (*slog.Logger, error) {
+// newLogger returns the logger of a long-running command, writing to w
+// (the command's standard error).
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
@@ -120,9 +141,9 @@ func newLogger(format, level string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: want json or text", format)
 }
@@ -152,16 +173,37 @@ func serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the FHIR API",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(logFormat, logLevel)
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
+			log, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
 			if err != nil {
 				return err
 			}
 			if err := af.check(baseURL); err != nil {
 				return err
 			}
+			if workers < 0 {
+				return fmt.Errorf("--workers %d: want 0 or more", workers)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// A signal while starting stops kiln as one while serving does:
+			// cleanly, not with the error of whatever it interrupted.
+			serving := false
+			defer func() {
+				if err != nil && !serving && ctx.Err() != nil {
+					log.Info("stopped while starting", "error", err.Error())
+					err = nil
+				}
+			}()
+
+			// The address first: a kiln that cannot listen must fail before
+			// it changes anything (it would replace the development key of
+			// the kiln already listening there).
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("--addr %s: %w", addr, err)
+			}
+			defer ln.Close()
 
 			st, err := sf.open(ctx)
 			if err != nil {
@@ -183,7 +225,7 @@ func serveCmd() *cobra.Command {
 			if authSvc == nil {
 				log.Warn("authorization is disabled: every request may read and change every tenant's data")
 			}
-			eng, pipe, err := pf.newEngine(ctx, st, sf, publicBase(baseURL, addr), engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}}, af.production())
+			eng, pipe, err := pf.newEngine(ctx, st, sf, publicBase(baseURL, addr), engine.Options{Limits: engine.Limits{MaxBundleEntries: maxEntries}}, af.production(), log)
 			if err != nil {
 				return err
 			}
@@ -207,16 +249,17 @@ func serveCmd() *cobra.Command {
 					"index_version", eng.IndexVersion())
 			}
 
-			srv := &http.Server{Addr: addr, Handler: api, ReadHeaderTimeout: 10 * time.Second}
+			srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
-			go func() { errc <- srv.ListenAndServe() }()
-			log.Info("kiln serving", "addr", addr, "backend", st.Backend(), "version", version, "env", af.env, "auth", authSvc != nil,
+			go func() { errc <- srv.Serve(ln) }()
+			log.Info("kiln serving", "addr", ln.Addr().String(), "backend", st.Backend(), "version", version, "env", af.env, "auth", authSvc != nil,
 				"vector_search", vectorSearch(st))
 			if authSvc != nil && !af.production() && defaultTenant != "" {
 				if err := devKey(ctx, authSvc, defaultTenant, publicBase(baseURL, addr)+"/fhir/"+defaultTenant, cmd.OutOrStdout()); err != nil {
 					return err
 				}
 			}
+			serving = true
 			select {
 			case err := <-errc:
 				return err
@@ -239,7 +282,7 @@ func serveCmd() *cobra.Command {
 	fs.StringVar(&defaultTenant, "default-tenant", "default", "tenant created at start if missing; empty for none [KILN_DEFAULT_TENANT]")
 	af.register(fs)
 	pf.register(fs)
-	fs.IntVar(&workers, "workers", 1, "document pipeline workers run in this process (0: only `kiln worker` processes run them) [KILN_WORKERS]")
+	fs.IntVar(&workers, "workers", 1, "document pipeline jobs run in this process at once (0: only kiln worker processes run them) [KILN_WORKERS]")
 	return cmd
 }
 
@@ -249,10 +292,11 @@ func migrateCmd() *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply database migrations and exit",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if sf.databaseURL != "" {
-				return postgres.Migrate(cmd.Context(), sf.databaseURL)
+			st, err := sf.open(cmd.Context())
+			if err != nil {
+				return err
 			}
-			return sqlite.Migrate(cmd.Context(), sf.sqlitePath())
+			return st.Close()
 		},
 	}
 	sf.register(cmd.Flags())
@@ -345,10 +389,19 @@ func reindexCmd() *cobra.Command {
 				return err
 			}
 			eng := engine.New(st, v, engine.Options{})
+			existing, err := st.Tenants(ctx)
+			if err != nil {
+				return err
+			}
 			all := len(tenants) == 0
 			if all {
-				if tenants, err = st.Tenants(ctx); err != nil {
-					return err
+				tenants = existing
+			}
+			// Check every name before reindexing any: a misspelt tenant
+			// must not look reindexed.
+			for _, t := range tenants {
+				if !slices.Contains(existing, t) {
+					return fmt.Errorf("tenant %q does not exist (kiln tenant list shows the tenants)", t)
 				}
 			}
 			out := cmd.OutOrStdout()

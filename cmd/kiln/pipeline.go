@@ -188,8 +188,12 @@ func (p *pipeline) Close() {
 }
 
 // newEngine returns an engine whose committed DocumentReferences are
-// queued for the pipeline, and the pipeline.
-func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storageFlags, publicURL string, opts engine.Options, production bool) (*engine.Engine, *pipeline, error) {
+// queued for the pipeline, and the pipeline, which logs to log (nil:
+// slog.Default()).
+func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storageFlags, publicURL string, opts engine.Options, production bool, log *slog.Logger) (*engine.Engine, *pipeline, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	v, err := fhir.NewValidator()
 	if err != nil {
 		return nil, nil, err
@@ -217,7 +221,7 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 			return nil, nil, fmt.Errorf("OCR (--ocr=off turns it off): %w", err)
 		default:
 			p.ocr = nil
-			slog.Warn("OCR is unavailable: scanned pages and images will fail their Task", "reason", err.Error())
+			log.Warn("OCR is unavailable: scanned pages and images will fail their Task", "reason", err.Error())
 		}
 	case "off":
 	default:
@@ -250,7 +254,7 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 		for _, r := range written {
 			if r.Deleted && r.Type == "DocumentReference" {
 				if err := grounding.Delete(context.WithoutCancel(ctx), tenant, r.ID); err != nil {
-					slog.Error("chunks of a deleted document not deleted", "tenant", tenant, "document", r.ID, "error", err.Error())
+					log.Error("chunks of a deleted document not deleted", "tenant", tenant, "document", r.ID, "error", err.Error())
 				}
 			}
 		}
@@ -264,12 +268,12 @@ func (f *pipelineFlags) newEngine(ctx context.Context, st store.Store, sf storag
 		// policy lets aws-comprehend-medical receive PHI.
 		det = phi.Combine("builtin+comprehend-medical", builtin, gate.Detector("aws-comprehend-medical", cm))
 	}
-	drafter, g, err := f.drafter(eng, st, gate, p.notify)
+	drafter, g, err := f.drafter(eng, st, gate, p.notify, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	p.drafter, grounding = drafter, g
-	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs,
+	p.proc = document.New(eng, st, p.extractor, det, vlt, document.Options{KeepOriginals: f.keepOriginals, Queued: p.notify, Blobs: p.blobs, Log: log,
 		Redacted: func(ctx context.Context, tenant string, r document.Redaction) error {
 			// Ground the redacted text for the patient's CHR, then queue the
 			// patient's automatic draft (one job per patient, however many
@@ -356,7 +360,7 @@ func workerCmd() *cobra.Command {
 		Use:   "worker",
 		Short: "Run document pipeline workers (queued jobs: extraction, PHI redaction) until interrupted",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := newLogger(logFormat, logLevel)
+			log, err := newLogger(cmd.ErrOrStderr(), logFormat, logLevel)
 			if err != nil {
 				return err
 			}
@@ -370,7 +374,7 @@ func workerCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			_, p, err := pf.newEngine(ctx, st, sf, publicURL, engine.Options{}, env == "production")
+			_, p, err := pf.newEngine(ctx, st, sf, publicURL, engine.Options{}, env == "production", log)
 			if err != nil {
 				return err
 			}

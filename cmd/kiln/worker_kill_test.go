@@ -96,7 +96,7 @@ func testWorkerKilledMidJob(t *testing.T, bin string, sf storageFlags, storage [
 	// DocumentReferences are queued. The development vault KEK is kept in
 	// the database, so the workers share it.
 	pf := pipelineFlags{ocr: "off", blob: blobs}
-	eng, pipe, err := pf.newEngine(ctx, st, sf, "http://localhost:8080", engine.Options{}, false)
+	eng, pipe, err := pf.newEngine(ctx, st, sf, "http://localhost:8080", engine.Options{}, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +268,13 @@ func TestWorkerLeaseFlag(t *testing.T) {
 // buildKiln builds the kiln command into a temporary directory.
 func buildKiln(t *testing.T) string {
 	t.Helper()
+	return buildKilnWith(t)
+}
+
+// buildKilnWith builds the kiln binary with env added to the environment
+// (CGO_ENABLED=0: as built without Tesseract).
+func buildKilnWith(t *testing.T, env ...string) string {
+	t.Helper()
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is needed to build kiln: %v", err)
@@ -275,7 +282,7 @@ func buildKiln(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "kiln")
 	cmd := exec.Command(goCmd, "build", "-o", bin, "./cmd/kiln")
 	cmd.Dir = filepath.Join("..", "..") // the module root
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	cmd.Env = append(append(os.Environ(), "GOTOOLCHAIN=local"), env...)
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/kiln: %v\n%s", err, out)

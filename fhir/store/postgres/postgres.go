@@ -106,7 +106,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{pool: pool, migrations: p, analyzer: newAnalyzer(pool), vector: vector}
-	if _, err := p.Up(ctx); err != nil {
+	if err := migrations.Up(ctx, p); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}

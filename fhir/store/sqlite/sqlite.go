@@ -145,7 +145,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if err := migrations.Up(ctx, p); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
