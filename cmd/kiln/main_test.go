@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,14 +19,11 @@ import (
 // run executes the kiln command line in-process and returns its stdout.
 func run(t *testing.T, args ...string) string {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := rootCmd()
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	if err := cmd.Execute(); err != nil {
+	out, err := execKiln(args...)
+	if err != nil {
 		t.Fatalf("kiln %s: %v", strings.Join(args, " "), err)
 	}
-	return out.String()
+	return out
 }
 
 // cliBackends are the storage flags of a fresh store on each backend.

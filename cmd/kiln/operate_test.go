@@ -497,9 +497,6 @@ func TestServeWorkersFlag(t *testing.T) {
 // every line it logs with --log-format json is JSON, and SIGTERM stops it
 // with exit status 0 after its workers.
 func TestServeBinaryLogsAndSignals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the kiln binary and runs a server")
-	}
 	bin := buildKilnWith(t, "CGO_ENABLED=0")
 	srv := startServe(t, bin, "--addr", freeAddr(t), "--data", t.TempDir(), "--workers", "2", "--log-format", "json")
 	srv.devKey(t, 2*time.Minute)
